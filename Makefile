@@ -1,0 +1,33 @@
+# geo_portal — the two commands a newcomer needs: `make demo` and `make test`.
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: setup db demo test bench stop lint
+
+setup:  ## system packages, virtualenv, dependencies (skips what is already there)
+	@scripts/bootstrap.sh
+
+db: setup  ## start the private PostGIS cluster (unless DATABASE_URL is set)
+	@scripts/pg.sh start
+
+demo: db  ## migrate, load the demo data once, create an admin login, serve on http://127.0.0.1:8000
+	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) demo_setup
+	@echo "==> serving geo_portal at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	@$(MANAGE) runserver 127.0.0.1:8000
+
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/lint-imports
+	@.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	@DJANGO_SETTINGS_MODULE=geo_portal.config.settings.test $(MANAGE) makemigrations --check --dry-run
+
+test: db lint  ## lint, migration check, import contract, compose schema, then the whole test suite
+	@$(PY) -m pytest
+
+bench: db  ## benchmarks on real and generated data; prints a table, writes gis_data/bench/results.json
+	@$(MANAGE) migrate --noinput -v 0
+	@$(PY) -m geo_portal.bench
+
+stop:  ## stop the private PostGIS cluster
+	@scripts/pg.sh stop

@@ -1,0 +1,1 @@
+"""Door plates (門牌): the address entity, its parser, history and importers."""

@@ -1,0 +1,108 @@
+"""The door plate (門牌) model: components, canonical key, point, lifecycle, physical condition, history.
+
+Floor and 之 units that share an entrance share its point. Every update and delete is written to
+``DoorPlateEvent`` by a database trigger (django-pghistory) with the old values and the request context
+(user, URL) or the importer's context (batch id).
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from geo_portal.core.geo import STORAGE_SRID
+
+
+class DoorPlateQuerySet(models.QuerySet):
+    def active(self) -> DoorPlateQuerySet:
+        return self.filter(status=DoorPlate.Status.ACTIVE)
+
+
+@pghistory.track(
+    pghistory.UpdateEvent("plate.update", row=pghistory.Old),
+    pghistory.DeleteEvent("plate.delete"),
+    exclude=["updated_at"],
+)
+class DoorPlate(models.Model):
+    """One door plate. Unique among active plates by district + ``address_key`` (street address + 鄰)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        RETIRED = "retired", _("retired")
+
+    class Condition(models.TextChoices):
+        OK = "ok", _("ok")
+        MISSING = "missing", _("missing")
+        DAMAGED = "damaged", _("damaged or illegible")
+        OLD_STYLE = "old_style", _("old style")
+        UNKNOWN = "unknown", _("unknown")
+
+    district = models.ForeignKey("areas.District", on_delete=models.PROTECT, related_name="plates", verbose_name=_("district"))
+    village = models.ForeignKey(
+        "areas.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="plates", verbose_name=_("village")
+    )
+    neighborhood = models.ForeignKey(
+        "areas.Neighborhood", on_delete=models.PROTECT, null=True, blank=True, related_name="plates",
+        verbose_name=_("neighbourhood"),
+    )
+    road = models.ForeignKey(
+        "areas.Road", on_delete=models.PROTECT, null=True, blank=True, related_name="plates", verbose_name=_("road")
+    )
+    area = models.CharField(_("area name (地區)"), max_length=40, blank=True)
+    lane = models.CharField(_("lane (巷)"), max_length=12, blank=True)
+    alley = models.CharField(_("alley (弄)"), max_length=12, blank=True)
+    number_prefix = models.CharField(_("number prefix (附/臨)"), max_length=1, blank=True)
+    number = models.PositiveIntegerField(_("number (號)"))
+    sub_number = models.PositiveIntegerField(_("sub-number (之, before 號)"), null=True, blank=True)
+    number_suffix = models.PositiveIntegerField(_("sub-number (之, after 號)"), null=True, blank=True)
+    floor = models.SmallIntegerField(_("floor (樓; negative = basement)"), null=True, blank=True)
+    floor_sub = models.PositiveIntegerField(_("floor sub-number (樓之)"), null=True, blank=True)
+
+    street_key = models.CharField(_("canonical street address"), max_length=120)
+    address_key = models.CharField(_("normalised key"), max_length=130)
+    address = models.CharField(_("canonical address"), max_length=160)
+    geom = models.PointField(_("location"), srid=STORAGE_SRID)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    retired_reason = models.CharField(_("retirement reason"), max_length=200, blank=True)
+    successors = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="predecessors", verbose_name=_("replaced by")
+    )
+    condition = models.CharField(_("plate condition"), max_length=10, choices=Condition.choices, default=Condition.UNKNOWN)
+    last_checked_on = models.DateField(_("last checked on"), null=True, blank=True)
+    source_batch = models.ForeignKey(
+        "ingest.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("source batch")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DoorPlateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("door plate")
+        verbose_name_plural = _("door plates")
+        ordering = ["address_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "address_key"], condition=Q(status="active"), name="doorplate_active_key_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", retired_on__isnull=True) | Q(status="retired", retired_on__isnull=False),
+                name="doorplate_retired_has_date",
+            ),
+            models.CheckConstraint(condition=~Q(floor=0), name="doorplate_floor_not_zero"),
+        ]
+        indexes = [
+            GistIndex(fields=["geom"], name="doorplate_geom_active_gist", condition=Q(status="active")),
+            models.Index(fields=["district", "street_key"], name="doorplate_street_key_idx"),
+            models.Index(fields=["road", "number"], name="doorplate_road_number_idx"),
+            models.Index(fields=["village"], name="doorplate_village_idx"),
+            models.Index(fields=["source_batch"], name="doorplate_source_batch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address

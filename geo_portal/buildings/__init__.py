@@ -1,0 +1,1 @@
+"""Building footprints and the link from each door plate to its building."""

@@ -1,0 +1,1 @@
+"""Django project configuration: settings per environment, root URLs, WSGI entry point."""

@@ -1,0 +1,8 @@
+"""Settings for pytest: fast password hashing, plain static storage, a fixed test secret."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-not-secret-geo-portal"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

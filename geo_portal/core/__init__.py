@@ -1,0 +1,1 @@
+"""Shared building blocks that import no domain app: spatial reference handling and database helpers."""

@@ -1,0 +1,46 @@
+"""Spatial reference systems and coordinate checks used by every importer, selector and view.
+
+Storage is EPSG:3826 (TWD97 / TM2 zone 121, metres); EPSG:4326 only at the edges. Transforms use pyproj with
+``always_xy=True`` so coordinates are always (x=lon/easting, y=lat/northing).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.contrib.gis.geos import GEOSGeometry
+from pyproj import Transformer
+
+STORAGE_SRID = 3826  # TWD97 / TM2 zone 121
+WGS84_SRID = 4326
+TWD97_TM2_PENGHU_SRID = 3825
+KNOWN_SRIDS = {STORAGE_SRID, WGS84_SRID, TWD97_TM2_PENGHU_SRID, 3828, 3857, 3824}
+
+# Taiwan with Penghu, Kinmen, Matsu and Lanyu, in WGS84 degrees (lon_min, lat_min, lon_max, lat_max).
+TAIWAN_BOUNDS_WGS84 = (118.0, 21.5, 122.5, 26.5)
+
+
+@lru_cache(maxsize=16)
+def transformer(src_srid: int, dst_srid: int) -> Transformer:
+    """A cached pyproj transformer in x/y order."""
+    return Transformer.from_crs(src_srid, dst_srid, always_xy=True)
+
+
+def to_wgs84(x: float, y: float, srid: int) -> tuple[float, float]:
+    """Transform one coordinate pair to (lon, lat)."""
+    if srid == WGS84_SRID:
+        return x, y
+    return transformer(srid, WGS84_SRID).transform(x, y)
+
+
+def in_taiwan(lon: float, lat: float) -> bool:
+    """True when a WGS84 point lies in the bounding box of Taiwan's territory."""
+    lon_min, lat_min, lon_max, lat_max = TAIWAN_BOUNDS_WGS84
+    return lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
+
+
+def to_storage(geom: GEOSGeometry) -> GEOSGeometry:
+    """Return a copy of ``geom`` in the storage SRID. A geometry without an SRID is refused, never guessed."""
+    if not geom.srid:
+        raise ValueError("geometry has no SRID; refusing to guess its coordinate system")
+    return geom if geom.srid == STORAGE_SRID else geom.transform(STORAGE_SRID, clone=True)

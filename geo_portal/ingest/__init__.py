@@ -1,0 +1,1 @@
+"""Import bookkeeping shared by every importer: batches, rejection reports, encoding-checked CSV reading."""

@@ -1,0 +1,1 @@
+"""Public, read-only pages for citizens: door plates, buildings, villages and aggregates only."""
