@@ -59,6 +59,10 @@ class DoorPlate(models.Model):
     sub_number = models.PositiveIntegerField(_("sub-number (之, before 號)"), null=True, blank=True)
     number_suffix = models.PositiveIntegerField(_("sub-number (之, after 號)"), null=True, blank=True)
     floor = models.SmallIntegerField(_("floor (樓; negative = basement)"), null=True, blank=True)
+    floor_unit = models.CharField(
+        _("floor unit"), max_length=1, blank=True, choices=[("", "樓"), ("層", "層"), ("室", "地下室")],
+        help_text=_("地下1樓 and 地下1層 are registered as different plates at some addresses"),
+    )
     floor_sub = models.PositiveIntegerField(_("floor sub-number (樓之)"), null=True, blank=True)
 
     street_key = models.CharField(_("canonical street address"), max_length=120)

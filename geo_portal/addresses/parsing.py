@@ -62,7 +62,7 @@ _TAIL = re.compile(
     (?:
       (?P<prefix>[附臨])?(?P<number>\d+)(?:之(?P<sub>\d+))?號?
       (?:之(?P<suffix>\d+))?
-      (?:(?P<basement>地下室?)?(?P<floor>\d+)[樓層]|(?P<cellar>地下[室層樓]))?
+      (?:(?P<basement>地下室?)?(?P<floor>\d+)(?P<unit>[樓層])|地下(?P<cellar>[室層樓]))?
       (?:之(?P<floor_sub>\d+))?
       號?
     )?$""",
@@ -104,6 +104,7 @@ class Address:
     sub_number: int | None = None    # N之M號
     number_suffix: int | None = None  # N號之M (a different plate from N之M號)
     floor: int | None = None         # 樓; negative for basements (地下1樓 = -1)
+    floor_unit: str = ""             # "" = 樓, "層" or "室" (地下室): registered as distinct plates
     floor_sub: int | None = None     # 樓之M
     note: str = ""                   # parenthesised remark, e.g. 臨時建築
 
@@ -128,7 +129,11 @@ class Address:
         if self.number_suffix is not None:
             out += f"之{self.number_suffix}"
         if self.floor is not None:
-            out += f"{self.floor}樓" if self.floor > 0 else f"地下{-self.floor}樓"
+            if self.floor_unit == "室":
+                out += "地下室"
+            else:
+                unit = self.floor_unit or "樓"
+                out += f"{self.floor}{unit}" if self.floor > 0 else f"地下{-self.floor}{unit}"
             if self.floor_sub is not None:
                 out += f"之{self.floor_sub}"
         return out
@@ -144,7 +149,7 @@ class Address:
 
     def base(self) -> Address:
         """The entrance plate this unit belongs to (floor and floor sub-number dropped)."""
-        return replace(self, floor=None, floor_sub=None)
+        return replace(self, floor=None, floor_unit="", floor_sub=None)
 
     def render(self, *, with_village: bool = False) -> str:
         """Full canonical address: 新竹市東區[光復里12鄰]光復路二段101號."""
@@ -228,20 +233,22 @@ def parse(text: str) -> ParseResult:
         problems.append(Problem("number", "", "missing house number (號)"))
 
     road, section, area = _split_place(head, problems)
-    floor = None
+    floor, floor_unit = None, ""
     if t.group("floor") is not None:
         floor = int(t.group("floor")) * (-1 if t.group("basement") else 1)
+        floor_unit = "層" if t.group("unit") == "層" else ""
         if floor == 0:
             problems.append(Problem("floor", t.group(0), "floor 0 does not exist"))
     elif t.group("cellar"):
-        floor = -1
+        # 地下室 and 地下層/地下樓 without a number: the first basement level.
+        floor, floor_unit = -1, {"室": "室", "層": "層", "樓": ""}[t.group("cellar")]
     address = Address(
         zip_code=zip_code, county=county, district=district, village=village,
         neighborhood=neighborhood, road=road, section=section, area=area,
         lane=t.group("lane") or "", alley=t.group("alley") or "",
         number_prefix=t.group("prefix") or "",
         number=_int(t.group("number")), sub_number=_int(t.group("sub")),
-        number_suffix=_int(t.group("suffix")), floor=floor,
+        number_suffix=_int(t.group("suffix")), floor=floor, floor_unit=floor_unit,
         floor_sub=_int(t.group("floor_sub")) if floor is not None else None,
         note=note,
     )

@@ -1,0 +1,209 @@
+"""Door-plate write services: the all-or-nothing CSV import with diff, checks and report.
+
+``import_doorplates`` is called by the ``import_doorplates`` command, ``demo_setup`` and the bench. It reads
+the file once (streaming), COPYs valid rows into a staging table, runs the set-based checks, and merges in
+one transaction: added / changed / retired plates, with history written by triggers. A refusal or error
+leaves the database exactly as it was (a failed-batch record is written afterwards).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pghistory
+from django.db import connection, transaction
+from django.utils import timezone
+
+from geo_portal.addresses import sql
+from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, AreaIndex, Mapping, stage_rows
+from geo_portal.core.db import advisory_lock, copy_rows
+from geo_portal.core.geo import KNOWN_SRIDS
+from geo_portal.ingest.csvio import read_csv
+from geo_portal.ingest.errors import Finding, ImportRefused
+from geo_portal.ingest.models import ImportBatch
+from geo_portal.ingest.services import batch_record_failure, batch_start, write_findings
+
+DOORPLATE_IMPORT_LOCK = 0x6770_0001  # advisory lock id: one door-plate import at a time
+DEFAULT_RETIRE_LIMIT = 0.05
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    batch_id: int
+    dry_run: bool
+    counts: dict[str, int]
+    findings: list[Finding] = field(default_factory=list)
+    report_path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "rejected"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+
+def resolve_layout(*, preset: str | None, columns: dict[str, str] | None, srid: int | None) -> tuple[dict[str, str], int]:
+    """Combine a preset and/or an explicit column mapping; the SRID must be known, never guessed."""
+    mapping: dict[str, str] = {}
+    preset_srid = None
+    if preset:
+        if preset not in PRESETS:
+            raise ImportRefused(f"unknown preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
+        mapping.update(PRESETS[preset].columns)
+        preset_srid = PRESETS[preset].srid
+    mapping.update(columns or {})
+    if not mapping:
+        raise ImportRefused("give a --preset or a column mapping (--map address=COLUMN --map x=COLUMN --map y=COLUMN)")
+    chosen = srid or preset_srid
+    if chosen is None:
+        raise ImportRefused("the file does not say its coordinate system: pass --srid (4326 for lon/lat, 3826 for TWD97 TM2)")
+    if chosen not in KNOWN_SRIDS:
+        raise ImportRefused(f"--srid {chosen} is not supported; use one of {', '.join(map(str, sorted(KNOWN_SRIDS)))}")
+    return mapping, chosen
+
+
+def import_doorplates(
+    *,
+    path: Path,
+    preset: str | None = None,
+    columns: dict[str, str] | None = None,
+    srid: int | None = None,
+    encoding: str = "utf-8",
+    district: str | None = None,
+    dry_run: bool = False,
+    allow_mass_retire: bool = False,
+    retire_limit: float = DEFAULT_RETIRE_LIMIT,
+    report_dir: Path | None = None,
+    progress: Callable[[Iterator], Iterator] | None = None,
+) -> ImportResult:
+    """Import door plates from a CSV file. Raises ``ImportRefused`` (nothing changed) when the input is refused."""
+    started = time.perf_counter()
+    options = {"preset": preset, "columns": columns or {}, "srid": srid, "encoding": encoding, "district": district,
+               "dry_run": dry_run, "allow_mass_retire": allow_mass_retire}
+    try:
+        mapping_columns, chosen_srid = resolve_layout(preset=preset, columns=columns, srid=srid)
+        with transaction.atomic():
+            result = _import_in_transaction(
+                path=path, mapping_columns=mapping_columns, srid=chosen_srid, encoding=encoding, district=district,
+                dry_run=dry_run, allow_mass_retire=allow_mass_retire, retire_limit=retire_limit, options=options,
+                report_dir=report_dir, progress=progress,
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+    except ImportRefused as exc:
+        batch_record_failure(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options, message=str(exc))
+        raise
+    if dry_run:
+        now = timezone.now()
+        batch = ImportBatch.objects.create(
+            kind=ImportBatch.Kind.DOORPLATES, source_name=str(path), source_sha256="", options=options,
+            status=ImportBatch.Status.DRY_RUN, counts=result.counts,
+            report_path=str(result.report_path or ""), started_at=now, finished_at=now,
+        )
+        result.batch_id = batch.pk
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _import_in_transaction(
+    *, path: Path, mapping_columns: dict[str, str], srid: int, encoding: str, district: str | None, dry_run: bool,
+    allow_mass_retire: bool, retire_limit: float, options: dict, report_dir: Path | None,
+    progress: Callable[[Iterator], Iterator] | None,
+) -> ImportResult:
+    findings: list[Finding] = []
+    with advisory_lock(DOORPLATE_IMPORT_LOCK):
+        header, rows = read_csv(path, encoding=encoding)
+        mapping = Mapping.build(header, mapping_columns)
+        areas = AreaIndex.load(district)
+        batch = batch_start(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
+        with connection.cursor() as cur:
+            cur.execute(sql.CREATE_STAGE)
+            counted = progress(rows) if progress else rows
+            protected: list[tuple[int, str]] = []
+            staged = copy_rows(
+                "doorplate_stage", STAGE_COLUMNS, stage_rows(counted, mapping, areas, findings, protected)
+            )
+            copy_rows("doorplate_protected", ("district_id", "address_key"), protected)
+            read = staged + len(findings)
+            if staged == 0:
+                raise ImportRefused(f"{path.name}: no valid rows ({len(findings)} rejected); nothing was imported")
+            cur.execute(sql.CREATE_WORK, {"srid": srid})
+            sql_rejected = _sql_checks(cur, findings)
+            if sql_rejected:
+                cur.execute(sql.PROTECT_REJECTED, {"rows": sql_rejected})
+                cur.execute(sql.DELETE_ROWS, {"rows": sql_rejected})
+            cur.execute(sql.ASSIGN_VILLAGES)
+            assigned = cur.rowcount
+            cur.execute(sql.OUTSIDE_VILLAGE)
+            findings.extend(
+                Finding(row, "location", name, f"point lies outside its declared village {name}", "warning")
+                for row, name in cur.fetchall()
+            )
+            counts = _merge(cur, batch_id=batch.pk, allow_mass_retire=allow_mass_retire, retire_limit=retire_limit,
+                            source=path.name)
+            cur.execute("ANALYZE addresses_doorplate")
+    counts.update(read=read, rejected=sum(f.level == "rejected" for f in findings),
+                  warnings=sum(f.level == "warning" for f in findings), villages_assigned=assigned)
+    stamp = f"{batch.pk}-{'dry-run' if dry_run else 'applied'}"
+    report = write_findings(kind="doorplates", stamp=stamp, findings=findings, directory=report_dir)
+    batch.counts = counts
+    batch.report_path = str(report)
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["counts", "report_path", "finished_at"])
+    return ImportResult(batch_id=batch.pk, dry_run=dry_run, counts=counts, findings=findings, report_path=report)
+
+
+def _sql_checks(cur, findings: list[Finding]) -> list[int]:
+    """Set-based row checks; appends findings and returns the rejected row numbers."""
+    rejected: list[int] = []
+    cur.execute(sql.OUTSIDE_TAIWAN)
+    for row, lonlat in cur.fetchall():
+        findings.append(Finding(row, "x/y", lonlat, "point is outside Taiwan"))
+        rejected.append(row)
+    cur.execute(sql.DUPLICATES)
+    for row, first_row, street_key, hood in cur.fetchall():
+        where = f"{hood}鄰 " if hood else ""
+        findings.append(Finding(row, "address", f"{where}{street_key}", f"duplicate of row {first_row} (same address after normalisation)"))
+        rejected.append(row)
+    return rejected
+
+
+def _merge(cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, source: str) -> dict[str, int]:
+    cur.execute(sql.INSERT_ROADS)
+    roads_added = cur.rowcount
+    cur.execute(sql.INSERT_ROAD_VARIANTS)
+    cur.execute(sql.INSERT_NEIGHBORHOODS)
+    neighborhoods_added = cur.rowcount
+    cur.execute(sql.CREATE_INCOMING)
+    cur.execute(sql.ACTIVE_IN_SCOPE)
+    active_before = cur.fetchone()[0]
+    cur.execute(sql.COUNT_TO_RETIRE)
+    to_retire = cur.fetchone()[0]
+    if active_before and to_retire > retire_limit * active_before and not allow_mass_retire:
+        raise ImportRefused(
+            f"this file would retire {to_retire} of {active_before} active plates "
+            f"({to_retire / active_before:.1%}, limit {retire_limit:.0%}); nothing was imported. "
+            "Check that the file is complete, or pass --allow-mass-retire."
+        )
+    with pghistory.context(import_batch=batch_id, source=source):
+        cur.execute(sql.RETIRE, {"today": timezone.localdate(), "reason": f"absent from import batch {batch_id} ({source})"})
+        retired = cur.rowcount
+        cur.execute(sql.UPDATE_CHANGED, {"batch": batch_id})
+        changed = cur.rowcount
+    cur.execute(sql.INSERT_ADDED, {"batch": batch_id})
+    added = cur.rowcount
+    cur.execute(sql.COUNT_INCOMING)
+    incoming = cur.fetchone()[0]
+    return {
+        "added": added, "changed": changed, "retired": retired, "unchanged": incoming - added - changed,
+        "loaded": incoming, "active_before": active_before, "roads_added": roads_added,
+        "neighborhoods_added": neighborhoods_added,
+    }
