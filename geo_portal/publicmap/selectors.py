@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.areas.models import District
-from geo_portal.buildings.models import Building
+from geo_portal.areas.models import District, Road, Village
+from geo_portal.buildings.models import Building, PlateBuilding
 
 
 @dataclass(frozen=True)
@@ -25,37 +26,39 @@ class DistrictSummary:
     linked_plates: int
 
 
+def _count(queryset, **filters) -> Coalesce:
+    """A correlated COUNT subquery per district (no join fan-out between villages, roads and plates)."""
+    sub = queryset.filter(**filters).order_by().values(filters_key(filters)).annotate(c=Count("*")).values("c")
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
+def filters_key(filters: dict) -> str:
+    return next(k for k in filters if k.endswith("district") or k.endswith("district_id"))
+
+
 def district_summaries() -> list[DistrictSummary]:
     """One summary per district that has door plates, ordered by MOI code."""
+    ref = OuterRef("pk")
     districts = (
         District.objects.select_related("county")
+        .filter(Exists(DoorPlate.objects.filter(district=OuterRef("pk"))))
         .annotate(
-            n_villages=Count("villages", distinct=True),
-            n_villages_boundary=Count("villages", filter=Q(villages__boundary__isnull=False), distinct=True),
-            n_roads=Count("roads", distinct=True),
+            n_villages=_count(Village.objects, district=ref),
+            n_villages_boundary=_count(Village.objects.filter(boundary__isnull=False), district=ref),
+            n_roads=_count(Road.objects, district=ref),
+            n_active=_count(DoorPlate.objects.active(), district=ref),
+            n_retired=_count(DoorPlate.objects.filter(status=DoorPlate.Status.RETIRED), district=ref),
+            n_linked=_count(PlateBuilding.objects.filter(plate__status=DoorPlate.Status.ACTIVE), plate__district=ref),
         )
-        .filter(plates__isnull=False)
-        .distinct()
         .order_by("code")
     )
-    plate_counts = {
-        row["district"]: row
-        for row in DoorPlate.objects.values("district").annotate(
-            active=Count("id", filter=Q(status=DoorPlate.Status.ACTIVE)),
-            retired=Count("id", filter=Q(status=DoorPlate.Status.RETIRED)),
-            linked=Count("building_link", filter=Q(status=DoorPlate.Status.ACTIVE)),
+    return [
+        DistrictSummary(
+            code=d.code, name=f"{d.county.name}{d.name}", name_en=", ".join(p for p in (d.name_en, d.county.name_en) if p),
+            villages=d.n_villages, villages_with_boundary=d.n_villages_boundary, roads=d.n_roads,
+            active_plates=d.n_active, retired_plates=d.n_retired,
+            buildings=Building.objects.filter(geom__intersects=d.boundary).count() if d.boundary else 0,
+            linked_plates=d.n_linked,
         )
-    }
-    summaries = []
-    for d in districts:
-        counts = plate_counts.get(d.pk, {"active": 0, "retired": 0, "linked": 0})
-        buildings = Building.objects.filter(geom__intersects=d.boundary).count() if d.boundary else 0
-        summaries.append(
-            DistrictSummary(
-                code=d.code, name=f"{d.county.name}{d.name}", name_en=f"{d.name_en}, {d.county.name_en}".strip(", "),
-                villages=d.n_villages, villages_with_boundary=d.n_villages_boundary, roads=d.n_roads,
-                active_plates=counts["active"], retired_plates=counts["retired"], buildings=buildings,
-                linked_plates=counts["linked"],
-            )
-        )
-    return summaries
+        for d in districts
+    ]

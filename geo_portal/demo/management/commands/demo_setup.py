@@ -1,0 +1,54 @@
+"""``manage.py demo_setup``: what ``make demo`` runs once the database is up.
+
+Loads the real 東區 data (or, without ../shared/data/real, a generated district) unless door plates are
+already loaded, and makes sure an admin login exists; prints it.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.demo.generator import generate
+from geo_portal.demo.loading import load_generated, load_real, real_data_available
+
+ADMIN_USER = "admin"
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set once and create the admin login (used by make demo)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--generated-plates", type=int, default=50_000,
+                            help="size of the generated district when the real data is absent")
+
+    def handle(self, *args, **opts):
+        if DoorPlate.objects.exists():
+            self.stdout.write("==> data already loaded; reusing it")
+        elif real_data_available():
+            self.stdout.write(f"==> loading the real 新竹市東區 data from {settings.SHARED_DATA_DIR}")
+            load_real(log=lambda msg: self.stdout.write(f"    {msg}"))
+        else:
+            self.stdout.write("==> real data not found; generating a synthetic district")
+            out = settings.GIS_DATA_DIR / "generated" / "demo"
+            generate(out, plates=opts["generated_plates"], seed=1)
+            load_generated(out, log=lambda msg: self.stdout.write(f"    {msg}"))
+        self._ensure_admin()
+
+    def _ensure_admin(self):
+        secret_file = settings.BASE_DIR / ".data" / "admin-password"
+        user_model = get_user_model()
+        if secret_file.is_file() and user_model.objects.filter(username=ADMIN_USER).exists():
+            password = secret_file.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(12)
+            user = user_model.objects.filter(username=ADMIN_USER).first() or user_model(username=ADMIN_USER)
+            user.is_staff = user.is_superuser = True
+            user.set_password(password)
+            user.save()
+            secret_file.parent.mkdir(parents=True, exist_ok=True)
+            secret_file.write_text(password + "\n")
+            secret_file.chmod(0o600)
+        self.stdout.write(f"==> admin login: user '{ADMIN_USER}', password '{password}' (kept in {secret_file})")
