@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql-15-postgis-3 postgresql-contrib gdal-bin chromium fonts-wqy-microhei python3-venv)
+APT_PACKAGES=(postgresql-15-postgis-3 postgresql-contrib gdal-bin gettext chromium fonts-wqy-microhei python3-venv)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
@@ -30,3 +30,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+# Translations (zh-Hant UI, English) are compiled from the .po files in the repository.
+DJANGO_SETTINGS_MODULE=geo_portal.config.settings.test .venv/bin/python manage.py compilemessages -v0 --ignore=.venv

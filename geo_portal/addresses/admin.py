@@ -21,12 +21,29 @@ class DoorPlateAdmin(LeafletGeoAdmin):
     raw_id_fields = ["road", "neighborhood", "successors"]
     fieldsets = [
         (None, {"fields": ["address", "district", "village", "neighborhood", "geom"]}),
-        (_("Components"), {"fields": ["road", "area", "lane", "alley", "number_prefix", "number", "sub_number",
-                                       "number_suffix", "floor", "floor_unit", "floor_sub"]}),
-        (_("Lifecycle"), {"fields": ["status", "retired_on", "retired_reason", "successors", "condition",
-                                      "last_checked_on"]}),
-        (_("Provenance"), {"fields": ["street_key", "address_key", "source_batch", "created_at", "updated_at",
-                                       "history"]}),
+        (
+            _("Components"),
+            {
+                "fields": [
+                    "road",
+                    "area",
+                    "lane",
+                    "alley",
+                    "number_prefix",
+                    "number",
+                    "sub_number",
+                    "number_suffix",
+                    "floor",
+                    "floor_unit",
+                    "floor_sub",
+                ]
+            },
+        ),
+        (
+            _("Lifecycle"),
+            {"fields": ["status", "retired_on", "retired_reason", "successors", "condition", "last_checked_on"]},
+        ),
+        (_("Provenance"), {"fields": ["street_key", "address_key", "source_batch", "created_at", "updated_at", "history"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):

@@ -18,8 +18,7 @@ from geo_portal.areas.models import District, Village
 from geo_portal.ingest.errors import Finding, ImportRefused
 
 # Logical fields a mapping can fill. Either ``address`` (full text) or ``number`` (+ road/lane/alley) is needed.
-FIELDS = ("address", "road", "section", "lane", "alley", "number", "x", "y", "village_code", "neighborhood",
-          "district_code")
+FIELDS = ("address", "road", "section", "lane", "alley", "number", "x", "y", "village_code", "neighborhood", "district_code")
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,27 @@ _REGISTRY_VILLAGE_CODE = re.compile(r"^(\d{7})-(\d{3})$")  # 1001801-020 → 100
 _NEIGHBORHOOD = re.compile(r"^(\d{1,3})鄰?$")
 
 STAGE_COLUMNS = (
-    "row_no", "district_id", "village_id", "hood", "road_name", "road_base", "section", "area", "lane", "alley",
-    "number_prefix", "number", "sub_number", "number_suffix", "floor", "floor_unit", "floor_sub", "street_key", "raw_road", "x", "y",
+    "row_no",
+    "district_id",
+    "village_id",
+    "hood",
+    "road_name",
+    "road_base",
+    "section",
+    "area",
+    "lane",
+    "alley",
+    "number_prefix",
+    "number",
+    "sub_number",
+    "number_suffix",
+    "floor",
+    "floor_unit",
+    "floor_sub",
+    "street_key",
+    "raw_road",
+    "x",
+    "y",
 )
 
 
@@ -70,9 +88,7 @@ class Mapping:
             raise ImportRefused(f"unknown mapping field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
         missing = [f"{logical}={col}" for logical, col in columns.items() if col not in header]
         if missing:
-            raise ImportRefused(
-                f"column(s) not in the file: {', '.join(missing)}; the header has {', '.join(header)}"
-            )
+            raise ImportRefused(f"column(s) not in the file: {', '.join(missing)}; the header has {', '.join(header)}")
         if "x" not in columns or "y" not in columns:
             raise ImportRefused("the mapping needs x and y columns")
         if "address" not in columns and "number" not in columns:
@@ -123,14 +139,17 @@ def _raw_road_spelling(raw: str, road: str) -> str:
     """The road as written in the source when it used a variant character (褔德街 for 福德街), else ''."""
     text = unicodedata.normalize("NFKC", raw)
     for start in range(len(text) - len(road) + 1):
-        candidate = text[start:start + len(road)]
+        candidate = text[start : start + len(road)]
         if candidate != road and candidate.translate(VARIANTS) == road:
             return candidate
     return ""
 
 
 def stage_rows(
-    rows: Iterator[tuple[int, list[str]]], mapping: Mapping, areas: AreaIndex, findings: list[Finding],
+    rows: Iterator[tuple[int, list[str]]],
+    mapping: Mapping,
+    areas: AreaIndex,
+    findings: list[Finding],
     protected: list[tuple[int, str]],
 ) -> Iterator[tuple]:
     """Turn CSV rows into staging tuples (``STAGE_COLUMNS``); rejected rows become ``findings`` instead.
@@ -167,8 +186,14 @@ def stage_rows(
                 findings.append(Finding(line_no, "neighborhood", fields[pos["neighborhood"]], "not a 鄰 number"))
                 continue
             if hood is not None and hood != int(m.group(1)):
-                findings.append(Finding(line_no, "neighborhood", fields[pos["neighborhood"]],
-                                        f"column says {m.group(1)}鄰 but the address says {hood}鄰"))
+                findings.append(
+                    Finding(
+                        line_no,
+                        "neighborhood",
+                        fields[pos["neighborhood"]],
+                        f"column says {m.group(1)}鄰 but the address says {hood}鄰",
+                    )
+                )
                 continue
             hood = int(m.group(1))
         x, y = _float(fields[pos["x"]]), _float(fields[pos["y"]])
@@ -183,9 +208,27 @@ def stage_rows(
         road_name = addr.road_section
         raw_road = _raw_road_spelling(text, road_name) if road_name and any(ch in text for ch in _VARIANT_CHARS) else ""
         yield (
-            line_no, district_id, village, hood, road_name, addr.road, addr.section, addr.area, addr.lane, addr.alley,
-            addr.number_prefix, addr.number, addr.sub_number, addr.number_suffix, addr.floor, addr.floor_unit, addr.floor_sub,
-            addr.street(), raw_road, x, y,
+            line_no,
+            district_id,
+            village,
+            hood,
+            road_name,
+            addr.road,
+            addr.section,
+            addr.area,
+            addr.lane,
+            addr.alley,
+            addr.number_prefix,
+            addr.number,
+            addr.sub_number,
+            addr.number_suffix,
+            addr.floor,
+            addr.floor_unit,
+            addr.floor_sub,
+            addr.street(),
+            raw_road,
+            x,
+            y,
         )
 
 
@@ -227,7 +270,7 @@ def _resolve_district(addr: Address, fields: list[str], pos: dict[str, int], are
 
 def _resolve_village(
     addr: Address, fields: list[str], pos: dict[str, int], areas: AreaIndex, district_id: int
-) -> int | None | Finding:
+) -> int | Finding | None:
     if "village_code" in pos and fields[pos["village_code"]].strip():
         raw = fields[pos["village_code"]].strip()
         m = _REGISTRY_VILLAGE_CODE.match(raw)

@@ -40,12 +40,18 @@ class DoorPlate(models.Model):
         OLD_STYLE = "old_style", _("old style")
         UNKNOWN = "unknown", _("unknown")
 
-    district = models.ForeignKey("areas.District", on_delete=models.PROTECT, related_name="plates", verbose_name=_("district"))
+    district = models.ForeignKey(
+        "areas.District", on_delete=models.PROTECT, related_name="plates", verbose_name=_("district")
+    )
     village = models.ForeignKey(
         "areas.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="plates", verbose_name=_("village")
     )
     neighborhood = models.ForeignKey(
-        "areas.Neighborhood", on_delete=models.PROTECT, null=True, blank=True, related_name="plates",
+        "areas.Neighborhood",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plates",
         verbose_name=_("neighbourhood"),
     )
     road = models.ForeignKey(
@@ -60,7 +66,10 @@ class DoorPlate(models.Model):
     number_suffix = models.PositiveIntegerField(_("sub-number (之, after 號)"), null=True, blank=True)
     floor = models.SmallIntegerField(_("floor (樓; negative = basement)"), null=True, blank=True)
     floor_unit = models.CharField(
-        _("floor unit"), max_length=1, blank=True, choices=[("", "樓"), ("層", "層"), ("室", "地下室")],
+        _("floor unit"),
+        max_length=1,
+        blank=True,
+        choices=[("", "樓"), ("層", "層"), ("室", "地下室")],
         help_text=_("地下1樓 and 地下1層 are registered as different plates at some addresses"),
     )
     floor_sub = models.PositiveIntegerField(_("floor sub-number (樓之)"), null=True, blank=True)
@@ -79,7 +88,12 @@ class DoorPlate(models.Model):
     condition = models.CharField(_("plate condition"), max_length=10, choices=Condition.choices, default=Condition.UNKNOWN)
     last_checked_on = models.DateField(_("last checked on"), null=True, blank=True)
     source_batch = models.ForeignKey(
-        "ingest.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("source batch")
+        "ingest.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("source batch"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -6,8 +6,7 @@ section form (段 keeps Chinese numerals, 號 and 樓 use digits). Pure function
 
 from __future__ import annotations
 
-DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
-          "六": 6, "七": 7, "八": 8, "九": 9}
+DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000}
 # 廿 (20) and 卅 (30) still appear on old plates and forms.
 SHORTHANDS = {"廿": 20, "卅": 30}

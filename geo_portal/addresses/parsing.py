@@ -20,18 +20,52 @@ from geo_portal.addresses.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
 MAX_INPUT_LENGTH = 200
 
 COUNTIES = (
-    "臺北市", "新北市", "桃園市", "臺中市", "臺南市", "高雄市", "基隆市", "新竹市", "嘉義市",
-    "新竹縣", "苗栗縣", "彰化縣", "南投縣", "雲林縣", "嘉義縣", "屏東縣", "宜蘭縣", "花蓮縣",
-    "臺東縣", "澎湖縣", "金門縣", "連江縣",
+    "臺北市",
+    "新北市",
+    "桃園市",
+    "臺中市",
+    "臺南市",
+    "高雄市",
+    "基隆市",
+    "新竹市",
+    "嘉義市",
+    "新竹縣",
+    "苗栗縣",
+    "彰化縣",
+    "南投縣",
+    "雲林縣",
+    "嘉義縣",
+    "屏東縣",
+    "宜蘭縣",
+    "花蓮縣",
+    "臺東縣",
+    "澎湖縣",
+    "金門縣",
+    "連江縣",
     # Pre-2010/2014 names still seen on old documents.
-    "臺北縣", "桃園縣", "臺中縣", "臺南縣", "高雄縣",
+    "臺北縣",
+    "桃園縣",
+    "臺中縣",
+    "臺南縣",
+    "高雄縣",
 )
 
 # Variant and erroneous characters seen in registry data → the standard form (褔德街 is a real defect).
-VARIANTS = str.maketrans({
-    "台": "臺", "褔": "福", "舘": "館", "衖": "弄", "峯": "峰", "羣": "群", "陞": "升", "畄": "留",
-    "鄕": "鄉", "嶋": "島", "邨": "村",
-})
+VARIANTS = str.maketrans(
+    {
+        "台": "臺",
+        "褔": "福",
+        "舘": "館",
+        "衖": "弄",
+        "峯": "峰",
+        "羣": "群",
+        "陞": "升",
+        "畄": "留",
+        "鄕": "鄉",
+        "嶋": "島",
+        "邨": "村",
+    }
+)
 DASHES = str.maketrans({ch: "-" for ch in "‐‑‒–—―−─━～~"})
 # Punctuation people type between parts; removed (parentheses are handled as notes first).
 PUNCTUATION = re.compile(r"[,，、。.;；:：'\"“”‘’「」『』#＃]")
@@ -94,19 +128,19 @@ class Address:
     district: str = ""
     village: str = ""
     neighborhood: int | None = None
-    road: str = ""                   # road name without section: 光復路
-    section: int | None = None       # 段
-    area: str = ""                   # 地區 name used instead of (or after) a road: 光明新村, 清大東院
-    lane: str = ""                   # 巷, digits, may carry 之: "298", "12之1"
-    alley: str = ""                  # 弄
-    number_prefix: str = ""          # 附 / 臨
-    number: int | None = None        # 號
-    sub_number: int | None = None    # N之M號
+    road: str = ""  # road name without section: 光復路
+    section: int | None = None  # 段
+    area: str = ""  # 地區 name used instead of (or after) a road: 光明新村, 清大東院
+    lane: str = ""  # 巷, digits, may carry 之: "298", "12之1"
+    alley: str = ""  # 弄
+    number_prefix: str = ""  # 附 / 臨
+    number: int | None = None  # 號
+    sub_number: int | None = None  # N之M號
     number_suffix: int | None = None  # N號之M (a different plate from N之M號)
-    floor: int | None = None         # 樓; negative for basements (地下1樓 = -1)
-    floor_unit: str = ""             # "" = 樓, "層" or "室" (地下室): registered as distinct plates
-    floor_sub: int | None = None     # 樓之M
-    note: str = ""                   # parenthesised remark, e.g. 臨時建築
+    floor: int | None = None  # 樓; negative for basements (地下1樓 = -1)
+    floor_unit: str = ""  # "" = 樓, "層" or "室" (地下室): registered as distinct plates
+    floor_sub: int | None = None  # 樓之M
+    note: str = ""  # parenthesised remark, e.g. 臨時建築
 
     @property
     def road_section(self) -> str:
@@ -202,7 +236,7 @@ def _cn(numeral: str) -> str:
 
 def _take(pattern: re.Pattern[str], s: str) -> tuple[str, str]:
     m = pattern.match(s)
-    return (m.group(1), s[m.end():]) if m else ("", s)
+    return (m.group(1), s[m.end() :]) if m else ("", s)
 
 
 def parse(text: str) -> ParseResult:
@@ -219,11 +253,11 @@ def parse(text: str) -> ParseResult:
     zip_code, s = _take(_ZIP, s)
     s = _COUNTRY.sub("", s, count=1)
     county = next((c for c in COUNTIES if s.startswith(c)), "")
-    s = s[len(county):]
+    s = s[len(county) :]
     district = ""
     m = _DISTRICT.match(s)
     if m and (county or m.group(1).endswith("區")):
-        district, s = m.group(1), s[m.end():]
+        district, s = m.group(1), s[m.end() :]
 
     village, neighborhood, s = _village_and_neighborhood(s)
     tail = _TAIL.search(s)
@@ -243,12 +277,22 @@ def parse(text: str) -> ParseResult:
         # 地下室 and 地下層/地下樓 without a number: the first basement level.
         floor, floor_unit = -1, {"室": "室", "層": "層", "樓": ""}[t.group("cellar")]
     address = Address(
-        zip_code=zip_code, county=county, district=district, village=village,
-        neighborhood=neighborhood, road=road, section=section, area=area,
-        lane=t.group("lane") or "", alley=t.group("alley") or "",
+        zip_code=zip_code,
+        county=county,
+        district=district,
+        village=village,
+        neighborhood=neighborhood,
+        road=road,
+        section=section,
+        area=area,
+        lane=t.group("lane") or "",
+        alley=t.group("alley") or "",
         number_prefix=t.group("prefix") or "",
-        number=_int(t.group("number")), sub_number=_int(t.group("sub")),
-        number_suffix=_int(t.group("suffix")), floor=floor, floor_unit=floor_unit,
+        number=_int(t.group("number")),
+        sub_number=_int(t.group("sub")),
+        number_suffix=_int(t.group("suffix")),
+        floor=floor,
+        floor_unit=floor_unit,
         floor_sub=_int(t.group("floor_sub")) if floor is not None else None,
         note=note,
     )
@@ -273,7 +317,7 @@ def _village_and_neighborhood(s: str) -> tuple[str, int | None, str]:
         if m and m.start() > 0:
             village = village or (m.group(1) or "")
             hood_text = m.group(2)
-            rest = rest[: m.start()] + rest[m.end():]
+            rest = rest[: m.start()] + rest[m.end() :]
     return village, (int(hood_text) if hood_text else None), rest
 
 

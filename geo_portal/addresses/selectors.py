@@ -20,8 +20,13 @@ def plates_matching_text(text: str, queryset: QuerySet[DoorPlate] | None = None)
         return None
     qs = queryset if queryset is not None else DoorPlate.objects.all()
     qs = qs.filter(
-        area=addr.area, lane=addr.lane, alley=addr.alley, number_prefix=addr.number_prefix, number=addr.number,
-        sub_number=addr.sub_number, number_suffix=addr.number_suffix,
+        area=addr.area,
+        lane=addr.lane,
+        alley=addr.alley,
+        number_prefix=addr.number_prefix,
+        number=addr.number,
+        sub_number=addr.sub_number,
+        number_suffix=addr.number_suffix,
     )
     qs = qs.filter(road__name=addr.road_section) if addr.road else qs.filter(road__isnull=True)
     if addr.floor is not None:

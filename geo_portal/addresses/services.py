@@ -64,7 +64,9 @@ def resolve_layout(*, preset: str | None, columns: dict[str, str] | None, srid: 
         raise ImportRefused("give a --preset or a column mapping (--map address=COLUMN --map x=COLUMN --map y=COLUMN)")
     chosen = srid or preset_srid
     if chosen is None:
-        raise ImportRefused("the file does not say its coordinate system: pass --srid (4326 for lon/lat, 3826 for TWD97 TM2)")
+        raise ImportRefused(
+            "the file does not say its coordinate system: pass --srid (4326 for lon/lat, 3826 for TWD97 TM2)"
+        )
     if chosen not in KNOWN_SRIDS:
         raise ImportRefused(f"--srid {chosen} is not supported; use one of {', '.join(map(str, sorted(KNOWN_SRIDS)))}")
     return mapping, chosen
@@ -86,15 +88,30 @@ def import_doorplates(
 ) -> ImportResult:
     """Import door plates from a CSV file. Raises ``ImportRefused`` (nothing changed) when the input is refused."""
     started = time.perf_counter()
-    options = {"preset": preset, "columns": columns or {}, "srid": srid, "encoding": encoding, "district": district,
-               "dry_run": dry_run, "allow_mass_retire": allow_mass_retire}
+    options = {
+        "preset": preset,
+        "columns": columns or {},
+        "srid": srid,
+        "encoding": encoding,
+        "district": district,
+        "dry_run": dry_run,
+        "allow_mass_retire": allow_mass_retire,
+    }
     try:
         mapping_columns, chosen_srid = resolve_layout(preset=preset, columns=columns, srid=srid)
         with transaction.atomic():
             result = _import_in_transaction(
-                path=path, mapping_columns=mapping_columns, srid=chosen_srid, encoding=encoding, district=district,
-                dry_run=dry_run, allow_mass_retire=allow_mass_retire, retire_limit=retire_limit, options=options,
-                report_dir=report_dir, progress=progress,
+                path=path,
+                mapping_columns=mapping_columns,
+                srid=chosen_srid,
+                encoding=encoding,
+                district=district,
+                dry_run=dry_run,
+                allow_mass_retire=allow_mass_retire,
+                retire_limit=retire_limit,
+                options=options,
+                report_dir=report_dir,
+                progress=progress,
             )
             if dry_run:
                 transaction.set_rollback(True)
@@ -104,9 +121,15 @@ def import_doorplates(
     if dry_run:
         now = timezone.now()
         batch = ImportBatch.objects.create(
-            kind=ImportBatch.Kind.DOORPLATES, source_name=str(path), source_sha256="", options=options,
-            status=ImportBatch.Status.DRY_RUN, counts=result.counts,
-            report_path=str(result.report_path or ""), started_at=now, finished_at=now,
+            kind=ImportBatch.Kind.DOORPLATES,
+            source_name=str(path),
+            source_sha256="",
+            options=options,
+            status=ImportBatch.Status.DRY_RUN,
+            counts=result.counts,
+            report_path=str(result.report_path or ""),
+            started_at=now,
+            finished_at=now,
         )
         result.batch_id = batch.pk
     result.seconds = time.perf_counter() - started
@@ -114,8 +137,17 @@ def import_doorplates(
 
 
 def _import_in_transaction(
-    *, path: Path, mapping_columns: dict[str, str], srid: int, encoding: str, district: str | None, dry_run: bool,
-    allow_mass_retire: bool, retire_limit: float, options: dict, report_dir: Path | None,
+    *,
+    path: Path,
+    mapping_columns: dict[str, str],
+    srid: int,
+    encoding: str,
+    district: str | None,
+    dry_run: bool,
+    allow_mass_retire: bool,
+    retire_limit: float,
+    options: dict,
+    report_dir: Path | None,
     progress: Callable[[Iterator], Iterator] | None,
 ) -> ImportResult:
     findings: list[Finding] = []
@@ -128,9 +160,7 @@ def _import_in_transaction(
             cur.execute(sql.CREATE_STAGE)
             counted = progress(rows) if progress else rows
             protected: list[tuple[int, str]] = []
-            staged = copy_rows(
-                "doorplate_stage", STAGE_COLUMNS, stage_rows(counted, mapping, areas, findings, protected)
-            )
+            staged = copy_rows("doorplate_stage", STAGE_COLUMNS, stage_rows(counted, mapping, areas, findings, protected))
             copy_rows("doorplate_protected", ("district_id", "address_key"), protected)
             read = staged + len(findings)
             if staged == 0:
@@ -147,11 +177,16 @@ def _import_in_transaction(
                 Finding(row, "location", name, f"point lies outside its declared village {name}", "warning")
                 for row, name in cur.fetchall()
             )
-            counts = _merge(cur, batch_id=batch.pk, allow_mass_retire=allow_mass_retire, retire_limit=retire_limit,
-                            source=path.name)
+            counts = _merge(
+                cur, batch_id=batch.pk, allow_mass_retire=allow_mass_retire, retire_limit=retire_limit, source=path.name
+            )
             cur.execute("ANALYZE addresses_doorplate")
-    counts.update(read=read, rejected=sum(f.level == "rejected" for f in findings),
-                  warnings=sum(f.level == "warning" for f in findings), villages_assigned=assigned)
+    counts.update(
+        read=read,
+        rejected=sum(f.level == "rejected" for f in findings),
+        warnings=sum(f.level == "warning" for f in findings),
+        villages_assigned=assigned,
+    )
     stamp = f"{batch.pk}-{'dry-run' if dry_run else 'applied'}"
     report = write_findings(kind="doorplates", stamp=stamp, findings=findings, directory=report_dir)
     batch.counts = counts
@@ -171,7 +206,11 @@ def _sql_checks(cur, findings: list[Finding]) -> list[int]:
     cur.execute(sql.DUPLICATES)
     for row, first_row, street_key, hood in cur.fetchall():
         where = f"{hood}鄰 " if hood else ""
-        findings.append(Finding(row, "address", f"{where}{street_key}", f"duplicate of row {first_row} (same address after normalisation)"))
+        findings.append(
+            Finding(
+                row, "address", f"{where}{street_key}", f"duplicate of row {first_row} (same address after normalisation)"
+            )
+        )
         rejected.append(row)
     return rejected
 
@@ -203,7 +242,12 @@ def _merge(cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, 
     cur.execute(sql.COUNT_INCOMING)
     incoming = cur.fetchone()[0]
     return {
-        "added": added, "changed": changed, "retired": retired, "unchanged": incoming - added - changed,
-        "loaded": incoming, "active_before": active_before, "roads_added": roads_added,
+        "added": added,
+        "changed": changed,
+        "retired": retired,
+        "unchanged": incoming - added - changed,
+        "loaded": incoming,
+        "active_before": active_before,
+        "roads_added": roads_added,
         "neighborhoods_added": neighborhoods_added,
     }

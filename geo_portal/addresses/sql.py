@@ -9,18 +9,22 @@ from __future__ import annotations
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
 
 CREATE_STAGE = """
+DROP TABLE IF EXISTS doorplate_stage;
 CREATE TEMP TABLE doorplate_stage (
     row_no integer NOT NULL, district_id bigint NOT NULL, village_id bigint, hood integer,
     road_name text NOT NULL, road_base text NOT NULL, section integer, area text NOT NULL, lane text NOT NULL,
     alley text NOT NULL, number_prefix text NOT NULL, number integer NOT NULL, sub_number integer,
-    number_suffix integer, floor integer, floor_unit text NOT NULL, floor_sub integer, street_key text NOT NULL, raw_road text NOT NULL,
+    number_suffix integer, floor integer, floor_unit text NOT NULL, floor_sub integer, street_key text NOT NULL,
+    raw_road text NOT NULL,
     x double precision NOT NULL, y double precision NOT NULL
 ) ON COMMIT DROP;
+DROP TABLE IF EXISTS doorplate_protected;
 CREATE TEMP TABLE doorplate_protected (district_id bigint, address_key text) ON COMMIT DROP;
 """
 
 # Coordinates → WGS84 (for the Taiwan check) and storage SRID; out-of-Taiwan points get no geometry.
 CREATE_WORK = f"""
+DROP TABLE IF EXISTS doorplate_work;
 CREATE TEMP TABLE doorplate_work ON COMMIT DROP AS
 SELECT s.*, s.street_key || '#' || coalesce(s.hood::text, '') AS address_key,
        ST_Transform(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s), 4326) AS lonlat
@@ -84,6 +88,7 @@ ON CONFLICT ON CONSTRAINT neighborhood_village_number_uniq DO NOTHING
 """
 
 CREATE_INCOMING = """
+DROP TABLE IF EXISTS doorplate_incoming;
 CREATE TEMP TABLE doorplate_incoming ON COMMIT DROP AS
 SELECT w.*, r.id AS road_id, n.id AS neighborhood_id, c.name || d.name || w.street_key AS address
 FROM doorplate_work w

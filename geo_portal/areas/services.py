@@ -23,16 +23,38 @@ from geo_portal.ingest.errors import Finding, ImportRefused
 
 # MOI English names of the counties and cities (used when the village table has none).
 COUNTY_EN = {
-    "臺北市": "Taipei City", "新北市": "New Taipei City", "桃園市": "Taoyuan City", "臺中市": "Taichung City",
-    "臺南市": "Tainan City", "高雄市": "Kaohsiung City", "基隆市": "Keelung City", "新竹市": "Hsinchu City",
-    "嘉義市": "Chiayi City", "新竹縣": "Hsinchu County", "苗栗縣": "Miaoli County", "彰化縣": "Changhua County",
-    "南投縣": "Nantou County", "雲林縣": "Yunlin County", "嘉義縣": "Chiayi County", "屏東縣": "Pingtung County",
-    "宜蘭縣": "Yilan County", "花蓮縣": "Hualien County", "臺東縣": "Taitung County", "澎湖縣": "Penghu County",
-    "金門縣": "Kinmen County", "連江縣": "Lienchiang County",
+    "臺北市": "Taipei City",
+    "新北市": "New Taipei City",
+    "桃園市": "Taoyuan City",
+    "臺中市": "Taichung City",
+    "臺南市": "Tainan City",
+    "高雄市": "Kaohsiung City",
+    "基隆市": "Keelung City",
+    "新竹市": "Hsinchu City",
+    "嘉義市": "Chiayi City",
+    "新竹縣": "Hsinchu County",
+    "苗栗縣": "Miaoli County",
+    "彰化縣": "Changhua County",
+    "南投縣": "Nantou County",
+    "雲林縣": "Yunlin County",
+    "嘉義縣": "Chiayi County",
+    "屏東縣": "Pingtung County",
+    "宜蘭縣": "Yilan County",
+    "花蓮縣": "Hualien County",
+    "臺東縣": "Taitung County",
+    "澎湖縣": "Penghu County",
+    "金門縣": "Kinmen County",
+    "連江縣": "Lienchiang County",
 }
 # Districts named by direction have translated English names (東區 = East Dist.).
-DIRECTIONAL_DISTRICT_EN = {"東區": "East Dist.", "西區": "West Dist.", "南區": "South Dist.", "北區": "North Dist.",
-                           "中區": "Central Dist.", "中西區": "West Central Dist."}
+DIRECTIONAL_DISTRICT_EN = {
+    "東區": "East Dist.",
+    "西區": "West Dist.",
+    "南區": "South Dist.",
+    "北區": "North Dist.",
+    "中區": "Central Dist.",
+    "中西區": "West Central Dist.",
+}
 
 VILLAGE_TABLE_COLUMNS = ("VILLCODE", "COUNTYNAME", "TOWNNAME", "VILLNAME", "VILLENG", "COUNTYCODE", "TOWNCODE")
 _VILLCODE = re.compile(r"^\d{11}$")
@@ -59,11 +81,17 @@ def load_village_table(*, path: Path, encoding: str = "utf-8") -> LoadResult:
     for line_no, fields in rows:
         get = {name: fields[i].strip() if i < len(fields) else "" for name, i in col.items()}
         problem = (
-            ("VILLCODE", "not an 11-digit village code") if not _VILLCODE.match(get["VILLCODE"]) else
-            ("TOWNCODE", "not an 8-digit town code") if not _TOWNCODE.match(get["TOWNCODE"]) else
-            ("COUNTYCODE", "not a 5-digit county code") if not _COUNTYCODE.match(get["COUNTYCODE"]) else
-            ("VILLCODE", "does not start with its TOWNCODE") if not get["VILLCODE"].startswith(get["TOWNCODE"]) else
-            ("VILLNAME", "empty (pseudo-area without a village)") if not get["VILLNAME"] else None
+            ("VILLCODE", "not an 11-digit village code")
+            if not _VILLCODE.match(get["VILLCODE"])
+            else ("TOWNCODE", "not an 8-digit town code")
+            if not _TOWNCODE.match(get["TOWNCODE"])
+            else ("COUNTYCODE", "not a 5-digit county code")
+            if not _COUNTYCODE.match(get["COUNTYCODE"])
+            else ("VILLCODE", "does not start with its TOWNCODE")
+            if not get["VILLCODE"].startswith(get["TOWNCODE"])
+            else ("VILLNAME", "empty (pseudo-area without a village)")
+            if not get["VILLNAME"]
+            else None
         )
         if problem:
             findings.append(Finding(line_no, problem[0], get[problem[0]], problem[1], "skipped"))
@@ -78,7 +106,9 @@ def load_village_table(*, path: Path, encoding: str = "utf-8") -> LoadResult:
         district, created = District.objects.get_or_create(
             code=get["TOWNCODE"],
             defaults={
-                "county": county, "name": town_name, "name_en": DIRECTIONAL_DISTRICT_EN.get(town_name, ""),
+                "county": county,
+                "name": town_name,
+                "name_en": DIRECTIONAL_DISTRICT_EN.get(town_name, ""),
                 # The household-registration code drops the 0 before the district number: 10018010 → 1001801.
                 "registry_code": get["TOWNCODE"][:7],
             },
@@ -126,20 +156,27 @@ def polygon_rows(frame, id_field: str, findings: list[Finding]):
 
 
 _BOUNDARY_STAGE = """
+DROP TABLE IF EXISTS boundary_stage;
 CREATE TEMP TABLE boundary_stage (feature integer, code text, wkb text) ON COMMIT DROP
 """
 # ST_MakeValid can return a GeometryCollection; keep its polygons (type 3) and force MultiPolygon.
 _BOUNDARY_UPDATE = """
 UPDATE {table} a SET boundary = g.geom, boundary_source = %(source)s
-FROM (SELECT code, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 3826)), 3)) AS geom
+FROM (SELECT code,
+             ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 3826)), 3)) AS geom
       FROM boundary_stage) g
 WHERE a.code = g.code AND NOT ST_IsEmpty(g.geom)
 """
-_BOUNDARY_UNKNOWN = "SELECT feature, code FROM boundary_stage s WHERE NOT EXISTS (SELECT 1 FROM {table} a WHERE a.code = s.code) ORDER BY feature"
+_BOUNDARY_UNKNOWN = """
+SELECT feature, code FROM boundary_stage s
+WHERE NOT EXISTS (SELECT 1 FROM {table} a WHERE a.code = s.code) ORDER BY feature
+"""
 
 
 @transaction.atomic
-def load_boundaries(*, path: Path, level: str, code_field: str, layer: str | None = None, srid: int | None = None) -> LoadResult:
+def load_boundaries(
+    *, path: Path, level: str, code_field: str, layer: str | None = None, srid: int | None = None
+) -> LoadResult:
     """Set district or village boundaries from a vector file; features are matched by MOI code."""
     table = {"district": "areas_district", "village": "areas_village"}.get(level)
     if table is None:

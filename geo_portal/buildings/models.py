@@ -21,7 +21,12 @@ class Building(models.Model):
     source = models.CharField(_("source"), max_length=40)
     source_id = models.CharField(_("ID in the source"), max_length=60)
     source_batch = models.ForeignKey(
-        "ingest.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("source batch")
+        "ingest.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("source batch"),
     )
 
     class Meta:
@@ -31,9 +36,7 @@ class Building(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="building_source_id_uniq"),
             models.CheckConstraint(condition=Q(geom__isvalid=True), name="building_geom_valid"),
-            models.CheckConstraint(
-                condition=Q(height_m__isnull=True) | Q(height_m__gt=0), name="building_height_positive"
-            ),
+            models.CheckConstraint(condition=Q(height_m__isnull=True) | Q(height_m__gt=0), name="building_height_positive"),
         ]
         indexes = [GistIndex(fields=["geom"], name="building_geom_gist")]
 

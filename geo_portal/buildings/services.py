@@ -25,6 +25,7 @@ CHUNK = 50_000
 DEFAULT_LINK_TOLERANCE_M = 15.0
 
 _STAGE = """
+DROP TABLE IF EXISTS building_stage;
 CREATE TEMP TABLE building_stage (
     feature integer, source_id text, name text, floors integer, height_m double precision, structure text, wkb text
 ) ON COMMIT DROP
@@ -35,6 +36,7 @@ SELECT feature, source_id, first FROM (
 WHERE feature <> first ORDER BY feature
 """
 _PREPARE = """
+DROP TABLE IF EXISTS building_ready;
 CREATE TEMP TABLE building_ready ON COMMIT DROP AS
 SELECT feature, source_id, name, floors, height_m, structure,
        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 3826)), 3)) AS geom
@@ -126,14 +128,26 @@ def _chunks(path: Path, *, layer: str | None, srid: int | None) -> Iterator[tupl
         yield offset, frame.to_crs(STORAGE_SRID)
 
 
-def _stage_rows(path: Path, fields: BuildingFields, *, layer: str | None, srid: int | None,
-                findings: list[Finding], progress: Callable[[int], None] | None) -> Iterator[tuple]:
+def _stage_rows(
+    path: Path,
+    fields: BuildingFields,
+    *,
+    layer: str | None,
+    srid: int | None,
+    findings: list[Finding],
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple]:
     for offset, frame in _chunks(path, layer=layer, srid=srid):
-        missing = [f for f in (fields.id, fields.name, fields.floors, fields.height, fields.structure)
-                   if f and f not in frame.columns]
+        missing = [
+            f
+            for f in (fields.id, fields.name, fields.floors, fields.height, fields.structure)
+            if f and f not in frame.columns
+        ]
         if missing:
-            raise ImportRefused(f"{path.name}: no field(s) {', '.join(missing)}; fields are "
-                                f"{', '.join(c for c in frame.columns if c != 'geometry')}")
+            raise ImportRefused(
+                f"{path.name}: no field(s) {', '.join(missing)}; fields are "
+                f"{', '.join(c for c in frame.columns if c != 'geometry')}"
+            )
         geoms = shapely.force_2d(frame.geometry.values)
         records = frame.drop(columns="geometry").to_dict("records")
         for n, (record, geom) in enumerate(zip(records, geoms, strict=True), start=offset + 1):
@@ -150,12 +164,16 @@ def _stage_rows(path: Path, fields: BuildingFields, *, layer: str | None, srid: 
             try:
                 floors = _number(record.get(fields.floors), integer=True) if fields.floors else None
             except ValueError as exc:
-                findings.append(Finding(n, fields.floors, str(record.get(fields.floors)), f"{exc}; stored as unknown", "warning"))
+                findings.append(
+                    Finding(n, fields.floors, str(record.get(fields.floors)), f"{exc}; stored as unknown", "warning")
+                )
                 floors = None
             try:
                 height = _number(record.get(fields.height), integer=False) if fields.height else None
             except ValueError as exc:
-                findings.append(Finding(n, fields.height, str(record.get(fields.height)), f"{exc}; stored as unknown", "warning"))
+                findings.append(
+                    Finding(n, fields.height, str(record.get(fields.height)), f"{exc}; stored as unknown", "warning")
+                )
                 height = None
             name = str(record.get(fields.name) or "")[:120] if fields.name else ""
             structure = str(record.get(fields.structure) or "")[:20] if fields.structure else ""
@@ -165,8 +183,14 @@ def _stage_rows(path: Path, fields: BuildingFields, *, layer: str | None, srid: 
 
 
 def import_buildings(
-    *, path: Path, source: str, fields: BuildingFields, layer: str | None = None, srid: int | None = None,
-    link_tolerance_m: float = DEFAULT_LINK_TOLERANCE_M, progress: Callable[[int], None] | None = None,
+    *,
+    path: Path,
+    source: str,
+    fields: BuildingFields,
+    layer: str | None = None,
+    srid: int | None = None,
+    link_tolerance_m: float = DEFAULT_LINK_TOLERANCE_M,
+    progress: Callable[[int], None] | None = None,
 ) -> BuildingImportResult:
     """Import footprints all-or-nothing, then relink plates. Raises ``ImportRefused`` (nothing changed)."""
     if not path.is_file():
@@ -178,20 +202,32 @@ def import_buildings(
     findings: list[Finding] = []
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(_STAGE)
-        staged = copy_rows("building_stage", ("feature", "source_id", "name", "floors", "height_m", "structure", "wkb"),
-                           _stage_rows(path, fields, layer=layer, srid=srid, findings=findings, progress=progress))
+        staged = copy_rows(
+            "building_stage",
+            ("feature", "source_id", "name", "floors", "height_m", "structure", "wkb"),
+            _stage_rows(path, fields, layer=layer, srid=srid, findings=findings, progress=progress),
+        )
         cur.execute(_DUPLICATES)
         dupes = cur.fetchall()
-        findings.extend(Finding(n, fields.id, ident, f"duplicate id (first at feature {first})") for n, ident, first in dupes)
+        findings.extend(
+            Finding(n, fields.id, ident, f"duplicate id (first at feature {first})") for n, ident, first in dupes
+        )
         cur.execute(_PREPARE, {"skip": [n for n, _, _ in dupes]})
         cur.execute(_EMPTY_AFTER_REPAIR)
-        findings.extend(Finding(n, "geometry", ident, "no polygon left after repair (ST_MakeValid)") for n, ident in cur.fetchall())
+        findings.extend(
+            Finding(n, "geometry", ident, "no polygon left after repair (ST_MakeValid)") for n, ident in cur.fetchall()
+        )
         cur.execute(_UPSERT, {"source": source})
         results = [row[0] for row in cur.fetchall()]
         cur.execute("ANALYZE buildings_building")
         links = _link(cur, link_tolerance_m)
-    counts = {"staged": staged, "inserted": sum(results), "updated": len(results) - sum(results),
-              "rejected": sum(f.level == "rejected" for f in findings), **links}
+    counts = {
+        "staged": staged,
+        "inserted": sum(results),
+        "updated": len(results) - sum(results),
+        "rejected": sum(f.level == "rejected" for f in findings),
+        **links,
+    }
     return BuildingImportResult(counts, findings)
 
 
@@ -199,7 +235,11 @@ def _link(cur, tolerance_m: float) -> dict[str, int]:
     cur.execute(_LINK, {"tolerance": tolerance_m})
     cur.execute(_LINK_COUNTS)
     contains, nearest, active = cur.fetchone()
-    return {"plates_in_building": contains, "plates_near_building": nearest, "plates_without_building": active - contains - nearest}
+    return {
+        "plates_in_building": contains,
+        "plates_near_building": nearest,
+        "plates_without_building": active - contains - nearest,
+    }
 
 
 @transaction.atomic

@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from geo_portal.core.views import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("geo_portal.publicmap.urls")),

@@ -79,12 +79,14 @@ def generate(out_dir: Path, *, plates: int, seed: int) -> dict[str, int]:
     """Write the four files for ``plates`` door plates; returns counts."""
     if not 1 <= plates <= 10_000_000:
         raise ValueError("plates must be between 1 and 10,000,000")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (deterministic demo data, not security)
     out_dir.mkdir(parents=True, exist_ok=True)
     villages: set[tuple[int, int, int]] = set()
     written = buildings = 0
-    with (out_dir / "doorplates.csv").open("w", encoding="utf-8", newline="") as pf, \
-         (out_dir / "buildings.csv").open("w", encoding="utf-8", newline="") as bf:
+    with (
+        (out_dir / "doorplates.csv").open("w", encoding="utf-8", newline="") as pf,
+        (out_dir / "buildings.csv").open("w", encoding="utf-8", newline="") as bf,
+    ):
         plates_out, buildings_out = csv.writer(pf), csv.writer(bf)
         plates_out.writerow(["address", "village_code", "neighborhood", "x", "y"])
         buildings_out.writerow(["id", "floors", "WKT"])
@@ -92,7 +94,11 @@ def generate(out_dir: Path, *, plates: int, seed: int) -> dict[str, int]:
             col, row, vnum = _village_of(e.x, e.y)
             villages.add((col, row, vnum))
             village_code = f"{DISTRICT_CODE}{vnum:03d}"
-            hood = int(((e.x - ORIGIN_X) % VILLAGE_SIZE) // 100) + 10 * int(((e.y - ORIGIN_Y + ROAD_SPACING / 2) % VILLAGE_SIZE) // 200) + 1
+            hood = (
+                int(((e.x - ORIGIN_X) % VILLAGE_SIZE) // 100)
+                + 10 * int(((e.y - ORIGIN_Y + ROAD_SPACING / 2) % VILLAGE_SIZE) // 200)
+                + 1
+            )
             base = f"{COUNTY_NAME}{DISTRICT_NAME}{e.road}"
             if e.lane:
                 base += f"{e.lane}巷"
@@ -111,8 +117,9 @@ def generate(out_dir: Path, *, plates: int, seed: int) -> dict[str, int]:
             # Footprint: 8 m wide, 12 m deep, behind the entrance (away from the road).
             depth = 12.0 if e.lane or (e.number % 2) else -12.0
             x1, x2, y1, y2 = x - 4, x + 4, y, y + depth
-            buildings_out.writerow([f"b{buildings + 1}", floors,
-                                    f"POLYGON(({x1} {y1},{x2} {y1},{x2} {y2},{x1} {y2},{x1} {y1}))"])
+            buildings_out.writerow(
+                [f"b{buildings + 1}", floors, f"POLYGON(({x1} {y1},{x2} {y1},{x2} {y2},{x1} {y2},{x1} {y1}))"]
+            )
             buildings += 1
             if written >= plates:
                 break
@@ -130,9 +137,23 @@ def _write_villages(out_dir: Path, villages: set[tuple[int, int, int]]) -> None:
             name = f"示範{int_to_cn(vnum)}里"
             out.writerow([code, COUNTY_NAME, DISTRICT_NAME, name, f"Demo {vnum} Vil.", COUNTY_CODE, DISTRICT_CODE])
             x0, y0 = ORIGIN_X + col * VILLAGE_SIZE, ORIGIN_Y - ROAD_SPACING / 2 + row * VILLAGE_SIZE
-            ring = [[x0, y0], [x0 + VILLAGE_SIZE, y0], [x0 + VILLAGE_SIZE, y0 + VILLAGE_SIZE], [x0, y0 + VILLAGE_SIZE], [x0, y0]]
-            features.append({"type": "Feature", "properties": {"VILLCODE": code, "VILLNAME": name},
-                             "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    collection = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3826"}},
-                  "features": features}
+            ring = [
+                [x0, y0],
+                [x0 + VILLAGE_SIZE, y0],
+                [x0 + VILLAGE_SIZE, y0 + VILLAGE_SIZE],
+                [x0, y0 + VILLAGE_SIZE],
+                [x0, y0],
+            ]
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"VILLCODE": code, "VILLNAME": name},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            )
+    collection = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3826"}},
+        "features": features,
+    }
     (out_dir / "villages.geojson").write_text(json.dumps(collection), encoding="utf-8")

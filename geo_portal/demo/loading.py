@@ -61,8 +61,14 @@ def load_generated(directory: Path, *, report_dir: Path | None = None, log=print
     out["village_boundaries"] = load_boundaries(
         path=directory / "villages.geojson", level="village", code_field="VILLCODE"
     ).counts
-    result = import_doorplates(path=directory / "doorplates.csv", preset="geo-portal", srid=3826,
-                               district=DISTRICT_CODE, report_dir=report_dir, progress=progress)
+    result = import_doorplates(
+        path=directory / "doorplates.csv",
+        preset="geo-portal",
+        srid=3826,
+        district=DISTRICT_CODE,
+        report_dir=report_dir,
+        progress=progress,
+    )
     out["doorplates"] = result.counts
     log(f"door plates: {result.counts}")
     out["buildings"] = import_buildings(

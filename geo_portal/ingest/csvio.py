@@ -32,13 +32,14 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
     with path.open("rb") as fh:
         for line_no, raw in enumerate(fh, start=1):
             if line_no == 1 and codec == "utf-8-sig" and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
+                raw = raw[len(codecs.BOM_UTF8) :]
             try:
                 yield raw.decode("utf-8" if codec == "utf-8-sig" else codec)
             except UnicodeDecodeError as exc:
                 hint = (
                     " It decodes as Big5 (cp950): pass --encoding big5 if that is what it is."
-                    if codec != "cp950" and _looks_like_big5(raw) else ""
+                    if codec != "cp950" and _looks_like_big5(raw)
+                    else ""
                 )
                 raise ImportRefused(
                     f"{path.name}: line {line_no} is not valid {encoding} (byte {raw[exc.start]:#04x} at "
@@ -46,7 +47,9 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
                 ) from None
 
 
-def read_csv(path: Path, *, encoding: str = "utf-8", required: tuple[str, ...] = ()) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def read_csv(
+    path: Path, *, encoding: str = "utf-8", required: tuple[str, ...] = ()
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Open a CSV; returns its header and an iterator of (line number, fields) for the data rows.
 
     Refuses a file with no header, duplicate column names or missing ``required`` columns.

@@ -29,8 +29,12 @@ def file_sha256(path: Path) -> str:
 def batch_start(*, kind: str, path: Path, options: dict) -> ImportBatch:
     """Create the batch row inside the caller's transaction (rolled back with it on failure)."""
     return ImportBatch.objects.create(
-        kind=kind, source_name=str(path), source_sha256=file_sha256(path), options=options,
-        status=ImportBatch.Status.APPLIED, started_at=timezone.now(),
+        kind=kind,
+        source_name=str(path),
+        source_sha256=file_sha256(path),
+        options=options,
+        status=ImportBatch.Status.APPLIED,
+        started_at=timezone.now(),
     )
 
 
@@ -39,8 +43,14 @@ def batch_record_failure(*, kind: str, path: Path, options: dict, message: str) 
     sha = file_sha256(path) if path.is_file() else ""
     now = timezone.now()
     return ImportBatch.objects.create(
-        kind=kind, source_name=str(path), source_sha256=sha, options=options, status=ImportBatch.Status.FAILED,
-        message=message[:5000], started_at=now, finished_at=now,
+        kind=kind,
+        source_name=str(path),
+        source_sha256=sha,
+        options=options,
+        status=ImportBatch.Status.FAILED,
+        message=message[:5000],
+        started_at=now,
+        finished_at=now,
     )
 
 

@@ -54,9 +54,14 @@ def district_summaries() -> list[DistrictSummary]:
     )
     return [
         DistrictSummary(
-            code=d.code, name=f"{d.county.name}{d.name}", name_en=", ".join(p for p in (d.name_en, d.county.name_en) if p),
-            villages=d.n_villages, villages_with_boundary=d.n_villages_boundary, roads=d.n_roads,
-            active_plates=d.n_active, retired_plates=d.n_retired,
+            code=d.code,
+            name=f"{d.county.name}{d.name}",
+            name_en=", ".join(p for p in (d.name_en, d.county.name_en) if p),
+            villages=d.n_villages,
+            villages_with_boundary=d.n_villages_boundary,
+            roads=d.n_roads,
+            active_plates=d.n_active,
+            retired_plates=d.n_retired,
             buildings=Building.objects.filter(geom__intersects=d.boundary).count() if d.boundary else 0,
             linked_plates=d.n_linked,
         )

@@ -16,24 +16,32 @@ class Command(BaseCommand):
     help = (
         "Import door plates from a CSV file, all-or-nothing. Rows are parsed and checked; rejected rows are "
         "listed in a CSV report. Re-running the same file changes nothing; a newer file adds, changes and "
-        "retires plates (with history). Presets: "
-        + "; ".join(f"{p.name} ({p.description})" for p in PRESETS.values())
+        "retires plates (with history). Presets: " + "; ".join(f"{p.name} ({p.description})" for p in PRESETS.values())
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--preset", choices=sorted(PRESETS), help="a known CSV layout")
         parser.add_argument(
-            "--map", action="append", default=[], metavar="FIELD=COLUMN",
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
             help=f"column mapping, repeatable; fields: {', '.join(FIELDS)}",
         )
-        parser.add_argument("--srid", type=int, help="coordinate system of x/y (4326 lon/lat, 3826 TWD97 TM2); "
-                            "required unless the preset says")
+        parser.add_argument(
+            "--srid",
+            type=int,
+            help="coordinate system of x/y (4326 lon/lat, 3826 TWD97 TM2); required unless the preset says",
+        )
         parser.add_argument("--encoding", default="utf-8", help="utf-8 (default) or big5")
         parser.add_argument("--district", help="MOI district code for addresses without county/district")
         parser.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
-        parser.add_argument("--allow-mass-retire", action="store_true",
-                            help=f"allow retiring more than {DEFAULT_RETIRE_LIMIT:.0%} of the active plates")
+        parser.add_argument(
+            "--allow-mass-retire",
+            action="store_true",
+            help=f"allow retiring more than {DEFAULT_RETIRE_LIMIT:.0%} of the active plates",
+        )
         parser.add_argument("--report-dir", type=Path, help="where to write the rejected-rows CSV")
 
     def handle(self, *args, **opts):
@@ -48,9 +56,16 @@ class Command(BaseCommand):
         total = count_lines(path) - 1 if show else None
         try:
             result = import_doorplates(
-                path=path, preset=opts["preset"], columns=columns, srid=opts["srid"], encoding=opts["encoding"],
-                district=opts["district"], dry_run=opts["dry_run"], allow_mass_retire=opts["allow_mass_retire"],
-                report_dir=opts["report_dir"], progress=progress_bar(total=total, desc="door plates", enabled=show),
+                path=path,
+                preset=opts["preset"],
+                columns=columns,
+                srid=opts["srid"],
+                encoding=opts["encoding"],
+                district=opts["district"],
+                dry_run=opts["dry_run"],
+                allow_mass_retire=opts["allow_mass_retire"],
+                report_dir=opts["report_dir"],
+                progress=progress_bar(total=total, desc="door plates", enabled=show),
             )
         except ImportRefused as exc:
             raise CommandError(str(exc)) from None

@@ -10,8 +10,10 @@ from geo_portal.ingest.errors import ImportRefused
 
 
 class Command(BaseCommand):
-    help = ("Set district or village boundaries from GeoJSON, Shapefile or GeoPackage. Geometries are transformed "
-            "to EPSG:3826, made 2D and valid, and stored as MultiPolygons; features are matched by MOI code.")
+    help = (
+        "Set district or village boundaries from GeoJSON, Shapefile or GeoPackage. Geometries are transformed "
+        "to EPSG:3826, made 2D and valid, and stored as MultiPolygons; features are matched by MOI code."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -22,8 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            result = load_boundaries(path=opts["file"], level=opts["level"], code_field=opts["code_field"],
-                                     layer=opts["layer"], srid=opts["srid"])
+            result = load_boundaries(
+                path=opts["file"], level=opts["level"], code_field=opts["code_field"], layer=opts["layer"], srid=opts["srid"]
+            )
         except ImportRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(", ".join(f"{k} {v}" for k, v in result.counts.items()))

@@ -21,8 +21,12 @@ class Command(BaseCommand):
     help = "Load the demo data set once and create the admin login (used by make demo)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--generated-plates", type=int, default=50_000,
-                            help="size of the generated district when the real data is absent")
+        parser.add_argument(
+            "--generated-plates",
+            type=int,
+            default=50_000,
+            help="size of the generated district when the real data is absent",
+        )
 
     def handle(self, *args, **opts):
         if DoorPlate.objects.exists():

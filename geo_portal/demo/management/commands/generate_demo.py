@@ -11,8 +11,10 @@ from geo_portal.ingest.errors import ImportRefused
 
 
 class Command(BaseCommand):
-    help = ("Generate a deterministic synthetic district (roads with sections, lanes, alleys, odd/even sides, 之 "
-            "numbers, multi-storey buildings, footprints, villages, 鄰) as importer input files; --load imports them.")
+    help = (
+        "Generate a deterministic synthetic district (roads with sections, lanes, alleys, odd/even sides, 之 "
+        "numbers, multi-storey buildings, footprints, villages, 鄰) as importer input files; --load imports them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--plates", type=int, default=10_000)

@@ -1,0 +1,68 @@
+"""Fill the zh_Hant catalogue's empty msgstr entries from the glossary below (run after makemessages).
+
+Kept as a script so the glossary (ARCHITECTURE.md §1) stays the single source of the Chinese labels.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+GLOSSARY = {
+    "Door-plate platform": "門牌地址平台", "Language": "語言", "Switch": "切換", "Loaded districts": "已載入的行政區",
+    "Door plates, roads, villages and buildings per district": "各行政區的門牌、道路、村里與建物數",
+    "District": "行政區", "MOI code": "內政部代碼", "Villages": "村里", "Villages with boundary": "有界線的村里",
+    "Roads": "道路", "Active door plates": "現行門牌", "Retired door plates": "已廢止門牌", "Buildings": "建物",
+    "Plates linked to a building": "已連結建物的門牌",
+    "No district is loaded yet. Run “make demo” to load one.": "尚未載入任何行政區。請執行「make demo」載入。",
+    "Any written form: 光復路2段101-1號5F, 光復路二段一百零一之一號五樓…": "任何寫法皆可：光復路2段101-1號5F、光復路二段一百零一之一號五樓…",
+    "Components": "地址組成", "Lifecycle": "生命週期", "Provenance": "來源", "history (old values)": "異動歷程（舊值）",
+    "addresses": "門牌", "active": "現行", "retired": "已廢止", "ok": "良好", "missing": "遺失",
+    "damaged or illegible": "毀損或不清", "old style": "舊式", "unknown": "未知", "district": "行政區",
+    "village": "村里", "neighbourhood": "鄰", "road": "街路段", "area name (地區)": "地區", "lane (巷)": "巷",
+    "alley (弄)": "弄", "number prefix (附/臨)": "號前綴（附/臨）", "number (號)": "號",
+    "sub-number (之, before 號)": "之號（號前）", "sub-number (之, after 號)": "之號（號後）",
+    "floor (樓; negative = basement)": "樓（負數為地下）", "floor unit": "樓層單位",
+    "floor sub-number (樓之)": "樓之", "canonical street address": "標準街道地址", "normalised key": "正規化鍵值",
+    "canonical address": "標準地址", "location": "位置", "status": "狀態", "retired on": "廢止日期",
+    "retirement reason": "廢止原因", "replaced by": "改編為", "plate condition": "門牌狀況",
+    "last checked on": "最近清查日期", "source batch": "來源批次", "created at": "建立時間", "updated at": "更新時間",
+    "door plate": "門牌", "door plates": "門牌", "areas": "行政區域", "name": "名稱", "English name": "英文名稱",
+    "county/city": "縣市", "counties/cities": "縣市", "household registration code": "戶政代碼", "boundary": "界線",
+    "boundary source": "界線來源", "districts": "鄉鎮市區", "villages": "村里", "number": "編號", "neighbourhoods": "鄰",
+    "Road with section in Chinese numerals, e.g. 光復路二段": "含段的路名，段以國字表示，例如光復路二段",
+    "road name without section": "不含段的路名", "section": "段", "roads": "街路段", "variant spelling": "異體字",
+    "former name": "舊名", "English": "英文", "alias": "別名", "kind": "類別", "road alias": "道路別名",
+    "road aliases": "道路別名", "buildings": "建物", "footprint": "建物輪廓", "floors above ground": "地上樓層數",
+    "height (m)": "高度（公尺）", "structure": "構造", "source": "來源", "ID in the source": "來源編號",
+    "building": "建物", "inside the footprint": "位於輪廓內", "nearest within tolerance": "容許距離內最近",
+    "method": "方法", "distance (m)": "距離（公尺）", "plate–building link": "門牌與建物連結",
+    "plate–building links": "門牌與建物連結", "Traditional Chinese": "繁體中文", "demo": "示範資料",
+    "ingest": "資料匯入", "village attributes": "村里屬性", "boundaries": "界線", "road names": "路名",
+    "applied": "已套用", "dry run": "試跑", "failed": "失敗", "source file": "來源檔案",
+    "SHA-256 of the source": "來源檔 SHA-256", "options": "選項", "counts": "筆數", "rejected-rows report": "退件報表",
+    "message": "訊息", "started at": "開始時間", "finished at": "完成時間", "import batch": "匯入批次",
+    "import batches": "匯入批次", "publicmap": "公開地圖", "Door plates": "門牌",
+}
+
+
+def fill(path: Path) -> int:
+    text = path.read_text(encoding="utf-8")
+    missing = []
+
+    def replace(match: re.Match) -> str:
+        msgid = match.group(1)
+        translated = GLOSSARY.get(msgid)
+        if translated is None:
+            missing.append(msgid)
+            return match.group(0)
+        return f'msgid "{msgid}"\nmsgstr "{translated}"'
+
+    text = re.sub(r'msgid "(.+)"\nmsgstr ""', replace, text)
+    path.write_text(text.replace("#, fuzzy\n", "", 1), encoding="utf-8")
+    for msgid in missing:
+        print(f"no translation for {msgid!r}", file=sys.stderr)
+    return len(missing)
+
+
+if __name__ == "__main__":
+    sys.exit(1 if fill(Path(sys.argv[1])) else 0)
