@@ -81,6 +81,9 @@ _FLOOR_LETTER = re.compile(r"(\d+)F(?![A-Z])")
 _DASH_ZHI = re.compile(r"(?<=[\d號樓])-(?=\d)")
 _NOTE = re.compile(r"\(([^()]*)\)")
 _DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
+# "/" marks a boundary between two numbers that would otherwise run together (101 5樓, 1號之1十樓).
+_SEP = "/"
+_CN_FLOOR_AFTER_DIGIT = re.compile(f"(?<=\\d)({_NUM})(?=[樓層])")
 
 _ZIP = re.compile(r"^(\d{3}(?:\d{3}|\d{2})?)(?![\d段巷弄號樓層鄰之-])")
 _DISTRICT = re.compile(r"^([^\d]{1,3}?[區鄉鎮市])")
@@ -94,8 +97,8 @@ _TAIL = re.compile(
     (?:(?P<lane>\d+(?:之\d+)?)巷)?
     (?:(?P<alley>\d+(?:之\d+)?)弄)?
     (?:
-      (?P<prefix>[附臨])?(?P<number>\d+)(?:之(?P<sub>\d+))?號?
-      (?:之(?P<suffix>\d+))?
+      (?P<prefix>[附臨])?(?P<number>\d+)(?:之(?P<sub>\d+))?(?:號|/)?
+      (?:之(?P<suffix>\d+))?/?
       (?:(?P<basement>地下室?)?(?P<floor>\d+)(?P<unit>[樓層])|地下(?P<cellar>[室層樓]))?
       (?:之(?P<floor_sub>\d+))?
       號?
@@ -165,6 +168,10 @@ class Address:
         if self.floor is not None:
             if self.floor_unit == "室":
                 out += "地下室"
+            elif self.floor > 0 and self.number_suffix is not None:
+                # 1號之1 then floor 10: digits would run together (1號之110樓), so the floor is written
+                # in Chinese numerals, as the registry does (9號之9二樓).
+                out += f"{int_to_cn(self.floor)}{self.floor_unit or '樓'}"
             else:
                 unit = self.floor_unit or "樓"
                 out += f"{self.floor}{unit}" if self.floor > 0 else f"地下{-self.floor}{unit}"
@@ -216,11 +223,12 @@ def normalize_text(text: str) -> tuple[str, str]:
     s = unicodedata.normalize("NFKC", text).translate(DASHES).translate(VARIANTS)
     notes = _NOTE.findall(s)
     s = _NOTE.sub("", s)
-    s = _DIGIT_SPACE_DIGIT.sub("號", s.strip())
+    s = _DIGIT_SPACE_DIGIT.sub(_SEP, s.strip())
     s = re.sub(r"\s+", "", s)
     s = PUNCTUATION.sub("", s).upper()
     s = _BASEMENT_LETTER.sub(r"地下\1樓", s)
     s = _FLOOR_LETTER.sub(r"\1樓", s)
+    s = _CN_FLOOR_AFTER_DIGIT.sub(lambda m: _SEP + _cn(m.group(1)), s)
     s = _CN_BEFORE_UNIT.sub(lambda m: _cn(m.group(1)), s)
     s = _CN_AFTER_ZHI.sub(lambda m: _cn(m.group(1)), s)
     s = _DASH_ZHI.sub("之", s)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
 
 CREATE_STAGE = """
-DROP TABLE IF EXISTS doorplate_stage;
+DROP TABLE IF EXISTS pg_temp.doorplate_stage;
 CREATE TEMP TABLE doorplate_stage (
     row_no integer NOT NULL, district_id bigint NOT NULL, village_id bigint, hood integer,
     road_name text NOT NULL, road_base text NOT NULL, section integer, area text NOT NULL, lane text NOT NULL,
@@ -18,19 +18,19 @@ CREATE TEMP TABLE doorplate_stage (
     raw_road text NOT NULL,
     x double precision NOT NULL, y double precision NOT NULL
 ) ON COMMIT DROP;
-DROP TABLE IF EXISTS doorplate_protected;
+DROP TABLE IF EXISTS pg_temp.doorplate_protected;
 CREATE TEMP TABLE doorplate_protected (district_id bigint, address_key text) ON COMMIT DROP;
 """
 
 # Coordinates → WGS84 (for the Taiwan check) and storage SRID; out-of-Taiwan points get no geometry.
 CREATE_WORK = f"""
-DROP TABLE IF EXISTS doorplate_work;
+DROP TABLE IF EXISTS pg_temp.doorplate_work;
 CREATE TEMP TABLE doorplate_work ON COMMIT DROP AS
 SELECT s.*, s.street_key || '#' || coalesce(s.hood::text, '') AS address_key,
        ST_Transform(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s), 4326) AS lonlat
 FROM doorplate_stage s;
 ALTER TABLE doorplate_work ADD COLUMN geom geometry(Point, 3826);
-UPDATE doorplate_work SET geom = ST_Transform(lonlat, 3826)
+UPDATE doorplate_work SET geom = ST_Transform(ST_SetSRID(ST_MakePoint(x, y), %(srid)s), 3826)  -- no round trip
 WHERE ST_X(lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[0]} AND {TAIWAN_BOUNDS_WGS84[2]}
   AND ST_Y(lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[1]} AND {TAIWAN_BOUNDS_WGS84[3]};
 """
@@ -73,9 +73,10 @@ SELECT DISTINCT district_id, road_name, road_base, section, '' FROM doorplate_wo
 ON CONFLICT ON CONSTRAINT road_district_name_uniq DO NOTHING
 """
 
+# Variant spellings are read from every staged row: a row rejected as a duplicate still shows how people write it.
 INSERT_ROAD_VARIANTS = """
 INSERT INTO areas_roadalias (road_id, alias, kind)
-SELECT DISTINCT r.id, w.raw_road, 'variant' FROM doorplate_work w
+SELECT DISTINCT r.id, w.raw_road, 'variant' FROM doorplate_stage w
 JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
 WHERE w.raw_road <> ''
 ON CONFLICT ON CONSTRAINT roadalias_road_alias_uniq DO NOTHING
@@ -88,7 +89,7 @@ ON CONFLICT ON CONSTRAINT neighborhood_village_number_uniq DO NOTHING
 """
 
 CREATE_INCOMING = """
-DROP TABLE IF EXISTS doorplate_incoming;
+DROP TABLE IF EXISTS pg_temp.doorplate_incoming;
 CREATE TEMP TABLE doorplate_incoming ON COMMIT DROP AS
 SELECT w.*, r.id AS road_id, n.id AS neighborhood_id, c.name || d.name || w.street_key AS address
 FROM doorplate_work w

@@ -156,7 +156,7 @@ def polygon_rows(frame, id_field: str, findings: list[Finding]):
 
 
 _BOUNDARY_STAGE = """
-DROP TABLE IF EXISTS boundary_stage;
+DROP TABLE IF EXISTS pg_temp.boundary_stage;
 CREATE TEMP TABLE boundary_stage (feature integer, code text, wkb text) ON COMMIT DROP
 """
 # ST_MakeValid can return a GeometryCollection; keep its polygons (type 3) and force MultiPolygon.

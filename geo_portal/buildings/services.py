@@ -25,7 +25,7 @@ CHUNK = 50_000
 DEFAULT_LINK_TOLERANCE_M = 15.0
 
 _STAGE = """
-DROP TABLE IF EXISTS building_stage;
+DROP TABLE IF EXISTS pg_temp.building_stage;
 CREATE TEMP TABLE building_stage (
     feature integer, source_id text, name text, floors integer, height_m double precision, structure text, wkb text
 ) ON COMMIT DROP
@@ -36,7 +36,7 @@ SELECT feature, source_id, first FROM (
 WHERE feature <> first ORDER BY feature
 """
 _PREPARE = """
-DROP TABLE IF EXISTS building_ready;
+DROP TABLE IF EXISTS pg_temp.building_ready;
 CREATE TEMP TABLE building_ready ON COMMIT DROP AS
 SELECT feature, source_id, name, floors, height_m, structure,
        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 3826)), 3)) AS geom

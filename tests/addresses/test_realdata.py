@@ -1,0 +1,64 @@
+"""The real 東區 data set through every importer: every plate loaded or reported with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.selectors import plates_matching_text
+from geo_portal.addresses.services import import_doorplates
+from geo_portal.areas.models import Road, Village
+from geo_portal.buildings.models import Building, PlateBuilding
+
+pytestmark = pytest.mark.realdata
+
+
+def test_counts_after_loading_everything(loaded_real, db):
+    plates = loaded_real["doorplates"]
+    assert (plates["read"], plates["loaded"], plates["rejected"]) == (108_172, 108_162, 10)
+    assert DoorPlate.objects.active().filter(district__code="10018010").count() == 108_162
+    assert Village.objects.filter(district__code="10018010", boundary__isnull=False).count() == 53
+    assert Road.objects.filter(district__code="10018010").count() == 239
+    assert Building.objects.filter(source="osm").count() == 319
+    assert loaded_real["buildings"]["plates_in_building"] == PlateBuilding.objects.filter(method="contains").count()
+
+
+def test_the_same_file_again_changes_nothing(loaded_real, real_dir, tmp_path, db):
+    result = import_doorplates(
+        path=real_dir / "doorplates" / "hsinchu_east_doorplates_2026-06.csv", preset="tw-address-data", report_dir=tmp_path
+    )
+    c = result.counts
+    assert (c["added"], c["changed"], c["retired"], c["unchanged"]) == (0, 0, 0, 108_162)
+    rejected = sorted((f.row, f.field, f.reason) for f in result.rejected)
+    assert rejected == [
+        (18915, "road", "road: unreadable character ■ ('光復路■段')"),
+        (30112, "road", "road: unexpected characters in road or area name ('南門街47號4樓')"),
+        (32603, "address", "duplicate of row 32602 (same address after normalisation)"),
+        (41816, "road", "road: unexpected characters in road or area name ('寶山路150巷11號')"),
+        (58573, "y", "coordinate is 0"),
+        *[
+            (row, "address", f"duplicate of row {row - 6850} (same address after normalisation)")
+            for row in range(87875, 87880)
+        ],  # 褔德街43號 = 福德街43號 (variant character)
+    ]
+
+
+def test_real_plates_are_found_in_any_written_form(loaded_real, db):
+    found = plates_matching_text("新竹市東區光復路2段101-1號")
+    assert found is not None
+    canonical = sorted(found.values_list("address", flat=True))
+    assert canonical == sorted(
+        DoorPlate.objects.filter(road__name="光復路二段", number=101, sub_number=1, lane="", alley="").values_list(
+            "address", flat=True
+        )
+    )
+    same_street_two_hoods = DoorPlate.objects.filter(street_key="光復路二段298巷7弄13號4樓")
+    assert sorted(same_street_two_hoods.values_list("neighborhood__number", flat=True)) == [10, 11]
+
+
+def test_variant_spelling_is_kept_as_an_alias(loaded_real, db):
+    assert list(Road.objects.get(name="福德街").aliases.values_list("alias", "kind")) == [("褔德街", "variant")]
+
+
+def test_english_road_names_follow_the_moi_form(loaded_real, db):
+    assert Road.objects.get(name="光復路二段").name_en == "Sec. 2, Guangfu Rd."

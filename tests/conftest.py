@@ -1,0 +1,77 @@
+"""Shared fixtures: real-data location (skip without it, fail under CI), small fixed areas, CSV writers."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+from geo_portal.areas.models import County, District, Village
+
+REAL = Path(settings.SHARED_DATA_DIR)
+REAL_PLATES = REAL / "doorplates" / "hsinchu_east_doorplates_2026-06.csv"
+
+
+def require_real_data() -> Path:
+    """The real data folder; skip when absent on a user's machine, fail when CI is set."""
+    if not REAL_PLATES.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the real data is missing at {REAL}")
+        pytest.skip(f"real data not found at {REAL} (see ../shared/data/real/SOURCES.md)")
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    return require_real_data()
+
+
+@pytest.fixture(scope="session")
+def loaded_real(django_db_setup, django_db_blocker, real_dir, tmp_path_factory):
+    """The real 東區 data set loaded once into the test database (tests roll back their own changes)."""
+    from geo_portal.demo.loading import load_real
+
+    with django_db_blocker.unblock():
+        return load_real(report_dir=tmp_path_factory.mktemp("reports"), log=lambda _msg: None)
+
+
+def square(x: float, y: float, size: float) -> MultiPolygon:
+    """A square in EPSG:3826 with its south-west corner at (x, y)."""
+    return MultiPolygon(Polygon(((x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y))), srid=3826)
+
+
+# Two villages side by side, 1 km each, in TWD97 near Hsinchu: A = [250000, 251000), B = [251000, 252000).
+X0, Y0 = 250_000.0, 2_740_000.0
+
+
+@pytest.fixture
+def areas(db):
+    county = County.objects.create(code="10018", name="新竹市", name_en="Hsinchu City")
+    district = District.objects.create(
+        code="10018010", registry_code="1001801", county=county, name="東區", name_en="East Dist."
+    )
+    a = Village.objects.create(
+        code="10018010001", district=district, name="甲里", name_en="Jia Vil.", boundary=square(X0, Y0, 1000)
+    )
+    b = Village.objects.create(
+        code="10018010002", district=district, name="乙里", name_en="Yi Vil.", boundary=square(X0 + 1000, Y0, 1000)
+    )
+    return {"county": county, "district": district, "a": a, "b": b}
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the real-data tests last: their session fixture commits the real 東區 data to the test database,
+    and the small fixed-geometry tests need an empty one."""
+    items.sort(key=lambda item: item.get_closest_marker("realdata") is not None)

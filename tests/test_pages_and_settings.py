@@ -1,0 +1,83 @@
+"""The district page, the admin search, health check, and production settings (check --deploy)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from geo_portal.addresses.services import import_doorplates
+from tests.conftest import X0, Y0, write_csv
+
+
+@pytest.fixture
+def plates(areas, tmp_path):
+    path = write_csv(
+        tmp_path / "p.csv",
+        ["address", "x", "y"],
+        [
+            ["新竹市東區光復路二段101之1號", X0 + 5, Y0 + 5],
+            ["新竹市東區光復路二段101之1號5樓", X0 + 5, Y0 + 5],
+            ["新竹市東區光復路二段103號", X0 + 15, Y0 + 5],
+        ],
+    )
+    return import_doorplates(path=path, columns={"address": "address", "x": "x", "y": "y"}, srid=3826, report_dir=tmp_path)
+
+
+def test_home_lists_the_district_with_counts(client, plates):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<th scope="row">新竹市東區<br><span lang="en">East Dist., Hsinchu City</span></th>' in html
+    cells = [c.split("</td>")[0] for c in html.split('<td class="num">')[1:]]
+    assert cells == ["2", "2", "1", "3", "0", "0", "0"]
+
+
+def test_home_is_in_traditional_chinese_by_default(client, plates):
+    html = client.get("/").content.decode()
+    assert '<html lang="zh-Hant">' in html and "現行門牌" in html
+
+
+def test_admin_search_understands_any_written_form(admin_client, plates):
+    html = admin_client.get("/admin/addresses/doorplate/", {"q": "光復路2段101-1號"}).content.decode()
+    assert "新竹市東區光復路二段101之1號5樓" in html and "新竹市東區光復路二段101之1號<" in html
+    assert "光復路二段103號" not in html
+
+
+def test_healthz(client, db):
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_production_settings_pass_check_deploy():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
+        "DJANGO_SECRET_KEY": "k3!Vq9#Lm2@Zp8&Wr5^Ty1*Ux7(Sb4)Nc6_Hd0+Jf-Ge=Ra;Ko:Pi",
+        "DJANGO_ALLOWED_HOSTS": "geo.example.tw",
+    }
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "System check identified no issues" in proc.stdout
+
+
+def test_production_refuses_a_missing_secret():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
+        "DJANGO_ALLOWED_HOSTS": "geo.example.tw",
+    }
+    env.pop("DJANGO_SECRET_KEY", None)
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1
+    assert "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters" in proc.stderr
