@@ -23,7 +23,7 @@ GLOSSARY = {
     "Buildings": "建物",
     "Plates linked to a building": "已連結建物的門牌",
     "No district is loaded yet. Run “make demo” to load one.": "尚未載入任何行政區。請執行「make demo」載入。",
-    "Any written form: 光復路2段101-1號5F, 光復路二段一百零一之一號五樓…": (  # noqa: E501
+    "Any written form: 光復路2段101-1號5F, 光復路二段一百零一之一號五樓…": (
         "任何寫法皆可：光復路2段101-1號5F、光復路二段一百零一之一號五樓…"
     ),
     "Components": "地址組成",
