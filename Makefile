@@ -26,7 +26,6 @@ test: db lint  ## lint, migration check, import contract, compose schema, then t
 	@$(PY) -m pytest
 
 bench: db  ## benchmarks on real and generated data; prints a table, writes gis_data/bench/results.json
-	@$(MANAGE) migrate --noinput -v 0
 	@$(PY) -m geo_portal.bench
 
 stop:  ## stop the private PostGIS cluster
