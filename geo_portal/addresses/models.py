@@ -40,11 +40,18 @@ class DoorPlate(models.Model):
         OLD_STYLE = "old_style", _("old style")
         UNKNOWN = "unknown", _("unknown")
 
+    # Django's own FK indexes are left out where a named composite index in Meta starts with the column.
     district = models.ForeignKey(
-        "areas.District", on_delete=models.PROTECT, related_name="plates", verbose_name=_("district")
+        "areas.District", on_delete=models.PROTECT, related_name="plates", verbose_name=_("district"), db_index=False
     )
     village = models.ForeignKey(
-        "areas.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="plates", verbose_name=_("village")
+        "areas.Village",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plates",
+        verbose_name=_("village"),
+        db_index=False,
     )
     neighborhood = models.ForeignKey(
         "areas.Neighborhood",
@@ -55,7 +62,13 @@ class DoorPlate(models.Model):
         verbose_name=_("neighbourhood"),
     )
     road = models.ForeignKey(
-        "areas.Road", on_delete=models.PROTECT, null=True, blank=True, related_name="plates", verbose_name=_("road")
+        "areas.Road",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plates",
+        verbose_name=_("road"),
+        db_index=False,
     )
     area = models.CharField(_("area name (地區)"), max_length=40, blank=True)
     lane = models.CharField(_("lane (巷)"), max_length=12, blank=True)
@@ -74,10 +87,12 @@ class DoorPlate(models.Model):
     )
     floor_sub = models.PositiveIntegerField(_("floor sub-number (樓之)"), null=True, blank=True)
 
-    street_key = models.CharField(_("canonical street address"), max_length=120)
-    address_key = models.CharField(_("normalised key"), max_length=130)
+    # "C" collation: byte-wise comparison makes these btree keys cheaper and lets LIKE 'prefix%' use the index.
+    street_key = models.CharField(_("canonical street address"), max_length=120, db_collation="C")
+    address_key = models.CharField(_("normalised key"), max_length=130, db_collation="C")
     address = models.CharField(_("canonical address"), max_length=160)
-    geom = models.PointField(_("location"), srid=STORAGE_SRID)
+    # Indexed by the named partial GiST index below (active plates), not by Django's default full index.
+    geom = models.PointField(_("location"), srid=STORAGE_SRID, spatial_index=False)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     retired_on = models.DateField(_("retired on"), null=True, blank=True)
@@ -94,6 +109,7 @@ class DoorPlate(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("source batch"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -66,16 +66,19 @@ VARIANTS = str.maketrans(
         "邨": "村",
     }
 )
-DASHES = str.maketrans({ch: "-" for ch in "‐‑‒–—―−─━～~"})
+DASHES = {ch: "-" for ch in "‐‑‒–—―−─━～~"}
+CHARACTER_MAP = str.maketrans({**DASHES, **{chr(k): v for k, v in VARIANTS.items()}})
 # Punctuation people type between parts; removed (parentheses are handled as notes first).
-PUNCTUATION = re.compile(r"[,，、。.;；:：'\"“”‘’「」『』#＃]")
+_SPACE_OR_PUNCTUATION = re.compile(r"[\s,，、。.;；:：'\"“”‘’「」『』#＃]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_BINARY = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ue000-\uf8ff]")
 UNREADABLE = set("■□?？�●○◎")
 
 _NUM = f"[{NUMERAL_CHARS}]+"
 # A Chinese numeral directly before a unit (二段, 十七樓, 一百零一號) or after 之 is a number;
 # elsewhere (三民路, 五福路) it is part of a name and left alone.
-_CN_BEFORE_UNIT = re.compile(f"({_NUM})(?=[段巷弄號樓層鄰之-]|$)")
-_CN_AFTER_ZHI = re.compile(f"(?<=之)({_NUM})")
+_CN_NUMERAL = re.compile(_NUM)
+_UNITS = frozenset("段巷弄號樓層鄰之-")
 _BASEMENT_LETTER = re.compile(r"B(\d+)F?(?![A-Z])")
 _FLOOR_LETTER = re.compile(r"(\d+)F(?![A-Z])")
 _DASH_ZHI = re.compile(r"(?<=[\d號樓])-(?=\d)")
@@ -83,7 +86,7 @@ _NOTE = re.compile(r"\(([^()]*)\)")
 _DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
 # "/" marks a boundary between two numbers that would otherwise run together (101 5樓, 1號之1十樓).
 _SEP = "/"
-_CN_FLOOR_AFTER_DIGIT = re.compile(f"(?<=\\d)({_NUM})(?=[樓層])")
+
 
 _ZIP = re.compile(r"^(\d{3}(?:\d{3}|\d{2})?)(?![\d段巷弄號樓層鄰之-])")
 _DISTRICT = re.compile(r"^([^\d]{1,3}?[區鄉鎮市])")
@@ -219,20 +222,38 @@ def normalize_text(text: str) -> tuple[str, str]:
 
     Full-width → half-width (NFKC), 台→臺 and other variants, dash forms → '-', Chinese numerals before
     units → digits, 5F → 5樓, B1 → 地下1樓, '-' between numbers → 之, spaces and punctuation removed.
+    Each step is skipped when its trigger characters are absent (the importer parses every row).
     """
-    s = unicodedata.normalize("NFKC", text).translate(DASHES).translate(VARIANTS)
-    notes = _NOTE.findall(s)
-    s = _NOTE.sub("", s)
-    s = _DIGIT_SPACE_DIGIT.sub(_SEP, s.strip())
-    s = re.sub(r"\s+", "", s)
-    s = PUNCTUATION.sub("", s).upper()
-    s = _BASEMENT_LETTER.sub(r"地下\1樓", s)
-    s = _FLOOR_LETTER.sub(r"\1樓", s)
-    s = _CN_FLOOR_AFTER_DIGIT.sub(lambda m: _SEP + _cn(m.group(1)), s)
-    s = _CN_BEFORE_UNIT.sub(lambda m: _cn(m.group(1)), s)
-    s = _CN_AFTER_ZHI.sub(lambda m: _cn(m.group(1)), s)
-    s = _DASH_ZHI.sub("之", s)
+    s = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    s = s.translate(CHARACTER_MAP)
+    notes: list[str] = []
+    if "(" in s:
+        notes = _NOTE.findall(s)
+        s = _NOTE.sub("", s)
+    s = s.strip()
+    if _SPACE_OR_PUNCTUATION.search(s):
+        s = _DIGIT_SPACE_DIGIT.sub(_SEP, s)
+        s = _SPACE_OR_PUNCTUATION.sub("", s)
+    if _ASCII_LETTER.search(s):
+        s = s.upper()
+        s = _BASEMENT_LETTER.sub(r"地下\1樓", s)
+        s = _FLOOR_LETTER.sub(r"\1樓", s)
+    s = _CN_NUMERAL.sub(_numeral_in_context, s)
+    if "-" in s:
+        s = _DASH_ZHI.sub("之", s)
     return s, "".join(n.strip() for n in notes)
+
+
+def _numeral_in_context(m: re.Match[str]) -> str:
+    """A Chinese numeral is a number before a unit (二段, 十七樓) or after 之; elsewhere (三民路) a name."""
+    s, start, end = m.string, m.start(), m.end()
+    after = s[end] if end < len(s) else ""
+    before = s[start - 1] if start else ""
+    if after and after not in _UNITS and before != "之":
+        return m.group(0)
+    value = _cn(m.group(0))
+    # 1號之1十樓: a floor right after digits gets a separator so the numbers do not run together.
+    return (_SEP + value) if before.isdigit() and after in ("樓", "層") else value
 
 
 def _cn(numeral: str) -> str:
@@ -253,7 +274,7 @@ def parse(text: str) -> ParseResult:
         return ParseResult(None, (Problem("address", "", "empty"),))
     if len(text) > MAX_INPUT_LENGTH:
         return ParseResult(None, (Problem("address", text[:20] + "…", f"longer than {MAX_INPUT_LENGTH} characters"),))
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and not ch.isspace() for ch in text):
+    if _BINARY.search(text):
         return ParseResult(None, (Problem("address", "", "contains control or binary characters"),))
     s, note = normalize_text(text)
     problems: list[Problem] = []

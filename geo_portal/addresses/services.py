@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geo_portal.addresses import sql
-from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, AreaIndex, Mapping, stage_rows
-from geo_portal.core.db import advisory_lock, copy_rows
+from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, AreaIndex, Mapping, stage_rows_parallel
+from geo_portal.core.db import advisory_lock, bulk_load_mode, copy_rows
 from geo_portal.core.geo import KNOWN_SRIDS
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import Finding, ImportRefused
@@ -28,6 +29,8 @@ from geo_portal.ingest.services import batch_record_failure, batch_start, write_
 
 DOORPLATE_IMPORT_LOCK = 0x6770_0001  # advisory lock id: one door-plate import at a time
 DEFAULT_RETIRE_LIMIT = 0.05
+# Adding more rows than the table holds (a first load): rebuild the indexes once instead of row by row.
+BULK_LOAD_MIN_ROWS = 50_000
 
 
 @dataclass
@@ -160,7 +163,9 @@ def _import_in_transaction(
             cur.execute(sql.CREATE_STAGE)
             counted = progress(rows) if progress else rows
             protected: list[tuple[int, str]] = []
-            staged = copy_rows("doorplate_stage", STAGE_COLUMNS, stage_rows(counted, mapping, areas, findings, protected))
+            staged = copy_rows(
+                "doorplate_stage", STAGE_COLUMNS, stage_rows_parallel(counted, mapping, areas, findings, protected)
+            )
             copy_rows("doorplate_protected", ("district_id", "address_key"), protected)
             read = staged + len(findings)
             if staged == 0:
@@ -237,8 +242,13 @@ def _merge(cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, 
         retired = cur.rowcount
         cur.execute(sql.UPDATE_CHANGED, {"batch": batch_id})
         changed = cur.rowcount
-    cur.execute(sql.INSERT_ADDED, {"batch": batch_id})
-    added = cur.rowcount
+    cur.execute(sql.COUNT_TO_ADD)
+    to_add = cur.fetchone()[0]
+    cur.execute(sql.TABLE_ROWS)
+    bulk = to_add > BULK_LOAD_MIN_ROWS and to_add > cur.fetchone()[0]
+    with bulk_load_mode("addresses_doorplate") if bulk else nullcontext():
+        cur.execute(sql.INSERT_ADDED, {"batch": batch_id})
+        added = cur.rowcount
     cur.execute(sql.COUNT_INCOMING)
     incoming = cur.fetchone()[0]
     return {

@@ -14,7 +14,7 @@ CREATE TEMP TABLE doorplate_stage (
     row_no integer NOT NULL, district_id bigint NOT NULL, village_id bigint, hood integer,
     road_name text NOT NULL, road_base text NOT NULL, section integer, area text NOT NULL, lane text NOT NULL,
     alley text NOT NULL, number_prefix text NOT NULL, number integer NOT NULL, sub_number integer,
-    number_suffix integer, floor integer, floor_unit text NOT NULL, floor_sub integer, street_key text NOT NULL,
+    number_suffix integer, floor integer, floor_unit text NOT NULL, floor_sub integer, street_key text COLLATE "C" NOT NULL,
     raw_road text NOT NULL,
     x double precision NOT NULL, y double precision NOT NULL
 ) ON COMMIT DROP;
@@ -26,7 +26,7 @@ CREATE TEMP TABLE doorplate_protected (district_id bigint, address_key text) ON 
 CREATE_WORK = f"""
 DROP TABLE IF EXISTS pg_temp.doorplate_work;
 CREATE TEMP TABLE doorplate_work ON COMMIT DROP AS
-SELECT s.*, s.street_key || '#' || coalesce(s.hood::text, '') AS address_key,
+SELECT s.*, (s.street_key || '#' || coalesce(s.hood::text, '')) COLLATE "C" AS address_key,
        ST_Transform(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s), 4326) AS lonlat
 FROM doorplate_stage s;
 ALTER TABLE doorplate_work ADD COLUMN geom geometry(Point, 3826);
@@ -97,7 +97,6 @@ JOIN areas_district d ON d.id = w.district_id
 JOIN areas_county c ON c.id = d.county_id
 LEFT JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
 LEFT JOIN areas_neighborhood n ON n.village_id = w.village_id AND n.number = w.hood;
-CREATE INDEX ON doorplate_incoming (district_id, address_key);
 ANALYZE doorplate_incoming;
 """
 
@@ -145,3 +144,10 @@ ORDER BY i.row_no
 """
 
 COUNT_INCOMING = "SELECT count(*) FROM doorplate_incoming"
+
+COUNT_TO_ADD = """
+SELECT count(*) FROM doorplate_incoming i
+WHERE NOT EXISTS (SELECT 1 FROM addresses_doorplate p
+                  WHERE p.status = 'active' AND p.district_id = i.district_id AND p.address_key = i.address_key)
+"""
+TABLE_ROWS = "SELECT count(*) FROM addresses_doorplate"

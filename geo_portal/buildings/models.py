@@ -13,7 +13,7 @@ from geo_portal.core.geo import STORAGE_SRID
 class Building(models.Model):
     """A building footprint with optional floors, height and structure from its source."""
 
-    geom = models.MultiPolygonField(_("footprint"), srid=STORAGE_SRID)
+    geom = models.MultiPolygonField(_("footprint"), srid=STORAGE_SRID, spatial_index=False)  # named index in Meta
     name = models.CharField(_("name"), max_length=120, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors above ground"), null=True, blank=True)
     height_m = models.FloatField(_("height (m)"), null=True, blank=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
+from geo_portal.addresses.importing import AreaIndex, Mapping, stage_rows, stage_rows_parallel
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Neighborhood, Road, RoadAlias
+from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused
 from geo_portal.ingest.models import ImportBatch
 from tests.conftest import X0, Y0, write_csv
@@ -167,3 +169,20 @@ def test_a_row_rejected_for_its_point_does_not_retire_the_existing_plate(areas, 
     result = run(write_csv(tmp_path / "v2.csv", HEADER, rows))
     assert result.counts["retired"] == 0 and result.counts["rejected"] == 1
     assert DoorPlate.objects.get(address="新竹市東區光復路二段2號").status == "active"
+
+
+def test_parallel_staging_gives_the_same_rows_and_findings_as_serial(areas, tmp_path):
+    """More rows than one chunk goes through worker processes; the result must be identical and in order."""
+    rows = [[f"新竹市東區光復路二段{n}號", "10018010001", "3", X0 + n % 900, Y0 + 10] for n in range(1, 12_001)]
+    rows[7_000][4] = 0  # one rejected row in the second chunk
+    path = write_csv(tmp_path / "big.csv", HEADER, rows)
+    mapping_columns = dict(MAPPING)
+    results = []
+    for stage in (stage_rows, stage_rows_parallel):
+        header, reader = read_csv(path)
+        findings, protected = [], []
+        staged = list(stage(reader, Mapping.build(header, mapping_columns), AreaIndex.load(None), findings, protected))
+        results.append((staged, findings, protected))
+    assert len(results[0][0]) == 11_999
+    assert results[0] == results[1]
+    assert [(f.row, f.field, f.reason) for f in results[1][1]] == [(7002, "y", "coordinate is 0")]

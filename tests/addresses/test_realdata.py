@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.selectors import plates_matching_text
@@ -62,3 +63,32 @@ def test_variant_spelling_is_kept_as_an_alias(loaded_real, db):
 
 def test_english_road_names_follow_the_moi_form(loaded_real, db):
     assert Road.objects.get(name="光復路二段").name_en == "Sec. 2, Guangfu Rd."
+
+
+def test_bulk_load_left_every_index_and_foreign_key_in_place(loaded_real, db):
+    """The first load drops and rebuilds indexes and foreign keys (core.db.bulk_load_mode)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'addresses_doorplate' ORDER BY indexname")
+        indexes = [r[0] for r in cur.fetchall()]
+        cur.execute(
+            "SELECT conname, convalidated, condeferrable FROM pg_constraint "
+            "WHERE conrelid = 'addresses_doorplate'::regclass AND contype = 'f' ORDER BY conname"
+        )
+        foreign_keys = cur.fetchall()
+    assert indexes == [
+        "addresses_doorplate_neighborhood_id_d53816ad",
+        "addresses_doorplate_pkey",
+        "doorplate_active_key_uniq",
+        "doorplate_geom_active_gist",
+        "doorplate_road_number_idx",
+        "doorplate_source_batch_idx",
+        "doorplate_street_key_idx",
+        "doorplate_village_idx",
+    ]
+    assert foreign_keys == [
+        ("addresses_doorplate_district_id_9c6da5f8_fk_areas_district_id", True, True),
+        ("addresses_doorplate_neighborhood_id_d53816ad_fk_areas_nei", True, True),
+        ("addresses_doorplate_road_id_3fef4aea_fk_areas_road_id", True, True),
+        ("addresses_doorplate_source_batch_id_643c31df_fk_ingest_im", True, True),
+        ("addresses_doorplate_village_id_b6778f80_fk_areas_village_id", True, True),
+    ]

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-mass-retire",
             action="store_true",
-            help=f"allow retiring more than {DEFAULT_RETIRE_LIMIT:.0%} of the active plates",
+            help=f"allow retiring more than {DEFAULT_RETIRE_LIMIT * 100:.0f}%% of the active plates",
         )
         parser.add_argument("--report-dir", type=Path, help="where to write the rejected-rows CSV")
 
