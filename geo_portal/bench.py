@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -66,15 +67,26 @@ def _psql(url: str, sql: str, dbname: str | None = None) -> None:
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run a command; return (seconds, peak RSS in MB) of that process alone."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out}\n{err}")
+    """Run a command; return (seconds, peak RSS in MB) of that process alone (``wait4`` rusage)."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            out.seek(0)
+            raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out.read().decode(errors='replace')}")
     return seconds, usage.ru_maxrss / 1024
+
+
+def _measure(results: list[dict], case: str, rows: int, cmd: list[str], env: dict[str, str]) -> None:
+    seconds, peak_mb = _timed(cmd, env)
+    results.append({"case": case, "rows": rows, "seconds": seconds, "peak_mb": peak_mb})
+
+
+def _setup(cmds: list[list[str]], env: dict[str, str]) -> None:
+    for cmd in cmds:
+        subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True)
 
 
 def _fresh_db(url: str, env: dict[str, str]) -> None:
@@ -93,162 +105,107 @@ def run(plates: int) -> list[dict]:
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
     reports = ROOT / "gis_data" / "bench" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    results = []
+    results: list[dict] = []
     pg = _pg_args(url)
-    pg_conn = f"PG:dbname={BENCH_DB} host={pg['host']} port={pg['port']} user={pg['user']}"
+    psql = [
+        "psql",
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        pg["host"],
+        "-p",
+        pg["port"],
+        "-U",
+        pg["user"],
+        "-d",
+        BENCH_DB,
+    ]
 
     if (real / REAL_PLATES).is_file():
-        rows = 108_172
+        rows, plates_csv = 108_172, str(real / REAL_PLATES)
         _fresh_db(url, env)
-        subprocess.run(
-            _manage("load_villages", str(real / "boundaries/hsinchu_city_villages_moi_nlsc_20230928_attributes.csv")),
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            _manage(
-                "load_boundaries",
-                str(real / "boundaries/DERIVED_hsinchu_east_villages_from_stat_areas.geojson"),
-                "--level",
-                "village",
-                "--code-field",
-                "VILLCODE",
-            ),
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        s, mb = _timed(
-            _manage(
-                "import_doorplates", str(real / REAL_PLATES), "--preset", "tw-address-data", "--report-dir", str(reports)
-            ),
-            env,
-        )
-        results.append(
-            {
-                "case": "real 東區: geo_portal import (parse, checks, villages, merge, indexes)",
-                "rows": rows,
-                "seconds": s,
-                "peak_mb": mb,
-            }
-        )
-        s, mb = _timed(
-            _manage(
-                "import_doorplates", str(real / REAL_PLATES), "--preset", "tw-address-data", "--report-dir", str(reports)
-            ),
-            env,
-        )
-        results.append(
-            {
-                "case": "real 東區: geo_portal re-import of the same file (no change)",
-                "rows": rows,
-                "seconds": s,
-                "peak_mb": mb,
-            }
-        )
-        s, mb = _timed(
+        _setup(
             [
-                "ogr2ogr",
-                "-f",
-                "PostgreSQL",
-                pg_conn,
-                str(real / REAL_PLATES),
-                "-nln",
-                "ogr_plates",
-                "-oo",
-                "X_POSSIBLE_NAMES=X",
-                "-oo",
-                "Y_POSSIBLE_NAMES=Y",
-                "-s_srs",
-                "EPSG:4326",
-                "-t_srs",
-                "EPSG:3826",
-                "-lco",
-                "GEOMETRY_NAME=geom",
-                "-lco",
-                "SPATIAL_INDEX=GIST",
-                "-overwrite",
-                "--config",
-                "PG_USE_COPY",
-                "YES",
+                _manage("load_villages", str(real / "boundaries/hsinchu_city_villages_moi_nlsc_20230928_attributes.csv")),
+                _manage(
+                    "load_boundaries",
+                    str(real / "boundaries/DERIVED_hsinchu_east_villages_from_stat_areas.geojson"),
+                    "--level",
+                    "village",
+                    "--code-field",
+                    "VILLCODE",
+                ),
             ],
             env,
         )
-        results.append(
-            {"case": "real 東區: ogr2ogr (PG_USE_COPY, transform, GiST)", "rows": rows, "seconds": s, "peak_mb": mb}
-        )
-        raw_sql = (
+        ours = _manage("import_doorplates", plates_csv, "--preset", "tw-address-data", "--report-dir", str(reports))
+        _measure(results, "real 東區: geo_portal import (parse, checks, villages, merge, indexes)", rows, ours, env)
+        _measure(results, "real 東區: geo_portal re-import of the same file (no change)", rows, ours, env)
+        pg_conn = f"PG:dbname={BENCH_DB} host={pg['host']} port={pg['port']} user={pg['user']}"
+        ogr = [
+            "ogr2ogr",
+            "-f",
+            "PostgreSQL",
+            pg_conn,
+            plates_csv,
+            "-nln",
+            "ogr_plates",
+            "-oo",
+            "X_POSSIBLE_NAMES=X",
+            "-oo",
+            "Y_POSSIBLE_NAMES=Y",
+            "-s_srs",
+            "EPSG:4326",
+            "-t_srs",
+            "EPSG:3826",
+            "-lco",
+            "GEOMETRY_NAME=geom",
+            "-lco",
+            "SPATIAL_INDEX=GIST",
+            "-overwrite",
+            "--config",
+            "PG_USE_COPY",
+            "YES",
+        ]
+        _measure(results, "real 東區: ogr2ogr (PG_USE_COPY, transform, GiST)", rows, ogr, env)
+        script = reports / "raw_copy.sql"
+        script.write_text(
             "DROP TABLE IF EXISTS raw_plates, raw_geo;"
             "CREATE TABLE raw_plates (full_addr text, county text, town text, village text, neighborhood text, road text,"
-            " section text, lane text, alley text, sub_alley text, tong text, number text, x float8, y float8);"
-            f"\\copy raw_plates FROM '{real / REAL_PLATES}' CSV HEADER\n"
-        )
-        raw_sql2 = (
+            " section text, lane text, alley text, sub_alley text, tong text, number text, x float8, y float8);\n"
+            f"\\copy raw_plates FROM '{plates_csv}' CSV HEADER\n"
             "CREATE TABLE raw_geo AS SELECT *, ST_Transform(ST_SetSRID(ST_MakePoint(x, y), 4326), 3826) AS geom FROM raw_plates;"
-            "CREATE INDEX ON raw_geo USING gist (geom); ANALYZE raw_geo;"
+            "CREATE INDEX ON raw_geo USING gist (geom); ANALYZE raw_geo;",
+            encoding="utf-8",
         )
-        script = reports / "raw_copy.sql"
-        script.write_text(raw_sql + raw_sql2, encoding="utf-8")
-        s, mb = _timed(
-            [
-                "psql",
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                pg["host"],
-                "-p",
-                pg["port"],
-                "-U",
-                pg["user"],
-                "-d",
-                BENCH_DB,
-                "-f",
-                str(script),
-            ],
-            env,
-        )
-        results.append(
-            {"case": "real 東區: raw COPY + ST_Transform + GiST (the limit)", "rows": rows, "seconds": s, "peak_mb": mb}
-        )
+        _measure(results, "real 東區: raw COPY + ST_Transform + GiST (the limit)", rows, [*psql, "-f", str(script)], env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
-        subprocess.run(
-            _manage("generate_demo", "--plates", str(plates), "--seed", "1", "--out", str(out)),
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
+        _setup([_manage("generate_demo", "--plates", str(plates), "--seed", "1", "--out", str(out))], env)
     _fresh_db(url, env)
-    subprocess.run(_manage("load_villages", str(out / "villages.csv")), env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(
-        _manage("load_boundaries", str(out / "villages.geojson"), "--level", "village", "--code-field", "VILLCODE"),
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    s, mb = _timed(
-        _manage(
-            "import_doorplates",
-            str(out / "doorplates.csv"),
-            "--preset",
-            "geo-portal",
-            "--srid",
-            "3826",
-            "--district",
-            "10018990",
-            "--report-dir",
-            str(reports),
-        ),
+    _setup(
+        [
+            _manage("load_villages", str(out / "villages.csv")),
+            _manage("load_boundaries", str(out / "villages.geojson"), "--level", "village", "--code-field", "VILLCODE"),
+        ],
         env,
     )
-    results.append({"case": f"generated {plates:,}: geo_portal import", "rows": plates, "seconds": s, "peak_mb": mb})
+    generated = _manage(
+        "import_doorplates",
+        str(out / "doorplates.csv"),
+        "--preset",
+        "geo-portal",
+        "--srid",
+        "3826",
+        "--district",
+        "10018990",
+        "--report-dir",
+        str(reports),
+    )
+    _measure(results, f"generated {plates:,}: geo_portal import", plates, generated, env)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
     return results
