@@ -23,21 +23,7 @@ class DoorPlateAdmin(LeafletGeoAdmin):
         (None, {"fields": ["address", "district", "village", "neighborhood", "geom"]}),
         (
             _("Components"),
-            {
-                "fields": [
-                    "road",
-                    "area",
-                    "lane",
-                    "alley",
-                    "number_prefix",
-                    "number",
-                    "sub_number",
-                    "number_suffix",
-                    "floor",
-                    "floor_unit",
-                    "floor_sub",
-                ]
-            },
+            {"fields": list(DoorPlate.COMPONENT_FIELDS)},
         ),
         (
             _("Lifecycle"),

@@ -116,6 +116,21 @@ class DoorPlate(models.Model):
 
     objects = DoorPlateQuerySet.as_manager()
 
+    # The address components, in the order they are written (used by the admin and forms).
+    COMPONENT_FIELDS = (
+        "road",
+        "area",
+        "lane",
+        "alley",
+        "number_prefix",
+        "number",
+        "sub_number",
+        "number_suffix",
+        "floor",
+        "floor_unit",
+        "floor_sub",
+    )
+
     class Meta:
         verbose_name = _("door plate")
         verbose_name_plural = _("door plates")

@@ -109,6 +109,17 @@ def _number(value, *, integer: bool) -> float | int | None:
     return number
 
 
+def _attribute(record: dict, name: str | None, feature: int, findings: list[Finding], *, integer: bool):
+    """A positive number attribute, or None (with a warning naming the feature) when it is not one."""
+    if not name:
+        return None
+    try:
+        return _number(record.get(name), integer=integer)
+    except ValueError as exc:
+        findings.append(Finding(feature, name, str(record.get(name)), f"{exc}; stored as unknown", "warning"))
+        return None
+
+
 def _chunks(path: Path, *, layer: str | None, srid: int | None) -> Iterator[tuple[int, object]]:
     """Yield (offset, GeoDataFrame in EPSG:3826) chunks of the file."""
     try:
@@ -161,20 +172,8 @@ def _stage_rows(
             if geom.geom_type not in ("Polygon", "MultiPolygon"):
                 findings.append(Finding(n, "geometry", ident, f"{geom.geom_type} is not a polygon"))
                 continue
-            try:
-                floors = _number(record.get(fields.floors), integer=True) if fields.floors else None
-            except ValueError as exc:
-                findings.append(
-                    Finding(n, fields.floors, str(record.get(fields.floors)), f"{exc}; stored as unknown", "warning")
-                )
-                floors = None
-            try:
-                height = _number(record.get(fields.height), integer=False) if fields.height else None
-            except ValueError as exc:
-                findings.append(
-                    Finding(n, fields.height, str(record.get(fields.height)), f"{exc}; stored as unknown", "warning")
-                )
-                height = None
+            floors = _attribute(record, fields.floors, n, findings, integer=True)
+            height = _attribute(record, fields.height, n, findings, integer=False)
             name = str(record.get(fields.name) or "")[:120] if fields.name else ""
             structure = str(record.get(fields.structure) or "")[:20] if fields.structure else ""
             yield n, ident[:60], "" if name == "nan" else name, floors, height, structure, shapely.to_wkb(geom, hex=True)
