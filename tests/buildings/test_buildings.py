@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import Polygon
 
 from geo_portal.addresses.services import import_doorplates
 from geo_portal.buildings.models import Building, PlateBuilding
@@ -84,3 +86,18 @@ def test_missing_file_and_bad_tolerance_are_refused(db, tmp_path):
         import_buildings(path=tmp_path / "nope.geojson", source="x", fields=FIELDS)
     with pytest.raises(ImportRefused, match=r"between 0 and 100 metres"):
         link_plates_to_buildings(tolerance_m=500)
+
+
+@pytest.mark.parametrize(("suffix", "driver"), [(".gpkg", "GPKG"), (".shp", "ESRI Shapefile")])
+def test_geopackage_and_shapefile_with_3d_lon_lat_polygons(areas, tmp_path, suffix, driver):
+    """Same importer for other formats; a 3D WGS84 footprint is stored as a 2D MultiPolygon in EPSG:3826."""
+    ring = [(120.9700, 24.8000, 12.0), (120.9702, 24.8000, 12.0), (120.9702, 24.8002, 12.0), (120.9700, 24.8002, 12.0)]
+    frame = gpd.GeoDataFrame({"bid": ["x1"], "levels": [3]}, geometry=[Polygon(ring)], crs=4326)
+    path = tmp_path / f"b{suffix}"
+    frame.to_file(path, driver=driver)
+    result = import_buildings(path=path, source="fmt", fields=BuildingFields(id="bid", floors="levels"))
+    assert result.counts["inserted"] == 1
+    b = Building.objects.get(source="fmt", source_id="x1")
+    assert (b.geom.geom_type, b.geom.srid, b.geom.hasz, b.floors) == ("MultiPolygon", 3826, False, 3)
+    # 0.0002° of longitude at 24.8°N ≈ 20.21 m, 0.0002° of latitude ≈ 22.14 m: ≈ 447.5 m² on the ground.
+    assert round(b.geom.area) == 448
