@@ -1,0 +1,314 @@
+"""Address search: forward geocoding with graded answers, and reverse lookup by nearest plate.
+
+Public interface (also used by the API and the public map): ``geocode(text, limit=...)`` and
+``reverse(point, radius_m=...)``. Design: parse → resolve the road on the small road table (exact name,
+known alias, then pg_trgm similarity) → exact lookup on indexed columns → graceful fall-backs, each graded:
+
+- ``exact``: the text was already in canonical form and names one active plate (or one per 鄰);
+- ``normalised``: found after normalisation (numerals, 臺/台, 之/-, 樓/F, spacing…);
+- ``fuzzy``: the road name had to be corrected (which correction is said);
+- ``base``: the floor/之 unit asked for is unknown, the entrance it belongs to is returned;
+- ``interpolated``: the number does not exist but lies between two numbers on the same side of the same
+  road/lane; the position is interpolated and flagged approximate;
+- ``none``: no match; nearby existing numbers are offered as suggestions. A number beyond the end of a
+  road, or a road not in the district, never gets a confident answer.
+A retired plate's address answers with the plate(s) that replaced it, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from django.apps import apps
+from django.contrib.gis.db.models.functions import GeometryDistance
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import F, QuerySet
+
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.parsing import Address, parse
+from geo_portal.areas.models import Road, RoadAlias, Village
+from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, in_taiwan, to_storage
+
+GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
+FUZZY_MIN_SIMILARITY = 0.3
+MAX_LIMIT = 50
+MAX_REVERSE_RADIUS_M = 2_000
+
+
+@dataclass(frozen=True)
+class PlateHit:
+    """One plate in an answer, with public fields only."""
+
+    plate_id: int | None
+    address: str
+    address_en: str
+    village: str
+    neighborhood: int | None
+    lon: float
+    lat: float
+    x: float
+    y: float
+    building_id: int | None
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    query: str
+    grade: str
+    hits: list[PlateHit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
+    lonlat = plate.geom.transform(WGS84_SRID, clone=True)
+    link = getattr(plate, "building_link", None)
+    return PlateHit(
+        plate_id=plate.pk,
+        address=plate.address,
+        address_en=english_address(plate),
+        village=plate.village.name if plate.village else "",
+        neighborhood=plate.neighborhood.number if plate.neighborhood else None,
+        lon=round(lonlat.x, 6),
+        lat=round(lonlat.y, 6),
+        x=round(plate.geom.x, 2),
+        y=round(plate.geom.y, 2),
+        building_id=link.building_id if link else None,
+        distance_m=None if distance_m is None else round(distance_m, 1),
+    )
+
+
+def english_address(plate: DoorPlate) -> str:
+    """MOI-style English address: 'No. 101-1, Sec. 2, Guangfu Rd., East Dist., Hsinchu City'.
+
+    Roads without an English name fall back to the Chinese name (the pinyin fallback is future work).
+    """
+    parts = []
+    unit = ""
+    if plate.floor is not None:
+        unit = f"{plate.floor}F" if plate.floor > 0 else f"B{-plate.floor}"
+        if plate.floor_sub is not None:
+            unit += f"-{plate.floor_sub}"
+    number = f"No. {plate.number_prefix}{plate.number}"
+    if plate.sub_number is not None:
+        number += f"-{plate.sub_number}"
+    if plate.number_suffix is not None:
+        number += f"-{plate.number_suffix}"
+    if unit:
+        parts.append(unit)
+    parts.append(number)
+    if plate.alley:
+        parts.append(f"Aly. {plate.alley.replace('之', '-')}")
+    if plate.lane:
+        parts.append(f"Ln. {plate.lane.replace('之', '-')}")
+    if plate.road_id:
+        parts.append(plate.road.name_en or plate.road.name)
+    elif plate.area:
+        parts.append(plate.area)
+    district = plate.district
+    parts.extend(p for p in (district.name_en or district.name, district.county.name_en or district.county.name) if p)
+    return ", ".join(parts)
+
+
+def _base_queryset() -> QuerySet[DoorPlate]:
+    return DoorPlate.objects.select_related("village", "neighborhood", "road", "district__county", "building_link")
+
+
+def _resolve_roads(addr: Address) -> tuple[list[Road], str | None]:
+    """Roads named by the address: exact, then alias, then trigram similarity. Returns (roads, correction)."""
+    if not addr.road:
+        return [], None
+    name = addr.road_section
+    roads = Road.objects.filter(name=name)
+    if addr.district:
+        roads = roads.filter(district__name=addr.district)
+    found = list(roads)
+    if found:
+        return found, None
+    alias = RoadAlias.objects.filter(alias=name).select_related("road").first()
+    if alias:
+        return [alias.road], f"road {name} → {alias.road.name} (known alias)"
+    candidates = (
+        Road.objects.annotate(similarity=TrigramSimilarity("name", name))
+        .filter(similarity__gte=FUZZY_MIN_SIMILARITY)
+        .order_by("-similarity", "name")[:2]
+    )
+    candidates = list(candidates)
+    # Only a clear winner is corrected; two equally similar roads are not guessed between.
+    if candidates and (len(candidates) == 1 or candidates[0].similarity > candidates[1].similarity):
+        return [candidates[0]], f"road {name} → {candidates[0].name} (similar name)"
+    return [], None
+
+
+def _lookup(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
+    qs = _base_queryset().filter(
+        lane=addr.lane,
+        alley=addr.alley,
+        number_prefix=addr.number_prefix,
+        number=addr.number,
+        sub_number=addr.sub_number,
+        number_suffix=addr.number_suffix,
+    )
+    qs = qs.filter(road__in=roads, area=addr.area) if roads else qs.filter(road__isnull=True, area=addr.area)
+    if addr.floor is not None:
+        qs = qs.filter(floor=addr.floor, floor_unit=addr.floor_unit, floor_sub=addr.floor_sub)
+    else:
+        qs = qs.filter(floor__isnull=True)
+    if addr.neighborhood is not None:
+        qs = qs.filter(neighborhood__number=addr.neighborhood)
+    return qs
+
+
+def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
+    """Find the plate(s) for an address written in any common form. Best answer first."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    result = parse(text)
+    addr = result.address
+    problems = [str(p) for p in result.problems]
+    if addr is None or addr.number is None or any(p.field == "road" for p in result.problems):
+        return GeocodeResult(text, "none", problems=problems)
+    roads, correction = _resolve_roads(addr)
+    if addr.road and not roads:
+        return GeocodeResult(
+            text, "none", notes=[f"no road named {addr.road_section} in the loaded districts"], problems=problems
+        )
+    grade = "fuzzy" if correction else ("exact" if addr.render().replace(" ", "") == text.strip() else "normalised")
+    notes = [correction] if correction else []
+
+    active = list(_lookup(addr, roads).filter(status=DoorPlate.Status.ACTIVE).order_by("address_key")[:limit])
+    if active:
+        if len(active) > 1:
+            notes.append(f"{len(active)} plates share this address (different 鄰); give the 鄰 to choose")
+        return GeocodeResult(text, grade, [_hit(p) for p in active], notes, problems=problems)
+
+    retired = list(_lookup(addr, roads).filter(status=DoorPlate.Status.RETIRED)[:limit])
+    successors = [s for p in retired for s in p.successors.filter(status=DoorPlate.Status.ACTIVE)]
+    if successors:
+        notes.append(f"{retired[0].address} was retired on {retired[0].retired_on}; it is now:")
+        successors = list(_base_queryset().filter(pk__in=[s.pk for s in successors]))
+        return GeocodeResult(text, grade, [_hit(p) for p in successors[:limit]], notes, problems=problems)
+
+    if addr.floor is not None:
+        base = list(_lookup(addr.base(), roads).filter(status=DoorPlate.Status.ACTIVE, floor__isnull=True)[:limit])
+        if not base:
+            # Some buildings have floor plates but no bare N號 plate: their lowest unit stands for the entrance.
+            base = list(
+                _lookup(replace(addr.base(), floor=None), roads)
+                .filter(status=DoorPlate.Status.ACTIVE)
+                .order_by("floor", "floor_sub")[:1]
+            )
+        if base:
+            notes.append(f"the unit {addr.number_part()} is not registered; showing its entrance")
+            return GeocodeResult(text, "base", [_hit(p) for p in base], notes, problems=problems)
+    else:
+        units = (
+            list(
+                _base_queryset()
+                .filter(
+                    status=DoorPlate.Status.ACTIVE,
+                    road__in=roads,
+                    area=addr.area,
+                    lane=addr.lane,
+                    alley=addr.alley,
+                    number_prefix=addr.number_prefix,
+                    number=addr.number,
+                    sub_number=addr.sub_number,
+                    number_suffix=addr.number_suffix,
+                )
+                .order_by("floor", "floor_sub")[:1]
+            )
+            if roads or addr.area
+            else []
+        )
+        if units:
+            notes.append("this entrance has only floor plates; showing its lowest unit")
+            return GeocodeResult(text, grade, [_hit(units[0])], notes, problems=problems)
+
+    return _interpolate_or_suggest(text, addr, roads, notes, problems)
+
+
+def _same_side(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
+    return DoorPlate.objects.active().filter(
+        road__in=roads,
+        area=addr.area,
+        lane=addr.lane,
+        alley=addr.alley,
+        floor__isnull=True,
+        sub_number__isnull=True,
+        number_suffix__isnull=True,
+    )
+
+
+def _interpolate_or_suggest(
+    text: str, addr: Address, roads: list[Road], notes: list[str], problems: list[str]
+) -> GeocodeResult:
+    if not roads:
+        return GeocodeResult(text, "none", notes=notes, problems=problems)
+    side = _same_side(addr, roads).annotate(parity=F("number") % 2).filter(parity=addr.number % 2)
+    below = side.filter(number__lt=addr.number).select_related("district__county", "road").order_by("-number").first()
+    above = side.filter(number__gt=addr.number).select_related("district__county", "road").order_by("number").first()
+    suggestions = [p.address for p in (below, above) if p]
+    if below and above and above.number - below.number <= 20:
+        t = (addr.number - below.number) / (above.number - below.number)
+        x = below.geom.x + t * (above.geom.x - below.geom.x)
+        y = below.geom.y + t * (above.geom.y - below.geom.y)
+        point = Point(x, y, srid=STORAGE_SRID)
+        lonlat = point.transform(WGS84_SRID, clone=True)
+        hit = PlateHit(
+            plate_id=None,
+            address=f"{below.district.county.name}{below.district.name}{addr.street()}",
+            address_en="",
+            village="",
+            neighborhood=None,
+            lon=round(lonlat.x, 6),
+            lat=round(lonlat.y, 6),
+            x=round(x, 2),
+            y=round(y, 2),
+            building_id=None,
+        )
+        notes.append(
+            f"no plate {addr.street()}; position interpolated between {below.number} and {above.number} "
+            "on the same side (approximate)"
+        )
+        return GeocodeResult(text, "interpolated", [hit], notes, suggestions, problems)
+    if not below and not above:
+        notes.append(f"no numbers on this side of {addr.place}{addr.lane and addr.lane + '巷'}")
+    else:
+        notes.append(f"no plate {addr.street()}; the nearest numbers on the same side are listed as suggestions")
+    return GeocodeResult(text, "none", notes=notes, suggestions=suggestions, problems=problems)
+
+
+@dataclass(frozen=True)
+class ReverseResult:
+    hits: list[PlateHit]
+    village: str
+    village_code: str
+    building_id: int | None
+
+
+def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseResult:
+    """Nearest active plates within ``radius_m`` (KNN on the GiST index), plus the village and building there."""
+    if not point.srid:
+        raise ValueError("point has no SRID")
+    lonlat = point if point.srid == WGS84_SRID else point.transform(WGS84_SRID, clone=True)
+    if not in_taiwan(lonlat.x, lonlat.y):
+        raise ValueError("point is outside Taiwan")
+    if not 0 < radius_m <= MAX_REVERSE_RADIUS_M:
+        raise ValueError(f"radius must be between 0 and {MAX_REVERSE_RADIUS_M} m")
+    p = to_storage(point)
+    plates = (
+        _base_queryset()
+        .filter(status=DoorPlate.Status.ACTIVE, geom__dwithin=(p, D(m=radius_m)))
+        .annotate(distance=GeometryDistance("geom", p))
+        .order_by("distance", "address_key")[: max(1, min(limit, MAX_LIMIT))]
+    )
+    hits = [_hit(plate, plate.distance) for plate in plates]
+    # Buildings sit above addresses in the layer order; the model is taken from the app registry, not imported.
+    building_model = apps.get_model("buildings", "Building")
+    building = building_model.objects.filter(geom__intersects=p).values_list("pk", flat=True).first()
+    village = Village.objects.filter(boundary__covers=p).values_list("name", "code").first()
+    return ReverseResult(hits, village[0] if village else "", village[1] if village else "", building)

@@ -1,0 +1,151 @@
+"""Forward geocoding grades and reverse lookup on a small district with fixed coordinates."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+from pyproj import Transformer
+
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.search import geocode, reverse
+from geo_portal.addresses.services import import_doorplates
+from geo_portal.areas.models import Road
+from tests.conftest import X0, Y0, write_csv
+
+ROWS = [
+    # odd side of 光復路二段 at y = Y0 + 10, x grows 10 m per number step of 2
+    ["新竹市東區光復里1鄰光復路二段1號", X0 + 10, Y0 + 10],
+    ["新竹市東區光復里1鄰光復路二段3號", X0 + 20, Y0 + 10],
+    ["新竹市東區光復里1鄰光復路二段3號2樓", X0 + 20, Y0 + 10],
+    ["新竹市東區光復里1鄰光復路二段9號", X0 + 50, Y0 + 10],
+    ["新竹市東區光復里1鄰光復路二段101之1號", X0 + 300, Y0 + 10],
+    ["新竹市東區光復里1鄰光復路二段101號之1", X0 + 310, Y0 + 10],
+    # even side
+    ["新竹市東區光復里1鄰光復路二段2號", X0 + 10, Y0 - 10],
+    # a building with floor plates only
+    ["新竹市東區光復里1鄰光復路二段21號3樓", X0 + 120, Y0 + 10],
+    ["新竹市東區光復里1鄰光復路二段21號2樓", X0 + 120, Y0 + 10],
+    # same street address in two 鄰
+    ["新竹市東區光復里1鄰建中路7號", X0 + 500, Y0 + 500],
+    ["新竹市東區光復里2鄰建中路7號", X0 + 500, Y0 + 500],
+]
+
+
+@pytest.fixture
+def plates(areas, tmp_path):
+    areas["a"].name = "光復里"
+    areas["a"].save()
+    path = write_csv(tmp_path / "p.csv", ["address", "x", "y"], ROWS)
+    import_doorplates(
+        path=path, columns={"address": "address", "x": "x", "y": "y"}, srid=3826, report_dir=tmp_path, district="10018010"
+    )
+    Road.objects.filter(name="光復路二段").update(name_en="Sec. 2, Guangfu Rd.")
+
+
+def summary(result):
+    return result.grade, [h.address for h in result.hits]
+
+
+def test_exact_and_normalised(plates):
+    assert summary(geocode("新竹市東區光復路二段3號")) == ("exact", ["新竹市東區光復路二段3號"])
+    assert summary(geocode("新竹市 東區 光復路２段３號")) == ("normalised", ["新竹市東區光復路二段3號"])
+    assert summary(geocode("光復路2段三號")) == ("normalised", ["新竹市東區光復路二段3號"])
+    assert summary(geocode("光復路2段3號2F")) == ("normalised", ["新竹市東區光復路二段3號2樓"])
+
+
+def test_hit_fields(plates):
+    hit = geocode("光復路二段3號").hits[0]
+    assert (hit.village, hit.neighborhood, hit.x, hit.y) == ("光復里", 1, X0 + 20, Y0 + 10)
+    assert hit.address_en == "No. 3, Sec. 2, Guangfu Rd., East Dist., Hsinchu City"
+    lon, lat = Transformer.from_crs(3826, 4326, always_xy=True).transform(X0 + 20, Y0 + 10)
+    assert (hit.lon, hit.lat) == (round(lon, 6), round(lat, 6))
+
+
+def test_fuzzy_road_is_said(plates):
+    result = geocode("光復2段3號")
+    assert summary(result) == ("fuzzy", ["新竹市東區光復路二段3號"])
+    assert result.notes == ["road 光復二段 → 光復路二段 (similar name)"]
+
+
+def test_unknown_unit_gives_base_plate(plates):
+    result = geocode("光復路二段3號5樓")
+    assert summary(result) == ("base", ["新竹市東區光復路二段3號"])
+    assert result.notes == ["the unit 3號5樓 is not registered; showing its entrance"]
+
+
+def test_building_number_with_only_floor_plates_is_found(plates):
+    result = geocode("光復路二段21號")
+    assert summary(result) == ("exact", ["新竹市東區光復路二段21號2樓"])
+    assert result.notes == ["this entrance has only floor plates; showing its lowest unit"]
+
+
+def test_same_address_in_two_neighbourhoods(plates):
+    result = geocode("建中路7號")
+    assert [(h.address, h.neighborhood) for h in result.hits] == [("新竹市東區建中路7號", 1), ("新竹市東區建中路7號", 2)]
+    assert result.notes == ["2 plates share this address (different 鄰); give the 鄰 to choose"]
+    assert [h.neighborhood for h in geocode("光復里2鄰建中路7號").hits] == [2]
+
+
+def test_sub_number_forms_are_different_plates(plates):
+    assert geocode("光復路二段101之1號").hits[0].x == X0 + 300
+    assert geocode("光復路二段101號之1").hits[0].x == X0 + 310
+
+
+def test_interpolated_between_neighbours_on_the_same_side(plates):
+    result = geocode("光復路二段5號")
+    assert result.grade == "interpolated"
+    assert (result.hits[0].plate_id, result.hits[0].x, result.hits[0].y) == (None, X0 + 30, Y0 + 10)
+    assert result.suggestions == ["新竹市東區光復路二段3號", "新竹市東區光復路二段9號"]
+
+
+def test_number_beyond_the_end_of_the_road_is_no_match(plates):
+    result = geocode("光復路二段999號")
+    assert summary(result) == ("none", [])
+    assert result.suggestions == ["新竹市東區光復路二段9號"]  # 21號 has only floor plates, 101 has 之 numbers
+    assert result.notes == ["no plate 光復路二段999號; the nearest numbers on the same side are listed as suggestions"]
+
+
+def test_unknown_road_and_garbage_are_no_match(plates):
+    assert summary(geocode("中山路1號")) == ("none", [])
+    assert geocode("中山路1號").notes == ["no road named 中山路 in the loaded districts"]
+    bad = geocode("<script>alert(1)</script>")
+    assert (bad.grade, bad.hits) == ("none", [])
+    assert bad.problems[0].startswith("number: missing house number")
+    assert geocode("").problems == ["address: empty"]
+
+
+def test_retired_plate_answers_with_its_successor(plates):
+    old = DoorPlate.objects.get(street_key="光復路二段1號")
+    new = DoorPlate.objects.get(street_key="光復路二段9號")
+    old.status, old.retired_on = DoorPlate.Status.RETIRED, timezone.localdate()
+    old.save()
+    old.successors.add(new)
+    result = geocode("光復路二段1號")
+    assert summary(result) == ("exact", ["新竹市東區光復路二段9號"])
+    assert result.notes[0].startswith("新竹市東區光復路二段1號 was retired on ")
+
+
+def test_reverse_nearest_plates_with_distance_village_and_building(plates):
+    result = reverse(Point(X0 + 22, Y0 + 10, srid=3826), radius_m=15)
+    assert [(h.address, h.distance_m) for h in result.hits] == [
+        ("新竹市東區光復路二段3號", 2.0),
+        ("新竹市東區光復路二段3號2樓", 2.0),
+        ("新竹市東區光復路二段1號", 12.0),
+    ]
+    assert (result.village, result.village_code, result.building_id) == ("光復里", "10018010001", None)
+    assert reverse(Point(X0 + 900, Y0 + 900, srid=3826), radius_m=50).hits == []
+
+
+@pytest.mark.parametrize(
+    ("point", "radius", "message"),
+    [
+        (Point(0, 0, srid=4326), 100, "point is outside Taiwan"),
+        (Point(121, 24.8, srid=4326), 0, "radius must be between 0 and 2000 m"),
+        (Point(121, 24.8, srid=4326), 5000, "radius must be between 0 and 2000 m"),
+        (Point(121, 24.8), 100, "point has no SRID"),
+    ],
+)
+def test_reverse_rejects_bad_input(db, point, radius, message):
+    with pytest.raises(ValueError, match=message):
+        reverse(point, radius_m=radius)
