@@ -71,6 +71,7 @@ CHARACTER_MAP = str.maketrans({**DASHES, **{chr(k): v for k, v in VARIANTS.items
 # Punctuation people type between parts; removed (parentheses are handled as notes first).
 _SPACE_OR_PUNCTUATION = re.compile(r"[\s,，、。.;；:：'\"“”‘’「」『』#＃]")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LETTER_SPACED = re.compile(r"\S(?:\s\S){4,}")
 _BINARY = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ue000-\uf8ff]")
 UNREADABLE = set("■□?？�●○◎")
 
@@ -81,7 +82,7 @@ _CN_NUMERAL = re.compile(_NUM)
 _UNITS = frozenset("段巷弄號樓層鄰之-")
 _BASEMENT_LETTER = re.compile(r"B(\d+)F?(?![A-Z])")
 _FLOOR_LETTER = re.compile(r"(\d+)F(?![A-Z])")
-_DASH_ZHI = re.compile(r"(?<=[\d號樓])-(?=\d)")
+_DASH_ZHI = re.compile(r"(?<=[\d號樓層室])-(?=\d)")
 _NOTE = re.compile(r"\(([^()]*)\)")
 _DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
 # "/" marks a boundary between two numbers that would otherwise run together (101 5樓, 1號之1十樓).
@@ -231,6 +232,8 @@ def normalize_text(text: str) -> tuple[str, str]:
         notes = _NOTE.findall(s)
         s = _NOTE.sub("", s)
     s = s.strip()
+    if _LETTER_SPACED.fullmatch(s):
+        s = re.sub(r"\s+", "", s)  # 新 竹 市 東 區 …: every character spaced out, spaces carry no meaning
     if _SPACE_OR_PUNCTUATION.search(s):
         s = _DIGIT_SPACE_DIGIT.sub(_SEP, s)
         s = _SPACE_OR_PUNCTUATION.sub("", s)

@@ -118,30 +118,43 @@ def _base_queryset() -> QuerySet[DoorPlate]:
     return DoorPlate.objects.select_related("village", "neighborhood", "road", "district__county", "building_link")
 
 
-def _resolve_roads(addr: Address) -> tuple[list[Road], str | None]:
-    """Roads named by the address: exact, then alias, then trigram similarity. Returns (roads, correction)."""
+def _glued_readings(addr: Address) -> list[Address]:
+    """Other readings of the same text: 竹村七路 is a road, not village 竹村 + road 七路 (likewise 園區一路)."""
+    readings = []
+    if addr.village:
+        readings.append(replace(addr, road=addr.village + addr.road, village=""))
+    if addr.district and not addr.county:
+        readings.append(replace(addr, road=addr.district + addr.village + addr.road, district="", village=""))
+    return readings
+
+
+def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
+    """Roads named by the address: exact, alias, another reading, then trigram similarity.
+
+    Returns (roads, correction or None, the address reading that was used).
+    """
     if not addr.road:
-        return [], None
+        return [], None, addr
+    for reading in (addr, *_glued_readings(addr)):
+        roads = Road.objects.filter(name=reading.road_section)
+        if reading.district:
+            roads = roads.filter(district__name=reading.district)
+        found = list(roads)
+        if found:
+            return found, None, reading
     name = addr.road_section
-    roads = Road.objects.filter(name=name)
-    if addr.district:
-        roads = roads.filter(district__name=addr.district)
-    found = list(roads)
-    if found:
-        return found, None
     alias = RoadAlias.objects.filter(alias=name).select_related("road").first()
     if alias:
-        return [alias.road], f"road {name} → {alias.road.name} (known alias)"
-    candidates = (
+        return [alias.road], f"road {name} → {alias.road.name} (known alias)", addr
+    candidates = list(
         Road.objects.annotate(similarity=TrigramSimilarity("name", name))
         .filter(similarity__gte=FUZZY_MIN_SIMILARITY)
         .order_by("-similarity", "name")[:2]
     )
-    candidates = list(candidates)
     # Only a clear winner is corrected; two equally similar roads are not guessed between.
     if candidates and (len(candidates) == 1 or candidates[0].similarity > candidates[1].similarity):
-        return [candidates[0]], f"road {name} → {candidates[0].name} (similar name)"
-    return [], None
+        return [candidates[0]], f"road {name} → {candidates[0].name} (similar name)", addr
+    return [], None, addr
 
 
 def _lookup(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
@@ -171,7 +184,7 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
     problems = [str(p) for p in result.problems]
     if addr is None or addr.number is None or any(p.field == "road" for p in result.problems):
         return GeocodeResult(text, "none", problems=problems)
-    roads, correction = _resolve_roads(addr)
+    roads, correction, addr = _resolve_roads(addr)
     if addr.road and not roads:
         return GeocodeResult(
             text, "none", notes=[f"no road named {addr.road_section} in the loaded districts"], problems=problems
