@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.search import geocode
 from geo_portal.addresses.selectors import plates_matching_text
 from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Road, Village
@@ -92,3 +93,30 @@ def test_bulk_load_left_every_index_and_foreign_key_in_place(loaded_real, db):
         ("addresses_doorplate_source_batch_id_643c31df_fk_ingest_im", True, True),
         ("addresses_doorplate_village_id_b6778f80_fk_areas_village_id", True, True),
     ]
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+FORMS = {
+    "canonical": lambda p: p.address,
+    "street only": lambda p: p.street_key,
+    "Arabic section": lambda p: p.street_key.replace("一段", "1段").replace("二段", "2段").replace("三段", "3段"),
+    "full-width digits": lambda p: p.address.translate(FULL_WIDTH),
+    "dash for 之": lambda p: p.street_key.replace("之", "-"),
+    "F for 樓": lambda p: p.street_key.replace("樓", "F") if "地下" not in p.street_key else p.street_key,
+    "village and 鄰": lambda p: f"新竹市東區{p.village.name}{p.neighborhood.number}鄰{p.street_key}",
+    "letter-spaced": lambda p: " ".join(p.address),
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_real_plates_geocode_to_themselves_in_every_written_form(loaded_real, db, form):
+    """Every 500th real plate (216 plates) written in each form finds itself first (or among same-address 鄰)."""
+    plates = DoorPlate.objects.active().filter(district__code="10018010").select_related("village", "neighborhood")
+    ids = list(plates.order_by("id").values_list("id", flat=True))[::500]
+    sample = list(plates.filter(id__in=ids).order_by("id"))
+    misses = []
+    for plate in sample:
+        result = geocode(FORMS[form](plate))
+        if plate.pk not in [h.plate_id for h in result.hits] or {h.address for h in result.hits} != {plate.address}:
+            misses.append((FORMS[form](plate), result.grade, [h.address for h in result.hits]))
+    assert (len(sample), misses) == (217, [])
