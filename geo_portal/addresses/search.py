@@ -29,7 +29,7 @@ from django.db.models import F, QuerySet
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
 from geo_portal.areas.models import Road, RoadAlias, Village
-from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, in_taiwan, to_storage
+from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84, to_storage
 
 GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
 FUZZY_MIN_SIMILARITY = 0.3
@@ -305,11 +305,7 @@ class ReverseResult:
 
 def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseResult:
     """Nearest active plates within ``radius_m`` (KNN on the GiST index), plus the village and building there."""
-    if not point.srid:
-        raise ValueError("point has no SRID")
-    lonlat = point if point.srid == WGS84_SRID else point.transform(WGS84_SRID, clone=True)
-    if not in_taiwan(lonlat.x, lonlat.y):
-        raise ValueError("point is outside Taiwan")
+    point_in_taiwan_wgs84(point)
     if not 0 < radius_m <= MAX_REVERSE_RADIUS_M:
         raise ValueError(f"radius must be between 0 and {MAX_REVERSE_RADIUS_M} m")
     p = to_storage(point)

@@ -8,6 +8,7 @@ from geo_portal.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("geo_portal.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("geo_portal.publicmap.urls")),
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSGeometry, Point
 from pyproj import Transformer
 
 STORAGE_SRID = 3826  # TWD97 / TM2 zone 121
@@ -44,3 +45,16 @@ def to_storage(geom: GEOSGeometry) -> GEOSGeometry:
     if not geom.srid:
         raise ValueError("geometry has no SRID; refusing to guess its coordinate system")
     return geom if geom.srid == STORAGE_SRID else geom.transform(STORAGE_SRID, clone=True)
+
+
+def point_in_taiwan_wgs84(point: Point) -> Point:
+    """The point in WGS84; ValueError when it has no SRID, cannot be transformed, or lies outside Taiwan."""
+    if not point.srid:
+        raise ValueError("point has no SRID")
+    try:
+        lonlat = point if point.srid == WGS84_SRID else point.transform(WGS84_SRID, clone=True)
+    except GDALException:
+        raise ValueError("point is outside Taiwan") from None  # far outside the projection's domain
+    if not in_taiwan(lonlat.x, lonlat.y):
+        raise ValueError("point is outside Taiwan")
+    return lonlat

@@ -1,0 +1,1 @@
+"""REST API under /api/v1/ (DRF): address search endpoints, OpenAPI 3 schema and docs page. Public, throttled."""

@@ -1,0 +1,64 @@
+"""Input validation for the search endpoints: every query parameter is checked and named in errors."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from geo_portal.addresses.parsing import MAX_INPUT_LENGTH
+from geo_portal.addresses.search import MAX_LIMIT, MAX_REVERSE_RADIUS_M
+from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
+
+
+class GeocodeQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=MAX_INPUT_LENGTH, trim_whitespace=True, help_text="an address in any written form")
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
+
+
+class ReverseQuery(serializers.Serializer):
+    lon = serializers.FloatField(required=False, min_value=TAIWAN_BOUNDS_WGS84[0], max_value=TAIWAN_BOUNDS_WGS84[2])
+    lat = serializers.FloatField(required=False, min_value=TAIWAN_BOUNDS_WGS84[1], max_value=TAIWAN_BOUNDS_WGS84[3])
+    x = serializers.FloatField(required=False, help_text="TWD97 TM2 easting (EPSG:3826)")
+    y = serializers.FloatField(required=False, help_text="TWD97 TM2 northing (EPSG:3826)")
+    radius = serializers.FloatField(min_value=1, max_value=MAX_REVERSE_RADIUS_M, default=100)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
+
+    def validate(self, attrs):
+        has_lonlat = "lon" in attrs or "lat" in attrs
+        has_xy = "x" in attrs or "y" in attrs
+        if has_lonlat == has_xy:
+            raise serializers.ValidationError("give either lon and lat (WGS84) or x and y (TWD97), not both or neither")
+        pair = ("lon", "lat") if has_lonlat else ("x", "y")
+        missing = [name for name in pair if name not in attrs]
+        if missing:
+            raise serializers.ValidationError({missing[0]: "required together with " + pair[1 - pair.index(missing[0])]})
+        return attrs
+
+
+class PlateHitSerializer(serializers.Serializer):
+    plate_id = serializers.IntegerField(allow_null=True)
+    address = serializers.CharField()
+    address_en = serializers.CharField()
+    village = serializers.CharField()
+    neighborhood = serializers.IntegerField(allow_null=True)
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+    building_id = serializers.IntegerField(allow_null=True)
+    distance_m = serializers.FloatField(allow_null=True)
+
+
+class GeocodeResultSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    grade = serializers.ChoiceField(choices=["exact", "normalised", "fuzzy", "base", "interpolated", "none"])
+    hits = PlateHitSerializer(many=True)
+    notes = serializers.ListField(child=serializers.CharField())
+    suggestions = serializers.ListField(child=serializers.CharField())
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class ReverseResultSerializer(serializers.Serializer):
+    hits = PlateHitSerializer(many=True)
+    village = serializers.CharField()
+    village_code = serializers.CharField()
+    building_id = serializers.IntegerField(allow_null=True)

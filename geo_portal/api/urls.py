@@ -1,0 +1,14 @@
+"""API URLs under /api/v1/."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from geo_portal.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("geocode", views.GeocodeView.as_view(), name="geocode"),
+    path("reverse", views.ReverseView.as_view(), name="reverse"),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
