@@ -24,7 +24,7 @@ class DoorPlateQuerySet(models.QuerySet):
 @pghistory.track(
     pghistory.UpdateEvent("plate.update", row=pghistory.Old),
     pghistory.DeleteEvent("plate.delete"),
-    exclude=["updated_at"],
+    exclude=["updated_at", "zip_code"],  # zip codes are derived from the post office rules, not edited
 )
 class DoorPlate(models.Model):
     """One door plate. Unique among active plates by district + ``address_key`` (street address + 鄰)."""
@@ -92,6 +92,7 @@ class DoorPlate(models.Model):
     address_key = models.CharField(_("normalised key"), max_length=130, db_collation="C")
     address = models.CharField(_("canonical address"), max_length=160)
     # Indexed by the named partial GiST index below (active plates), not by Django's default full index.
+    zip_code = models.CharField(_("3+3 zip code"), max_length=6, blank=True, db_default="")
     geom = models.PointField(_("location"), srid=STORAGE_SRID, spatial_index=False)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -155,3 +156,24 @@ class DoorPlate(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class ZipCodeRule(models.Model):
+    """One Chunghwa Post 3+3 delivery rule as published (scope text kept verbatim; read by ``zipcodes``)."""
+
+    zip_code = models.CharField(_("3+3 zip code"), max_length=6)
+    county = models.CharField(_("county/city"), max_length=10)
+    district = models.CharField(_("district"), max_length=10)
+    road = models.CharField(_("road"), max_length=40)
+    scope = models.CharField(_("delivery scope"), max_length=60)
+    position = models.PositiveIntegerField(_("line in the source"))
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        verbose_name = _("zip-code rule")
+        verbose_name_plural = _("zip-code rules")
+        ordering = ["position"]
+        indexes = [models.Index(fields=["county", "district", "road"], name="ziprule_area_road_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zip_code} {self.county}{self.district}{self.road} {self.scope.strip()}"

@@ -44,6 +44,7 @@ class PlateHit:
     plate_id: int | None
     address: str
     address_en: str
+    zip_code: str
     village: str
     neighborhood: int | None
     lon: float
@@ -71,6 +72,7 @@ def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
         plate_id=plate.pk,
         address=plate.address,
         address_en=english_address(plate),
+        zip_code=plate.zip_code,
         village=plate.village.name if plate.village else "",
         neighborhood=plate.neighborhood.number if plate.neighborhood else None,
         lon=round(lonlat.x, 6),
@@ -262,8 +264,9 @@ def _interpolate_or_suggest(
     if not roads:
         return GeocodeResult(text, "none", notes=notes, problems=problems)
     side = _same_side(addr, roads).annotate(parity=F("number") % 2).filter(parity=addr.number % 2)
-    below = side.filter(number__lt=addr.number).select_related("district__county", "road").order_by("-number").first()
-    above = side.filter(number__gt=addr.number).select_related("district__county", "road").order_by("number").first()
+    related = ("district__county", "road", "village")
+    below = side.filter(number__lt=addr.number).select_related(*related).order_by("-number").first()
+    above = side.filter(number__gt=addr.number).select_related(*related).order_by("number").first()
     suggestions = [p.address for p in (below, above) if p]
     if below and above and above.number - below.number <= 20:
         t = (addr.number - below.number) / (above.number - below.number)
@@ -275,7 +278,9 @@ def _interpolate_or_suggest(
             plate_id=None,
             address=f"{below.district.county.name}{below.district.name}{addr.street()}",
             address_en="",
-            village="",
+            # Between two plates of the same zip code and village, the gap shares them.
+            zip_code=below.zip_code if below.zip_code == above.zip_code else "",
+            village=below.village.name if below.village_id and below.village_id == above.village_id else "",
             neighborhood=None,
             lon=round(lonlat.x, 6),
             lat=round(lonlat.y, 6),

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from geo_portal.addresses.services import import_doorplates
+from geo_portal.addresses.zipcode_services import assign_zip_codes, import_zip_rules
 from geo_portal.areas.services import import_road_names, load_boundaries, load_village_table
 from geo_portal.buildings.services import BuildingFields, import_buildings
 from geo_portal.demo.generator import DISTRICT_CODE
@@ -22,6 +23,7 @@ REAL = {
     "doorplates": "doorplates/hsinchu_east_doorplates_2026-06.csv",
     "road_names": "streets/road_names_zh_en_CE_Rd_St_H_12011_national.csv",
     "buildings": "buildings/nycu_guangfu_osm_buildings.geojson",
+    "zip_rules": "zipcode/chp_zip33_2102_01_national.csv",
 }
 
 
@@ -48,6 +50,9 @@ def load_real(*, report_dir: Path | None = None, log=print) -> dict[str, dict]:
     out["doorplates"] = result.counts
     log(f"door plates: {result.counts} (report {result.report_path})")
     out["road_names"] = import_road_names(path=base / REAL["road_names"]).counts
+    out["zip_rules"] = import_zip_rules(path=base / REAL["zip_rules"]).counts
+    out["zip_codes"] = assign_zip_codes().counts
+    log(f"zip codes: {out['zip_codes']}")
     fields = BuildingFields(id="osm_id", name="name", floors="building:levels")
     out["buildings"] = import_buildings(path=base / REAL["buildings"], source="osm", fields=fields).counts
     log(f"buildings: {out['buildings']}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from django.db import connection
 
@@ -120,3 +122,23 @@ def test_real_plates_geocode_to_themselves_in_every_written_form(loaded_real, db
         if plate.pk not in [h.plate_id for h in result.hits] or {h.address for h in result.hits} != {plate.address}:
             misses.append((FORMS[form](plate), result.grade, [h.address for h in result.hits]))
     assert (len(sample), misses) == (217, [])
+
+
+def test_zip_codes_cover_the_district_and_agree_with_the_post_office_street_list(loaded_real, real_dir, db):
+    """Coverage of the 2021 3+3 rules, and every assigned code is one the post office lists for that street."""
+    assert loaded_real["zip_rules"] == {"rules": 77_748, "rejected": 2}
+    assert loaded_real["zip_codes"] == {"plates": 108_162, "assigned": 107_005, "uncovered": 1_157, "changed": 107_005}
+    with (real_dir / "streets" / "hsinchu_east_streets.csv").open(encoding="utf-8") as fh:
+        listed = {row["street"]: set(row["zip33_codes_2102"].split(";")) for row in csv.DictReader(fh)}
+    assigned = DoorPlate.objects.filter(district__code="10018010").exclude(zip_code="")
+    disagree = [
+        (road, area, z)
+        for road, area, z in assigned.values_list("road__name", "area", "zip_code")
+        if z not in listed.get((road or "") + area, set())
+    ]
+    assert disagree == []
+    uncovered_roads = set(
+        DoorPlate.objects.filter(district__code="10018010", zip_code="").values_list("road__name", flat=True)
+    )
+    assert "介壽一路" in uncovered_roads  # 1,057 plates on a road opened after the 2021 rules
+    assert geocode("光復路二段101號").hits[0].zip_code in listed["光復路二段"]
