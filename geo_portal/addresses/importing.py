@@ -174,7 +174,7 @@ def stage_rows(
             problem = result.problems[0]
             findings.append(Finding(line_no, problem.field, text, str(problem)))
             continue
-        addr = result.address
+        addr = _pick_reading(result.address, areas)
         district_id = _resolve_district(addr, fields, pos, areas)
         if isinstance(district_id, Finding):
             findings.append(Finding(line_no, district_id.field, district_id.value, district_id.reason))
@@ -237,6 +237,16 @@ def stage_rows(
 
 
 _VARIANT_CHARS = frozenset(chr(k) for k in VARIANTS)
+
+
+def _pick_reading(addr: Address, areas: AreaIndex) -> Address:
+    """The first reading whose district and village names are known (竹村七路 is a road, not village 竹村)."""
+    for reading in addr.readings():
+        district_ok = not reading.district or reading.district in areas.by_district_name
+        village_ok = not reading.village or any(name == reading.village for (_, name) in areas.village_names)
+        if district_ok and village_ok:
+            return reading
+    return addr
 
 
 def _join_components(fields: list[str], pos: dict[str, int]) -> str:

@@ -196,6 +196,16 @@ class Address:
         """The entrance plate this unit belongs to (floor and floor sub-number dropped)."""
         return replace(self, floor=None, floor_unit="", floor_sub=None)
 
+    def readings(self) -> list[Address]:
+        """This reading, then others of the same text: 竹村七路 may be a road rather than village 竹村 + road 七路
+        (likewise 園區一路 rather than district 園區). The caller picks the one whose road exists."""
+        out = [self]
+        if self.village and self.road and self.neighborhood is None:  # a 鄰 after it makes 竹村 a real village
+            out.append(replace(self, road=self.village + self.road, village=""))
+        if self.district and not self.county and self.road:
+            out.append(replace(self, road=self.district + self.village + self.road, district="", village=""))
+        return out
+
     def render(self, *, with_village: bool = False) -> str:
         """Full canonical address: 新竹市東區[光復里12鄰]光復路二段101號."""
         out = self.county + self.district

@@ -1,7 +1,7 @@
 """Address search: forward geocoding with graded answers, and reverse lookup by nearest plate.
 
-Public interface (also used by the API and the public map): ``geocode(text, limit=...)`` and
-``reverse(point, radius_m=...)``. Design: parse → resolve the road on the small road table (exact name,
+Public interface (also used by the API and the public map): ``geocode(text, limit=...)``,
+``autocomplete(text)`` (from ``autocomplete``) and ``reverse(point, radius_m=...)``. Design: parse → resolve the road on the small road table (exact name,
 known alias, then pg_trgm similarity) → exact lookup on indexed columns → graceful fall-backs, each graded:
 
 - ``exact``: the text was already in canonical form and names one active plate (or one per 鄰);
@@ -26,6 +26,7 @@ from django.contrib.gis.measure import D
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import F, QuerySet
 
+from geo_portal.addresses.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
 from geo_portal.areas.models import Road, RoadAlias, Village
@@ -120,16 +121,6 @@ def _base_queryset() -> QuerySet[DoorPlate]:
     return DoorPlate.objects.select_related("village", "neighborhood", "road", "district__county", "building_link")
 
 
-def _glued_readings(addr: Address) -> list[Address]:
-    """Other readings of the same text: 竹村七路 is a road, not village 竹村 + road 七路 (likewise 園區一路)."""
-    readings = []
-    if addr.village:
-        readings.append(replace(addr, road=addr.village + addr.road, village=""))
-    if addr.district and not addr.county:
-        readings.append(replace(addr, road=addr.district + addr.village + addr.road, district="", village=""))
-    return readings
-
-
 def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
     """Roads named by the address: exact, alias, another reading, then trigram similarity.
 
@@ -137,7 +128,7 @@ def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
     """
     if not addr.road:
         return [], None, addr
-    for reading in (addr, *_glued_readings(addr)):
+    for reading in addr.readings():
         roads = Road.objects.filter(name=reading.road_section)
         if reading.district:
             roads = roads.filter(district__name=reading.district)
@@ -326,3 +317,16 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
     building = building_model.objects.filter(geom__intersects=p).values_list("pk", flat=True).first()
     village = Village.objects.filter(boundary__covers=p).values_list("name", "code").first()
     return ReverseResult(hits, village[0] if village else "", village[1] if village else "", building)
+
+
+__all__ = [
+    "GRADES",
+    "GeocodeResult",
+    "PlateHit",
+    "ReverseResult",
+    "Suggestion",
+    "autocomplete",
+    "english_address",
+    "geocode",
+    "reverse",
+]

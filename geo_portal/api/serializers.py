@@ -63,3 +63,15 @@ class ReverseResultSerializer(serializers.Serializer):
     village = serializers.CharField()
     village_code = serializers.CharField()
     building_id = serializers.IntegerField(allow_null=True)
+
+
+class AutocompleteQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=100, trim_whitespace=True)
+    limit = serializers.IntegerField(min_value=1, max_value=10, default=10)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="what to put in the search box")
+    kind = serializers.ChoiceField(choices=["road", "address"])
+    label = serializers.CharField()
+    plate_id = serializers.IntegerField(allow_null=True)

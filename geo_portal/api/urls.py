@@ -9,6 +9,7 @@ app_name = "api"
 urlpatterns = [
     path("geocode", views.GeocodeView.as_view(), name="geocode"),
     path("reverse", views.ReverseView.as_view(), name="reverse"),
+    path("autocomplete", views.AutocompleteView.as_view(), name="autocomplete"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

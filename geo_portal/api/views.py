@@ -10,8 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo_portal.addresses.search import geocode, reverse
-from geo_portal.api.serializers import GeocodeQuery, GeocodeResultSerializer, ReverseQuery, ReverseResultSerializer
+from geo_portal.addresses.search import autocomplete, geocode, reverse
+from geo_portal.api.serializers import (
+    AutocompleteQuery,
+    GeocodeQuery,
+    GeocodeResultSerializer,
+    ReverseQuery,
+    ReverseResultSerializer,
+    SuggestionSerializer,
+)
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
 
 
@@ -49,3 +56,15 @@ class ReverseView(APIView):
         except ValueError as exc:
             return _bad_request({"point": [str(exc)]})
         return Response(asdict(result))
+
+
+class AutocompleteView(APIView):
+    """Partly typed address → up to 10 suggestions (roads first, then numbers and units)."""
+
+    @extend_schema(parameters=[AutocompleteQuery], responses={200: SuggestionSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        query = AutocompleteQuery(data=request.query_params)
+        if not query.is_valid():
+            return _bad_request(query.errors)
+        suggestions = autocomplete(query.validated_data["q"], limit=query.validated_data["limit"])
+        return Response({"suggestions": [asdict(s) for s in suggestions]})

@@ -1,0 +1,129 @@
+"""Type-ahead for addresses, the way people type them: road first, then the number on that road, then units.
+
+``autocomplete(text)`` returns at most 10 ``Suggestion`` entries, each with the text to put in the search box.
+Roads come from the small road table (Chinese prefix or substring, including 1–2 characters, or English);
+numbers and units come from a prefix scan on the canonical street key (C collation, so ``LIKE 'prefix%'``
+uses the btree index).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Length
+
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.parsing import CHARACTER_MAP, normalize_text, parse
+from geo_portal.areas.models import Road
+
+MAX_SUGGESTIONS = 10
+_HAS_DIGIT = re.compile(r"\d")
+_ENGLISH = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
+_TRAILING_DIGITS_AFTER_NUMBER = re.compile(r"號(\d+)$")
+_ADMIN_PREFIX = re.compile(r"^(?:\d{3,6})?(?:臺灣省?)?(?:[^\d]{2}[縣市])?(?:[^\d]{1,3}?區)?")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str  # what goes into the search box
+    kind: str  # "road" or "address"
+    label: str  # what the list shows (may carry the English name)
+    plate_id: int | None = None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _roads(text: str, limit: int) -> list[Suggestion]:
+    if _ENGLISH.match(text):
+        roads = Road.objects.filter(name_en__icontains=text.strip()).order_by(Length("name_en"), "name_en")[:limit]
+        return [Suggestion(r.name, "road", f"{r.name} {r.name_en}") for r in roads]
+    rank = Case(
+        When(name=text, then=Value(0)),
+        When(name__startswith=text, then=Value(1)),
+        When(base_name__startswith=text, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    roads = (
+        Road.objects.filter(Q(name__contains=text) | Q(aliases__alias__contains=text))
+        .annotate(rank=rank)
+        .order_by("rank", Length("name"), "name")
+        .distinct()[:limit]
+    )
+    return [Suggestion(r.name, "road", f"{r.name} {r.name_en}".strip()) for r in roads]
+
+
+def _street_prefixes(text: str) -> list[str]:
+    """Canonical street-key prefixes for a partly typed address (光復路2段10 → 光復路二段10), one per reading."""
+    typed, _ = normalize_text(text)
+    trailing = _TRAILING_DIGITS_AFTER_NUMBER.search(typed)
+    if trailing:
+        # 101號1 is a floor being typed (1樓, 10樓…): complete the entrance, then append the digits.
+        return [p + trailing.group(1) for p in _street_prefixes(text[: len(text) - len(trailing.group(1))].rstrip())]
+    addr = parse(text).address
+    if addr is None or not (addr.road or addr.area):
+        return []
+    prefixes = []
+    for reading in addr.readings():
+        head = (
+            reading.place + (f"{reading.lane}巷" if reading.lane else "") + (f"{reading.alley}弄" if reading.alley else "")
+        )
+        if reading.number is None:
+            prefixes.append(head)
+        elif (
+            reading.floor is None
+            and reading.sub_number is None
+            and reading.number_suffix is None
+            and not typed.endswith("號")
+        ):
+            prefixes.append(f"{head}{reading.number_prefix}{reading.number}")  # 10 → also 100號, 101之1號, 10巷…
+        else:
+            street = reading.street()
+            # 10之1 may still become 10之12號: without a typed 號 the number is left open.
+            prefixes.append(street if typed.endswith("號") or reading.floor is not None else street.removesuffix("號"))
+    return prefixes
+
+
+def autocomplete(text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
+    """Suggestions for a partly typed address, best first (at most ``limit``, never more than 10)."""
+    limit = max(1, min(limit, MAX_SUGGESTIONS))
+    text = (text or "").strip()
+    if not text or len(text) > 100:
+        return []
+    plain = unicodedata.normalize("NFKC", text)
+    if not _HAS_DIGIT.search(plain):
+        # No digit typed yet: a road name (二 in 光復路二 is the start of 二段, not a number).
+        if _ENGLISH.match(plain):
+            return _roads(plain, limit)
+        road_text = _ADMIN_PREFIX.sub("", re.sub(r"\s+", "", plain.translate(CHARACTER_MAP)), count=1)
+        return _roads(road_text, limit) if road_text else []
+    for prefix in _street_prefixes(text):
+        found = _addresses(prefix, limit)
+        if found:
+            return found
+    return []
+
+
+def _addresses(prefix: str, limit: int) -> list[Suggestion]:
+    plates = (
+        DoorPlate.objects.active()
+        .filter(street_key__startswith=prefix)
+        .annotate(entrance=Case(When(floor__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("entrance", Length("street_key"), "street_key")
+        .values_list("pk", "street_key", "address")[: limit * 3]
+    )
+    seen: set[str] = set()
+    out: list[Suggestion] = []
+    for pk, street_key, address in plates:
+        if street_key in seen:
+            continue  # the same street address under two 鄰
+        seen.add(street_key)
+        out.append(Suggestion(street_key, "address", address, pk))
+        if len(out) == limit:
+            break
+    return out
