@@ -1,8 +1,9 @@
 """Address search: forward geocoding with graded answers, and reverse lookup by nearest plate.
 
 Public interface (also used by the API and the public map): ``geocode(text, limit=...)``,
-``autocomplete(text)`` (from ``autocomplete``) and ``reverse(point, radius_m=...)``. Design: parse → resolve the road on the small road table (exact name,
-known alias, then pg_trgm similarity) → exact lookup on indexed columns → graceful fall-backs, each graded:
+``autocomplete(text)`` (from ``autocomplete``) and ``reverse(point, radius_m=...)``.
+Design: parse → resolve the road on the small road table (exact name, known alias, then pg_trgm
+similarity) → exact lookup on indexed columns → graceful fall-backs, each graded:
 
 - ``exact``: the text was already in canonical form and names one active plate (or one per 鄰);
 - ``normalised``: found after normalisation (numerals, 臺/台, 之/-, 樓/F, spacing…);
