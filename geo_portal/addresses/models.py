@@ -148,7 +148,8 @@ class DoorPlate(models.Model):
         ]
         indexes = [
             GistIndex(fields=["geom"], name="doorplate_geom_active_gist", condition=Q(status="active")),
-            models.Index(fields=["district", "street_key"], name="doorplate_street_key_idx"),
+            # Street-key lookups (geocoding, batch matching, LIKE 'prefix%' type-ahead) rarely know the district.
+            models.Index(fields=["street_key"], name="doorplate_street_key_idx", condition=Q(status="active")),
             models.Index(fields=["road", "number"], name="doorplate_road_number_idx"),
             models.Index(fields=["village"], name="doorplate_village_idx"),
             models.Index(fields=["source_batch"], name="doorplate_source_batch_idx"),

@@ -118,6 +118,12 @@ def english_address(plate: DoorPlate) -> str:
     return ", ".join(parts)
 
 
+def is_canonical(addr: Address, text: str) -> bool:
+    """True when the text was typed exactly in canonical form (with or without village and 鄰)."""
+    typed = text.strip()
+    return typed in (addr.render(), addr.render(with_village=True))
+
+
 def _base_queryset() -> QuerySet[DoorPlate]:
     return DoorPlate.objects.select_related("village", "neighborhood", "road", "district__county", "building_link")
 
@@ -183,7 +189,7 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
         return GeocodeResult(
             text, "none", notes=[f"no road named {addr.road_section} in the loaded districts"], problems=problems
         )
-    grade = "fuzzy" if correction else ("exact" if addr.render().replace(" ", "") == text.strip() else "normalised")
+    grade = "fuzzy" if correction else ("exact" if is_canonical(addr, text) else "normalised")
     notes = [correction] if correction else []
 
     active = list(_lookup(addr, roads).filter(status=DoorPlate.Status.ACTIVE).order_by("address_key")[:limit])

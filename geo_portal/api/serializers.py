@@ -75,3 +75,9 @@ class SuggestionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["road", "address"])
     label = serializers.CharField()
     plate_id = serializers.IntegerField(allow_null=True)
+
+
+class BatchUpload(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV with a header row; UTF-8, or Big5 with encoding=big5")
+    address_column = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    encoding = serializers.ChoiceField(choices=["utf-8", "big5"], default="utf-8")

@@ -8,6 +8,7 @@ from geo_portal.api import views
 app_name = "api"
 urlpatterns = [
     path("geocode", views.GeocodeView.as_view(), name="geocode"),
+    path("geocode/batch", views.GeocodeBatchView.as_view(), name="geocode-batch"),
     path("reverse", views.ReverseView.as_view(), name="reverse"),
     path("autocomplete", views.AutocompleteView.as_view(), name="autocomplete"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

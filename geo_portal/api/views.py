@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import asdict
+from pathlib import Path
 
 from django.contrib.gis.geos import Point
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from geo_portal.addresses.batch import geocode_csv_stream
 from geo_portal.addresses.search import autocomplete, geocode, reverse
 from geo_portal.api.serializers import (
     AutocompleteQuery,
+    BatchUpload,
     GeocodeQuery,
     GeocodeResultSerializer,
     ReverseQuery,
@@ -20,6 +27,9 @@ from geo_portal.api.serializers import (
     SuggestionSerializer,
 )
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
+from geo_portal.ingest.errors import ImportRefused
+
+MAX_BATCH_BYTES = 20 * 1024 * 1024
 
 
 def _bad_request(errors) -> Response:
@@ -68,3 +78,52 @@ class AutocompleteView(APIView):
             return _bad_request(query.errors)
         suggestions = autocomplete(query.validated_data["q"], limit=query.validated_data["limit"])
         return Response({"suggestions": [asdict(s) for s in suggestions]})
+
+
+class BatchAnonThrottle(AnonRateThrottle):
+    scope = "batch_anon"
+
+
+class BatchUserThrottle(UserRateThrottle):
+    scope = "batch_user"
+
+
+class GeocodeBatchView(APIView):
+    """CSV upload → the same CSV with geocoding result columns (streamed back as text/csv)."""
+
+    throttle_classes = [BatchAnonThrottle, BatchUserThrottle]
+
+    @extend_schema(request={"multipart/form-data": BatchUpload}, responses={(200, "text/csv"): str})
+    def post(self, request: Request):
+        upload = BatchUpload(data=request.data)
+        if not upload.is_valid():
+            return _bad_request(upload.errors)
+        data = upload.validated_data
+        if data["file"].size > MAX_BATCH_BYTES:
+            return _bad_request(
+                {"file": [f"larger than {MAX_BATCH_BYTES // (1024 * 1024)} MB; use the geocode_csv command"]}
+            )
+        fd, name = tempfile.mkstemp(suffix=".csv")
+        path = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in data["file"].chunks():
+                out.write(chunk)
+        try:
+            pieces = geocode_csv_stream(
+                source=path, address_column=data.get("address_column") or None, encoding=data["encoding"]
+            )
+            first = next(pieces)  # encoding and header problems surface here, before any byte is sent
+        except ImportRefused as exc:
+            path.unlink(missing_ok=True)
+            return _bad_request({"file": [str(exc).replace(path.name, data["file"].name)]})
+
+        def stream():
+            try:
+                yield first
+                yield from pieces
+            finally:
+                path.unlink(missing_ok=True)
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="geocoded.csv"'
+        return response

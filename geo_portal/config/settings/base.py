@@ -125,6 +125,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("GEO_PORTAL_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("GEO_PORTAL_THROTTLE_USER", "600/minute"),
+        "batch_anon": os.environ.get("GEO_PORTAL_THROTTLE_BATCH_ANON", "10/hour"),
+        "batch_user": os.environ.get("GEO_PORTAL_THROTTLE_BATCH_USER", "120/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
