@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from geo_portal.addresses.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
+from geo_portal.core.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
 
 MAX_INPUT_LENGTH = 200
 

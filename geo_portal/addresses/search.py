@@ -46,6 +46,7 @@ class PlateHit:
     plate_id: int | None
     address: str
     address_en: str
+    address_en_is_pinyin: bool  # the road's English name is a Hanyu Pinyin fallback, not the official table
     zip_code: str
     village: str
     neighborhood: int | None
@@ -74,6 +75,7 @@ def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
         plate_id=plate.pk,
         address=plate.address,
         address_en=english_address(plate),
+        address_en_is_pinyin=bool(plate.road_id and plate.road.name_en_source == "pinyin"),
         zip_code=plate.zip_code,
         village=plate.village.name if plate.village else "",
         neighborhood=plate.neighborhood.number if plate.neighborhood else None,
@@ -89,7 +91,8 @@ def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
 def english_address(plate: DoorPlate) -> str:
     """MOI-style English address: 'No. 101-1, Sec. 2, Guangfu Rd., East Dist., Hsinchu City'.
 
-    Roads without an English name fall back to the Chinese name (the pinyin fallback is future work).
+    Road names come from the official table, or a Hanyu Pinyin fallback (``Road.name_en_source``); a road with
+    neither (no English loaded at all) is written in Chinese.
     """
     parts = []
     unit = ""
@@ -276,6 +279,7 @@ def _interpolate_or_suggest(
             plate_id=None,
             address=f"{below.district.county.name}{below.district.name}{addr.street()}",
             address_en="",
+            address_en_is_pinyin=False,
             # Between two plates of the same zip code and village, the gap shares them.
             zip_code=below.zip_code if below.zip_code == above.zip_code else "",
             village=below.village.name if below.village_id and below.village_id == above.village_id else "",

@@ -15,9 +15,9 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from geo_portal.addresses.models import DoorPlate, ZipCodeRule
-from geo_portal.addresses.numerals import int_to_cn
 from geo_portal.addresses.zipcodes import ZipRule, find_zip, parse_scope
 from geo_portal.core.db import copy_rows
+from geo_portal.core.numerals import int_to_cn
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import Finding, ImportRefused
 

@@ -38,6 +38,7 @@ class PlateHitSerializer(serializers.Serializer):
     plate_id = serializers.IntegerField(allow_null=True)
     address = serializers.CharField()
     address_en = serializers.CharField()
+    address_en_is_pinyin = serializers.BooleanField(help_text="true when the road's English name is a pinyin fallback")
     zip_code = serializers.CharField(help_text="Chunghwa Post 3+3 code; empty when no rule covers the plate")
     village = serializers.CharField()
     neighborhood = serializers.IntegerField(allow_null=True)

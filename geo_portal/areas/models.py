@@ -95,6 +95,13 @@ class Road(models.Model):
     base_name = models.CharField(_("road name without section"), max_length=40)
     section = models.PositiveSmallIntegerField(_("section"), null=True, blank=True)
     name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    name_en_source = models.CharField(
+        _("source of the English name"),
+        max_length=10,
+        blank=True,
+        db_default="",
+        choices=[("table", _("official table")), ("pinyin", _("Hanyu Pinyin fallback"))],
+    )
 
     class Meta:
         verbose_name = _("road")

@@ -16,6 +16,7 @@ import shapely
 from django.db import connection, transaction
 
 from geo_portal.areas.models import County, District, Road, Village
+from geo_portal.areas.romanize import road_english
 from geo_portal.core.db import copy_rows
 from geo_portal.core.geo import KNOWN_SRIDS, STORAGE_SRID
 from geo_portal.ingest.csvio import read_csv
@@ -212,13 +213,18 @@ def import_road_names(*, path: Path, encoding: str = "utf-8") -> LoadResult:
     updated, missing = 0, []
     for road in Road.objects.all():
         english = table.get(road.base_name)
+        source = "table"
         if not english:
+            # Not in the official table: Hanyu Pinyin in the MOI style, recorded as such.
+            english, source = road_english(road.base_name), "pinyin"
             missing.append(road.name)
-            continue
         name_en = f"Sec. {road.section}, {english}" if road.section else english
-        if road.name_en != name_en:
-            road.name_en = name_en
-            road.save(update_fields=["name_en"])
+        if (road.name_en, road.name_en_source) != (name_en, source):
+            road.name_en, road.name_en_source = name_en, source
+            road.save(update_fields=["name_en", "name_en_source"])
             updated += 1
-    findings = [Finding(0, "road", name, "no English name in the table", "warning") for name in sorted(missing)]
-    return LoadResult({"table_rows": len(table), "updated": updated, "missing": len(missing)}, findings)
+    findings = [
+        Finding(0, "road", name, "not in the table; English name is a Hanyu Pinyin fallback", "warning")
+        for name in sorted(missing)
+    ]
+    return LoadResult({"table_rows": len(table), "updated": updated, "pinyin": len(missing)}, findings)

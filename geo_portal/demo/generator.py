@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo_portal.addresses.numerals import int_to_cn
+from geo_portal.core.numerals import int_to_cn
 
 COUNTY_CODE, COUNTY_NAME = "10018", "新竹市"
 DISTRICT_CODE, DISTRICT_NAME = "10018990", "示範區"

@@ -153,3 +153,14 @@ def test_batch_geocoding_of_the_whole_real_file(loaded_real, real_dir, db):
     assert stats.rows == 108_172
     assert stats.by_status == {"ok": 108_168, "none": 3, "approximate": 1}
     assert stats.by_grade == {"exact": 43_009, "normalised": 65_159, "none": 3, "interpolated": 1}
+
+
+def test_english_names_from_the_table_or_flagged_pinyin(loaded_real, db):
+    assert loaded_real["road_names"] == {"table_rows": 24_269, "updated": 239, "pinyin": 96}
+    assert Road.objects.filter(district__code="10018010", name_en_source="pinyin").count() == 96
+    assert (Road.objects.get(name="介壽一路").name_en, Road.objects.get(name="介壽一路").name_en_source) == (
+        "Jieshou 1st Rd.",
+        "pinyin",
+    )
+    hit = geocode("新竹市東區光復路二段101號").hits[0]
+    assert (hit.address_en, hit.address_en_is_pinyin) == ("No. 101, Sec. 2, Guangfu Rd., East Dist., Hsinchu City", False)

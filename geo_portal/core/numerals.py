@@ -1,7 +1,8 @@
-"""Chinese numerals ↔ integers, as they appear in Taiwan addresses.
+"""Chinese numerals ↔ integers, as they appear in Taiwan addresses and road names.
 
-Used by the address parser (``parsing``) to read 一百零一號 / 十七樓 / 二段 and to write the canonical
-section form (段 keeps Chinese numerals, 號 and 樓 use digits). Pure functions, no Django.
+Used by the address parser (``addresses.parsing``) and road romanisation (``areas.romanize``) to read
+一百零一號 / 十七樓 / 二段 and to write the canonical section form (段 keeps Chinese numerals, 號 and 樓 use
+digits). Pure functions, no Django.
 """
 
 from __future__ import annotations

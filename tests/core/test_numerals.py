@@ -1,6 +1,6 @@
 import pytest
 
-from geo_portal.addresses.numerals import cn_to_int, int_to_cn
+from geo_portal.core.numerals import cn_to_int, int_to_cn
 
 
 @pytest.mark.parametrize(
