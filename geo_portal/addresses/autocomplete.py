@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Length
 
@@ -40,7 +41,11 @@ def _like_escape(text: str) -> str:
 
 def _roads(text: str, limit: int) -> list[Suggestion]:
     if _ENGLISH.match(text):
-        roads = Road.objects.filter(name_en__icontains=text.strip()).order_by(Length("name_en"), "name_en")[:limit]
+        roads = (
+            Road.objects.using(settings.SEARCH_DB)
+            .filter(name_en__icontains=text.strip())
+            .order_by(Length("name_en"), "name_en")[:limit]
+        )
         return [Suggestion(r.name, "road", f"{r.name} {r.name_en}") for r in roads]
     rank = Case(
         When(name=text, then=Value(0)),
@@ -50,7 +55,8 @@ def _roads(text: str, limit: int) -> list[Suggestion]:
         output_field=IntegerField(),
     )
     roads = (
-        Road.objects.filter(Q(name__contains=text) | Q(aliases__alias__contains=text))
+        Road.objects.using(settings.SEARCH_DB)
+        .filter(Q(name__contains=text) | Q(aliases__alias__contains=text))
         .annotate(rank=rank)
         .order_by("rank", Length("name"), "name")
         .distinct()[:limit]
@@ -111,7 +117,8 @@ def autocomplete(text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]
 
 def _addresses(prefix: str, limit: int) -> list[Suggestion]:
     plates = (
-        DoorPlate.objects.active()
+        DoorPlate.objects.using(settings.SEARCH_DB)
+        .active()
         .filter(street_key__startswith=prefix)
         .annotate(entrance=Case(When(floor__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("entrance", Length("street_key"), "street_key")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
@@ -31,7 +32,7 @@ from geo_portal.addresses.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
 from geo_portal.areas.models import Road, RoadAlias, Village
-from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84, to_storage
+from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84, to_storage, transform_point
 
 GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
 FUZZY_MIN_SIMILARITY = 0.3
@@ -69,7 +70,7 @@ class GeocodeResult:
 
 
 def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
-    lonlat = plate.geom.transform(WGS84_SRID, clone=True)
+    lonlat = transform_point(plate.geom, WGS84_SRID)
     link = getattr(plate, "building_link", None)
     return PlateHit(
         plate_id=plate.pk,
@@ -128,7 +129,9 @@ def is_canonical(addr: Address, text: str) -> bool:
 
 
 def _base_queryset() -> QuerySet[DoorPlate]:
-    return DoorPlate.objects.select_related("village", "neighborhood", "road", "district__county", "building_link")
+    return DoorPlate.objects.using(settings.SEARCH_DB).select_related(
+        "village", "neighborhood", "road", "district__county", "building_link"
+    )
 
 
 def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
@@ -139,18 +142,19 @@ def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
     if not addr.road:
         return [], None, addr
     for reading in addr.readings():
-        roads = Road.objects.filter(name=reading.road_section)
+        roads = Road.objects.using(settings.SEARCH_DB).filter(name=reading.road_section)
         if reading.district:
             roads = roads.filter(district__name=reading.district)
         found = list(roads)
         if found:
             return found, None, reading
     name = addr.road_section
-    alias = RoadAlias.objects.filter(alias=name).select_related("road").first()
+    alias = RoadAlias.objects.using(settings.SEARCH_DB).filter(alias=name).select_related("road").first()
     if alias:
         return [alias.road], f"road {name} → {alias.road.name} (known alias)", addr
     candidates = list(
-        Road.objects.annotate(similarity=TrigramSimilarity("name", name))
+        Road.objects.using(settings.SEARCH_DB)
+        .annotate(similarity=TrigramSimilarity("name", name))
         .filter(similarity__gte=FUZZY_MIN_SIMILARITY)
         .order_by("-similarity", "name")[:2]
     )
@@ -248,14 +252,18 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
 
 
 def _same_side(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
-    return DoorPlate.objects.active().filter(
-        road__in=roads,
-        area=addr.area,
-        lane=addr.lane,
-        alley=addr.alley,
-        floor__isnull=True,
-        sub_number__isnull=True,
-        number_suffix__isnull=True,
+    return (
+        DoorPlate.objects.using(settings.SEARCH_DB)
+        .active()
+        .filter(
+            road__in=roads,
+            area=addr.area,
+            lane=addr.lane,
+            alley=addr.alley,
+            floor__isnull=True,
+            sub_number__isnull=True,
+            number_suffix__isnull=True,
+        )
     )
 
 
@@ -274,7 +282,7 @@ def _interpolate_or_suggest(
         x = below.geom.x + t * (above.geom.x - below.geom.x)
         y = below.geom.y + t * (above.geom.y - below.geom.y)
         point = Point(x, y, srid=STORAGE_SRID)
-        lonlat = point.transform(WGS84_SRID, clone=True)
+        lonlat = transform_point(point, WGS84_SRID)
         hit = PlateHit(
             plate_id=None,
             address=f"{below.district.county.name}{below.district.name}{addr.street()}",
@@ -325,8 +333,10 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
     hits = [_hit(plate, plate.distance) for plate in plates]
     # Buildings sit above addresses in the layer order; the model is taken from the app registry, not imported.
     building_model = apps.get_model("buildings", "Building")
-    building = building_model.objects.filter(geom__intersects=p).values_list("pk", flat=True).first()
-    village = Village.objects.filter(boundary__covers=p).values_list("name", "code").first()
+    building = (
+        building_model.objects.using(settings.SEARCH_DB).filter(geom__intersects=p).values_list("pk", flat=True).first()
+    )
+    village = Village.objects.using(settings.SEARCH_DB).filter(boundary__covers=p).values_list("name", "code").first()
     return ReverseResult(hits, village[0] if village else "", village[1] if village else "", building)
 
 

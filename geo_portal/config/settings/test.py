@@ -6,3 +6,7 @@ SECRET_KEY = "test-only-not-secret-geo-portal"  # noqa: S105 (tests only)
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+
+# Tests run every query on the default connection (the search alias would only mirror it in tests anyway).
+DATABASES.pop("search")  # noqa: F405
+SEARCH_DB = "default"

@@ -1,0 +1,242 @@
+"""Search benchmark, run by ``geo_portal.bench`` against its benchmark database (DATABASE_URL is set).
+
+Measures, on whatever plates are loaded for ``--district``: top-1 accuracy of ``geocode`` per written form,
+the false-match rate on addresses that do not exist, and p50/p95/p99 latency in-process and over HTTP
+(gunicorn on loopback) for geocode, autocomplete and reverse, side by side with a naive ``LIKE '%q%'`` scan,
+a pg_trgm index search and the raw btree / KNN SQL (the limit). Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import django
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+FORMS: dict[str, Callable] = {
+    "canonical": lambda p: p.address,
+    "street only": lambda p: p.street_key,
+    "Arabic section": lambda p: p.street_key.replace("一段", "1段").replace("二段", "2段").replace("三段", "3段"),
+    "full-width digits": lambda p: p.address.translate(FULL_WIDTH),
+    "dash for 之": lambda p: p.street_key.replace("之", "-"),
+    "F for 樓": lambda p: p.street_key.replace("樓", "F") if "地下" not in p.street_key else p.street_key,
+    "village and 鄰": lambda p: (
+        f"{p.district.county.name}{p.district.name}{p.village.name}{p.neighborhood.number}鄰{p.street_key}"
+        if p.village_id and p.neighborhood_id
+        else p.address
+    ),
+    "letter-spaced": lambda p: " ".join(p.address),
+    "missing 號": lambda p: p.street_key.removesuffix("號") if p.street_key.endswith("號") else p.street_key,
+}
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"n": len(ordered), "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
+
+
+def timed(fn: Callable, args: list) -> list[float]:
+    out = []
+    for a in args:
+        start = time.perf_counter()
+        fn(a)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def accuracy(sample, geocode, parse) -> dict:
+    table = {}
+    for name, form in FORMS.items():
+        hits = 0
+        for plate in sample:
+            result = geocode(form(plate))
+            if (
+                result.hits
+                and plate.pk in [h.plate_id for h in result.hits]
+                and {h.address for h in result.hits} == {plate.address}
+            ):
+                hits += 1
+        table[name] = hits / len(sample)
+    false_exact = 0
+    nonexistent = []
+    for plate in sample:
+        addr = parse(plate.street_key).address
+        nonexistent += [
+            replace(addr, number=addr.number + 20000).street(),  # beyond the end of the road
+            replace(addr, road="不存在路", section=None).street(),  # a road that is not in the district
+            replace(addr, sub_number=(addr.sub_number or 0) + 97).street(),  # a 之 number that does not exist
+        ]
+    for q in nonexistent:
+        result = geocode(q)
+        if result.grade in ("exact", "normalised", "fuzzy") and result.hits:
+            false_exact += 1
+    return {
+        "top1": table,
+        "overall": sum(table.values()) / len(table),
+        "nonexistent": len(nonexistent),
+        "false_confident_matches": false_exact,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_latency(paths: dict[str, list[str]]) -> dict[str, dict]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local",
+        "GEO_PORTAL_THROTTLE_ANON": "1000000/minute",
+    }
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "geo_portal.config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        out = {}
+        for name, urls in paths.items():
+            for url in urls[:20]:  # warm-up (each worker, caches)
+                conn.request("GET", url)
+                conn.getresponse().read()
+            samples = []
+            for url in urls:
+                start = time.perf_counter()
+                conn.request("GET", url)
+                response = conn.getresponse()
+                response.read()
+                samples.append(time.perf_counter() - start)
+                if response.status != 200:
+                    raise RuntimeError(f"{url}: HTTP {response.status}")
+            out[name] = percentiles(samples)
+        return out
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--district", required=True)
+    parser.add_argument("--sample", type=int, default=1000)
+    parser.add_argument("--accuracy", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_portal.config.settings.local")
+    django.setup()
+    from django.contrib.gis.geos import Point
+    from django.db import connection
+
+    from geo_portal.addresses.models import DoorPlate
+    from geo_portal.addresses.parsing import parse
+    from geo_portal.addresses.search import autocomplete, geocode, reverse
+
+    rng = random.Random(1)
+    plates = DoorPlate.objects.active().filter(district__code=args.district)
+    ids = list(plates.values_list("pk", flat=True))
+    sample = list(
+        plates.filter(pk__in=rng.sample(ids, min(args.sample, len(ids))))
+        .select_related("district__county", "village", "neighborhood")
+        .order_by("pk")
+    )
+    result: dict = {"plates": len(ids), "sample": len(sample)}
+    if args.accuracy:
+        result["accuracy"] = accuracy(sample, geocode, parse)
+
+    queries = [p.street_key for p in sample]
+    prefixes = [p.street_key[: max(1, len(p.street_key) // 2)] for p in sample]
+    points = [Point(p.geom.x + rng.uniform(-20, 20), p.geom.y + rng.uniform(-20, 20), srid=3826) for p in sample]
+    with connection.cursor() as cur:
+
+        def sql(statement: str) -> Callable:
+            return lambda params: (cur.execute(statement, params), cur.fetchall())
+
+        naive = percentiles(
+            timed(
+                sql("SELECT id FROM addresses_doorplate WHERE address LIKE '%%' || %s || '%%' LIMIT 5"),
+                [[q] for q in queries[:100]],
+            )
+        )
+        cur.execute("CREATE INDEX IF NOT EXISTS bench_address_trgm ON addresses_doorplate USING gin (address gin_trgm_ops)")
+        cur.execute("ANALYZE addresses_doorplate")
+        inproc = {
+            "geocode (geo_portal)": percentiles(timed(geocode, queries)),
+            "raw btree SQL on street_key (the limit)": percentiles(
+                timed(
+                    sql(
+                        "SELECT id, ST_X(geom), ST_Y(geom) FROM addresses_doorplate WHERE street_key = %s AND status = 'active'"
+                    ),
+                    [[q] for q in queries],
+                )
+            ),
+            "naive LIKE '%q%' scan (no index)": naive,
+            "pg_trgm index (similarity)": percentiles(
+                timed(
+                    sql("SELECT id FROM addresses_doorplate WHERE address %% %s ORDER BY address <-> %s LIMIT 5"),
+                    [[q, q] for q in queries[:200]],
+                )
+            ),
+            "autocomplete (geo_portal)": percentiles(timed(autocomplete, prefixes)),
+            "reverse (geo_portal)": percentiles(timed(lambda p: reverse(p, radius_m=100), points)),
+            "raw KNN SQL (the limit)": percentiles(
+                timed(
+                    sql(
+                        "SELECT id FROM addresses_doorplate WHERE status = 'active' "
+                        "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 3826) LIMIT 5"
+                    ),
+                    [[p.x, p.y] for p in points],
+                )
+            ),
+        }
+        cur.execute("DROP INDEX bench_address_trgm")
+    result["in_process"] = inproc
+    lonlats = [p.transform(4326, clone=True) for p in points]
+    result["http"] = http_latency(
+        {
+            "GET /api/v1/geocode": [f"/api/v1/geocode?q={urllib.parse.quote(q)}" for q in queries],
+            "GET /api/v1/autocomplete": [f"/api/v1/autocomplete?q={urllib.parse.quote(q)}" for q in prefixes],
+            "GET /api/v1/reverse": [f"/api/v1/reverse?lon={p.x:.6f}&lat={p.y:.6f}&radius=100" for p in lonlats],
+        }
+    )
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
