@@ -1,4 +1,5 @@
-"""Import benchmark (``make bench``): our validated door-plate import vs ogr2ogr vs raw COPY, same run.
+"""Benchmarks (``make bench``): door-plate import vs ogr2ogr vs raw COPY, batch geocoding, and address search
+(accuracy and latency vs naive LIKE, pg_trgm and raw SQL; see ``bench_search``), on real and generated data.
 
 Each contestant runs as its own process against a fresh benchmark database on the same PostgreSQL server, so
 wall time and peak memory (``wait4`` rusage of that process) are comparable. Prints a table and writes
@@ -99,13 +100,22 @@ def _manage(*args: str) -> list[str]:
     return [sys.executable, "manage.py", *args, "-v0"]
 
 
-def run(plates: int) -> list[dict]:
+def _search(env: dict[str, str], district: str, *, accuracy: bool, sample: int = 1000) -> dict:
+    cmd = [sys.executable, "-m", "geo_portal.bench_search", "--district", district, "--sample", str(sample)]
+    done = subprocess.run(
+        [*cmd, *(["--accuracy"] if accuracy else [])], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
     reports = ROOT / "gis_data" / "bench" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     results: list[dict] = []
+    search: dict[str, dict] = {}
     pg = _pg_args(url)
     psql = [
         "psql",
@@ -181,6 +191,9 @@ def run(plates: int) -> list[dict]:
             encoding="utf-8",
         )
         _measure(results, "real 東區: raw COPY + ST_Transform + GiST (the limit)", rows, [*psql, "-f", str(script)], env)
+        batch = _manage("geocode_csv", plates_csv, str(reports / "geocoded.csv"))
+        _measure(results, "real 東區: batch geocoding, geocode_csv (CSV in → CSV out)", rows, batch, env)
+        search["real 東區 (108,162 plates)"] = _search(env, "10018010", accuracy=True)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -206,16 +219,37 @@ def run(plates: int) -> list[dict]:
         str(reports),
     )
     _measure(results, f"generated {plates:,}: geo_portal import", plates, generated, env)
+    search[f"generated ({plates:,} plates)"] = _search(env, "10018990", accuracy=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
-    return results
+    return results, search
+
+
+def _print_search(search: dict[str, dict]) -> None:
+    for dataset, data in search.items():
+        if "accuracy" in data:
+            acc = data["accuracy"]
+            print(f"\ngeocode top-1 accuracy, {dataset}, {data['sample']} real plates per form")
+            for form, share in acc["top1"].items():
+                print(f"  {form:<20} {share:8.2%}")
+            print(f"  {'overall':<20} {acc['overall']:8.2%}")
+            print(
+                f"  addresses that do not exist: {acc['nonexistent']}, confident (exact/normalised/fuzzy) matches: "
+                f"{acc['false_confident_matches']}"
+            )
+        print(f"\nlatency, {dataset}")
+        print(f"  {'case':<44} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        for where in ("in_process", "http"):
+            for case, p in data[where].items():
+                label = f"{case} ({'in-process' if where == 'in_process' else 'HTTP'})"
+                print(f"  {label:<44} {p['n']:>5} {p['p50_ms']:>8.2f} {p['p95_ms']:>8.2f} {p['p99_ms']:>8.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
-    results = run(args.plates)
+    results, search = run(args.plates)
     width = max(len(r["case"]) for r in results)
     print(f"\n{'case':<{width}}  {'rows':>10}  {'seconds':>8}  {'rows/s':>9}  {'peak MB':>8}")
     for r in results:
@@ -225,7 +259,8 @@ def main() -> None:
         )
     path = ROOT / "gis_data" / "bench" / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"import": results}, ensure_ascii=False, indent=2), encoding="utf-8")
+    _print_search(search)
+    path.write_text(json.dumps({"import": results, "search": search}, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
 
 

@@ -104,6 +104,7 @@ def http_latency(paths: dict[str, list[str]]) -> dict[str, dict]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local",
         "GEO_PORTAL_THROTTLE_ANON": "1000000/minute",
+        "GEO_PORTAL_THROTTLE_USER": "1000000/minute",
     }
     root = Path(__file__).resolve().parents[1]
     server = subprocess.Popen(

@@ -29,6 +29,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import F, QuerySet
 
 from geo_portal.addresses.autocomplete import Suggestion, autocomplete
+from geo_portal.addresses.english import looks_english, parse_english
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
 from geo_portal.areas.models import Road, RoadAlias, Village
@@ -164,7 +165,7 @@ def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
     return [], None, addr
 
 
-def _lookup(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
+def _lookup(addr: Address, roads: list[Road], *, any_floor: bool = False) -> QuerySet[DoorPlate]:
     qs = _base_queryset().filter(
         lane=addr.lane,
         alley=addr.alley,
@@ -176,7 +177,7 @@ def _lookup(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
     qs = qs.filter(road__in=roads, area=addr.area) if roads else qs.filter(road__isnull=True, area=addr.area)
     if addr.floor is not None:
         qs = qs.filter(floor=addr.floor, floor_unit=addr.floor_unit, floor_sub=addr.floor_sub)
-    else:
+    elif not any_floor:
         qs = qs.filter(floor__isnull=True)
     if addr.neighborhood is not None:
         qs = qs.filter(neighborhood__number=addr.neighborhood)
@@ -186,6 +187,8 @@ def _lookup(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:
 def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
     """Find the plate(s) for an address written in any common form. Best answer first."""
     limit = max(1, min(limit, MAX_LIMIT))
+    if looks_english(text):
+        return _geocode_english(text, limit)
     result = parse(text)
     addr = result.address
     problems = [str(p) for p in result.problems]
@@ -213,11 +216,11 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
         return GeocodeResult(text, grade, [_hit(p) for p in successors[:limit]], notes, problems=problems)
 
     if addr.floor is not None:
-        base = list(_lookup(addr.base(), roads).filter(status=DoorPlate.Status.ACTIVE, floor__isnull=True)[:limit])
+        base = list(_lookup(addr.base(), roads).filter(status=DoorPlate.Status.ACTIVE)[:limit])
         if not base:
             # Some buildings have floor plates but no bare N號 plate: their lowest unit stands for the entrance.
             base = list(
-                _lookup(replace(addr.base(), floor=None), roads)
+                _lookup(addr.base(), roads, any_floor=True)
                 .filter(status=DoorPlate.Status.ACTIVE)
                 .order_by("floor", "floor_sub")[:1]
             )
@@ -225,30 +228,47 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
             notes.append(f"the unit {addr.number_part()} is not registered; showing its entrance")
             return GeocodeResult(text, "base", [_hit(p) for p in base], notes, problems=problems)
     else:
-        units = (
-            list(
-                _base_queryset()
-                .filter(
-                    status=DoorPlate.Status.ACTIVE,
-                    road__in=roads,
-                    area=addr.area,
-                    lane=addr.lane,
-                    alley=addr.alley,
-                    number_prefix=addr.number_prefix,
-                    number=addr.number,
-                    sub_number=addr.sub_number,
-                    number_suffix=addr.number_suffix,
-                )
-                .order_by("floor", "floor_sub")[:1]
-            )
-            if roads or addr.area
-            else []
+        # Some buildings have floor plates but no bare N號 plate: their lowest unit stands for the entrance.
+        units = list(
+            _lookup(addr, roads, any_floor=True).filter(status=DoorPlate.Status.ACTIVE).order_by("floor", "floor_sub")[:1]
         )
         if units:
             notes.append("this entrance has only floor plates; showing its lowest unit")
             return GeocodeResult(text, grade, [_hit(units[0])], notes, problems=problems)
 
     return _interpolate_or_suggest(text, addr, roads, notes, problems)
+
+
+def _geocode_english(text: str, limit: int) -> GeocodeResult:
+    """An MOI-style English address: find the road by its English name, then geocode the Chinese form."""
+    english = parse_english(text)
+    if english is None:
+        return GeocodeResult(
+            text,
+            "none",
+            problems=[
+                "address: could not read this English address (expected the MOI "
+                "form, e.g. No. 101, Sec. 2, Guangfu Rd., East Dist., Hsinchu City)"
+            ],
+        )
+    roads = list(Road.objects.using(settings.SEARCH_DB).filter(name_en__iexact=english.road_name_en)[:2])
+    if len(roads) != 1:
+        reason = "no road" if not roads else "more than one road"
+        return GeocodeResult(text, "none", notes=[f"{reason} has the English name {english.road_name_en}"])
+    road = roads[0]
+    chinese = Address(
+        road=road.base_name,
+        section=road.section,
+        lane=english.lane,
+        alley=english.alley,
+        number=english.number,
+        sub_number=english.sub_number,
+        floor=english.floor,
+        floor_sub=english.floor_sub,
+    ).street()
+    found = geocode(chinese, limit=limit)
+    grade = "normalised" if found.grade == "exact" else found.grade
+    return replace(found, query=text, grade=grade, notes=[f"read as {chinese}", *found.notes])
 
 
 def _same_side(addr: Address, roads: list[Road]) -> QuerySet[DoorPlate]:

@@ -149,3 +149,18 @@ def test_reverse_nearest_plates_with_distance_village_and_building(plates):
 def test_reverse_rejects_bad_input(db, point, radius, message):
     with pytest.raises(ValueError, match=message):
         reverse(point, radius_m=radius)
+
+
+def test_english_moi_addresses(plates):
+    result = geocode("No. 3, Sec. 2, Guangfu Rd., East Dist., Hsinchu City 300")
+    assert summary(result) == ("normalised", ["新竹市東區光復路二段3號"])
+    assert result.notes == ["read as 光復路二段3號"]
+    assert summary(geocode("2F, No. 3, Sec. 2, Guangfu Rd.")) == ("normalised", ["新竹市東區光復路二段3號2樓"])
+    assert summary(geocode("no. 101-1, sec. 2, guangfu road")) == ("normalised", ["新竹市東區光復路二段101之1號"])
+    unknown = geocode("No. 3, Zhongshan Rd., East Dist.")
+    assert (unknown.grade, unknown.notes) == ("none", ["no road has the English name Zhongshan Rd."])
+    garbled = geocode("No. three, Guangfu")
+    assert garbled.problems == [
+        "address: could not read this English address (expected the MOI form, e.g. No. 101, "
+        "Sec. 2, Guangfu Rd., East Dist., Hsinchu City)"
+    ]
