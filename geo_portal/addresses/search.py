@@ -18,6 +18,7 @@ A retired plate's address answers with the plate(s) that replaced it, and says s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from django.apps import apps
@@ -26,7 +27,7 @@ from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Subquery
 
 from geo_portal.addresses.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.english import looks_english, parse_english
@@ -38,7 +39,9 @@ from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84,
 GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
 FUZZY_MIN_SIMILARITY = 0.3
 MAX_LIMIT = 50
+_DASHED_NUMBER = re.compile(r"\d\s*[-－‐‑‒–—―−]\s*\d")
 MAX_REVERSE_RADIUS_M = 2_000
+REVERSE_CANDIDATES = 60
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,19 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
     notes = [correction] if correction else []
 
     active = list(_lookup(addr, roads).filter(status=DoorPlate.Status.ACTIVE).order_by("address_key")[:limit])
+    if _DASHED_NUMBER.search(text) and addr.sub_number is not None and addr.number_suffix is None:
+        # "101-1" is read as 101之1號, but 101號之1 is a different plate; where both exist, say so.
+        other = replace(addr, sub_number=None, number_suffix=addr.sub_number)
+        alternatives = list(_lookup(other, roads).filter(status=DoorPlate.Status.ACTIVE).order_by("address_key")[:limit])
+        if alternatives and active:
+            notes.append(
+                f"{addr.number}-{addr.sub_number} is ambiguous: {addr.number}之{addr.sub_number}號 and "
+                f"{addr.number}號之{addr.sub_number} are different plates"
+            )
+            return GeocodeResult(
+                text, "normalised", [_hit(p) for p in active + alternatives][:limit], notes, problems=problems
+            )
+        active = active or alternatives
     if active:
         if len(active) > 1:
             notes.append(f"{len(active)} plates share this address (different 鄰); give the 鄰 to choose")
@@ -344,11 +360,19 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
     if not 0 < radius_m <= MAX_REVERSE_RADIUS_M:
         raise ValueError(f"radius must be between 0 and {MAX_REVERSE_RADIUS_M} m")
     p = to_storage(point)
+    # Pure KNN on the GiST index for a small candidate set, then a deterministic order (distance, then key):
+    # floor units share their entrance's point, so ties are common.
+    nearest = (
+        DoorPlate.objects.using(settings.SEARCH_DB)
+        .filter(status=DoorPlate.Status.ACTIVE, geom__dwithin=(p, D(m=radius_m)))
+        .order_by(GeometryDistance("geom", p))
+        .values("pk")[:REVERSE_CANDIDATES]
+    )
     plates = (
         _base_queryset()
-        .filter(status=DoorPlate.Status.ACTIVE, geom__dwithin=(p, D(m=radius_m)))
+        .filter(pk__in=Subquery(nearest))
         .annotate(distance=GeometryDistance("geom", p))
-        .order_by("distance", "address_key")[: max(1, min(limit, MAX_LIMIT))]
+        .order_by("distance", F("floor").asc(nulls_first=True), "address_key")[: max(1, min(limit, MAX_LIMIT))]
     )
     hits = [_hit(plate, plate.distance) for plate in plates]
     # Buildings sit above addresses in the layer order; the model is taken from the app registry, not imported.

@@ -164,3 +164,10 @@ def test_english_names_from_the_table_or_flagged_pinyin(loaded_real, db):
     )
     hit = geocode("新竹市東區光復路二段101號").hits[0]
     assert (hit.address_en, hit.address_en_is_pinyin) == ("No. 101, Sec. 2, Guangfu Rd., East Dist., Hsinchu City", False)
+
+
+def test_the_real_dash_ambiguities_are_said(loaded_real, db):
+    """中華路二段582之1號 and 582號之1 are different real plates: "582-1號" must not pick one silently."""
+    result = geocode("新竹市東區中華路二段582-1號")
+    assert [h.address for h in result.hits] == ["新竹市東區中華路二段582之1號", "新竹市東區中華路二段582號之1"]
+    assert result.notes == ["582-1 is ambiguous: 582之1號 and 582號之1 are different plates"]

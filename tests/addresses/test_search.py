@@ -164,3 +164,14 @@ def test_english_moi_addresses(plates):
         "address: could not read this English address (expected the MOI form, e.g. No. 101, "
         "Sec. 2, Guangfu Rd., East Dist., Hsinchu City)"
     ]
+
+
+def test_dash_is_ambiguous_where_both_sub_number_forms_exist(plates):
+    result = geocode("光復路二段101-1號")
+    assert summary(result) == ("normalised", ["新竹市東區光復路二段101之1號", "新竹市東區光復路二段101號之1"])
+    assert result.notes == ["101-1 is ambiguous: 101之1號 and 101號之1 are different plates"]
+
+
+def test_dash_finds_the_only_form_that_exists(plates):
+    DoorPlate.objects.filter(street_key="光復路二段101之1號").delete()
+    assert summary(geocode("光復路二段101-1號")) == ("normalised", ["新竹市東區光復路二段101號之1"])
