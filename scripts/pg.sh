@@ -39,6 +39,11 @@ case "${1:-start}" in
       echo "==> creating the private PostGIS cluster in $DATA"
       as_pg "$PGBIN/initdb" -D "$DATA" -U postgres -A trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    if as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1 && [ ! -S "$SOCK/.s.PGSQL.$PORT" ]; then
+      # Running but its socket file is gone (e.g. removed by a stale server of a deleted checkout at this path).
+      echo "==> the cluster's socket is missing; restarting it"
+      as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+    fi
     if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
       # The cluster serves development and tests only: durability settings are relaxed for speed.
       as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
