@@ -1,4 +1,4 @@
-"""Reading English addresses in the MOI format: "5F-2, No. 101-1, Ln. 12, Sec. 2, Guangfu Rd., East Dist.,
+"""Reading and writing English addresses in the MOI format: "5F-2, No. 101-1, Ln. 12, Sec. 2, Guangfu Rd., East Dist.,
 Hsinchu City 300".
 
 Pure Python. ``parse_english(text)`` returns the components and the English road name; the geocoder then
@@ -80,3 +80,38 @@ def parse_english(text: str) -> EnglishAddress | None:
         floor=floor,
         floor_sub=int(m.group("floor_sub")) if m.group("floor_sub") and floor is not None else None,
     )
+
+
+def english_from_parts(
+    *,
+    number_prefix: str,
+    number: int,
+    sub_number: int | None,
+    number_suffix: int | None,
+    floor: int | None,
+    floor_sub: int | None,
+    lane: str,
+    alley: str,
+    place: str,
+    district: str,
+    county: str,
+) -> str:
+    """'5F-2, No. 101-1, Ln. 12, Sec. 2, Guangfu Rd., East Dist., Hsinchu City' from address parts.
+
+    ``place`` is the road's English name (official or pinyin), or the Chinese road/area name when none is loaded.
+    """
+    parts = []
+    if floor is not None:
+        unit = f"{floor}F" if floor > 0 else f"B{-floor}"
+        parts.append(unit + (f"-{floor_sub}" if floor_sub is not None else ""))
+    text = f"No. {number_prefix}{number}"
+    for sub in (sub_number, number_suffix):
+        if sub is not None:
+            text += f"-{sub}"
+    parts.append(text)
+    if alley:
+        parts.append(f"Aly. {alley.replace('之', '-')}")
+    if lane:
+        parts.append(f"Ln. {lane.replace('之', '-')}")
+    parts.extend(p for p in (place, district, county) if p)
+    return ", ".join(parts)

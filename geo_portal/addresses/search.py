@@ -21,20 +21,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from django.apps import apps
 from django.conf import settings
-from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import F, QuerySet, Subquery
+from django.db import connections
+from django.db.models import F, QuerySet
 
+from geo_portal.addresses import search_sql
 from geo_portal.addresses.autocomplete import Suggestion, autocomplete
-from geo_portal.addresses.english import looks_english, parse_english
+from geo_portal.addresses.english import english_from_parts, looks_english, parse_english
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
-from geo_portal.areas.models import Road, RoadAlias, Village
-from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84, to_storage, transform_point
+from geo_portal.areas.models import Road, RoadAlias
+from geo_portal.core.geo import (
+    STORAGE_SRID,
+    WGS84_SRID,
+    point_in_taiwan_wgs84,
+    to_storage,
+    transform_point,
+    transformer,
+)
 
 GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
 FUZZY_MIN_SIMILARITY = 0.3
@@ -94,36 +100,21 @@ def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
 
 
 def english_address(plate: DoorPlate) -> str:
-    """MOI-style English address: 'No. 101-1, Sec. 2, Guangfu Rd., East Dist., Hsinchu City'.
-
-    Road names come from the official table, or a Hanyu Pinyin fallback (``Road.name_en_source``); a road with
-    neither (no English loaded at all) is written in Chinese.
-    """
-    parts = []
-    unit = ""
-    if plate.floor is not None:
-        unit = f"{plate.floor}F" if plate.floor > 0 else f"B{-plate.floor}"
-        if plate.floor_sub is not None:
-            unit += f"-{plate.floor_sub}"
-    number = f"No. {plate.number_prefix}{plate.number}"
-    if plate.sub_number is not None:
-        number += f"-{plate.sub_number}"
-    if plate.number_suffix is not None:
-        number += f"-{plate.number_suffix}"
-    if unit:
-        parts.append(unit)
-    parts.append(number)
-    if plate.alley:
-        parts.append(f"Aly. {plate.alley.replace('之', '-')}")
-    if plate.lane:
-        parts.append(f"Ln. {plate.lane.replace('之', '-')}")
-    if plate.road_id:
-        parts.append(plate.road.name_en or plate.road.name)
-    elif plate.area:
-        parts.append(plate.area)
+    """MOI-style English address of a plate (see ``english.english_address``)."""
     district = plate.district
-    parts.extend(p for p in (district.name_en or district.name, district.county.name_en or district.county.name) if p)
-    return ", ".join(parts)
+    return english_from_parts(
+        number_prefix=plate.number_prefix,
+        number=plate.number,
+        sub_number=plate.sub_number,
+        number_suffix=plate.number_suffix,
+        floor=plate.floor,
+        floor_sub=plate.floor_sub,
+        lane=plate.lane,
+        alley=plate.alley,
+        place=(plate.road.name_en or plate.road.name) if plate.road_id else plate.area,
+        district=district.name_en or district.name,
+        county=district.county.name_en or district.county.name,
+    )
 
 
 def is_canonical(addr: Address, text: str) -> bool:
@@ -360,28 +351,77 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
     if not 0 < radius_m <= MAX_REVERSE_RADIUS_M:
         raise ValueError(f"radius must be between 0 and {MAX_REVERSE_RADIUS_M} m")
     p = to_storage(point)
-    # Pure KNN on the GiST index for a small candidate set, then a deterministic order (distance, then key):
-    # floor units share their entrance's point, so ties are common.
-    nearest = (
-        DoorPlate.objects.using(settings.SEARCH_DB)
-        .filter(status=DoorPlate.Status.ACTIVE, geom__dwithin=(p, D(m=radius_m)))
-        .order_by(GeometryDistance("geom", p))
-        .values("pk")[:REVERSE_CANDIDATES]
-    )
-    plates = (
-        _base_queryset()
-        .filter(pk__in=Subquery(nearest))
-        .annotate(distance=GeometryDistance("geom", p))
-        .order_by("distance", F("floor").asc(nulls_first=True), "address_key")[: max(1, min(limit, MAX_LIMIT))]
-    )
-    hits = [_hit(plate, plate.distance) for plate in plates]
-    # Buildings sit above addresses in the layer order; the model is taken from the app registry, not imported.
-    building_model = apps.get_model("buildings", "Building")
-    building = (
-        building_model.objects.using(settings.SEARCH_DB).filter(geom__intersects=p).values_list("pk", flat=True).first()
-    )
-    village = Village.objects.using(settings.SEARCH_DB).filter(boundary__covers=p).values_list("name", "code").first()
-    return ReverseResult(hits, village[0] if village else "", village[1] if village else "", building)
+    where = {"x": p.x, "y": p.y}
+    to_wgs84 = transformer(STORAGE_SRID, WGS84_SRID)
+    with connections[settings.SEARCH_DB].cursor() as cur:
+        # KNN on the GiST index for a small candidate set, then a deterministic order (distance, entrance first,
+        # key): floor units share their entrance's point, so ties are common.
+        cur.execute(
+            search_sql.NEAREST_PLATES,
+            {**where, "radius": radius_m, "candidates": REVERSE_CANDIDATES, "limit": max(1, min(limit, MAX_LIMIT))},
+        )
+        rows = cur.fetchall()
+        cur.execute(search_sql.AREA_AT_POINT, where)
+        village_name, village_code, building = cur.fetchone()
+    hits = []
+    for (
+        pk,
+        address,
+        zip_code,
+        prefix,
+        number,
+        sub,
+        suffix,
+        floor,
+        floor_sub,
+        lane,
+        alley,
+        area,
+        x,
+        y,
+        distance,
+        village,
+        hood,
+        road,
+        road_en,
+        road_en_source,
+        district,
+        district_en,
+        county,
+        county_en,
+        building_id,
+    ) in rows:
+        lon, lat = to_wgs84.transform(x, y)
+        hits.append(
+            PlateHit(
+                plate_id=pk,
+                address=address,
+                address_en=english_from_parts(
+                    number_prefix=prefix,
+                    number=number,
+                    sub_number=sub,
+                    number_suffix=suffix,
+                    floor=floor,
+                    floor_sub=floor_sub,
+                    lane=lane,
+                    alley=alley,
+                    place=(road_en or road) if road else area,
+                    district=district_en or district,
+                    county=county_en or county,
+                ),
+                address_en_is_pinyin=road_en_source == "pinyin",
+                zip_code=zip_code,
+                village=village or "",
+                neighborhood=hood,
+                lon=round(lon, 6),
+                lat=round(lat, 6),
+                x=round(x, 2),
+                y=round(y, 2),
+                building_id=building_id,
+                distance_m=round(distance, 1),
+            )
+        )
+    return ReverseResult(hits, village_name or "", village_code or "", building)
 
 
 __all__ = [
