@@ -103,7 +103,7 @@ def _manage(*args: str) -> list[str]:
 def _search(env: dict[str, str], district: str, *, accuracy: bool, sample: int = 1000) -> dict:
     cmd = [sys.executable, "-m", "geo_portal.bench_search", "--district", district, "--sample", str(sample)]
     done = subprocess.run(
-        [*cmd, *(["--accuracy"] if accuracy else [])], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        [*cmd, *(["--accuracy", "--zip"] if accuracy else [])], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -220,6 +220,8 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
         str(reports),
     )
     _measure(results, f"generated {plates:,}: geo_portal import", plates, generated, env)
+    batch = _manage("geocode_csv", str(out / "doorplates.csv"), str(reports / "geocoded-generated.csv"))
+    _measure(results, f"generated {plates:,}: batch geocoding, geocode_csv", plates, batch, env)
     search[f"generated ({plates:,} plates)"] = _search(env, "10018990", accuracy=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)

@@ -4,19 +4,20 @@ village and building at the point. Run on the search connection, where psycopg p
 Buildings sit above addresses in the layer order: their tables are only read here, in SQL, for the answer.
 """
 
-NEAREST_PLATES = """
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 3826) AS g),
-knn AS (
-    SELECT p.id FROM addresses_doorplate p, pt
-    WHERE p.status = 'active' AND ST_DWithin(p.geom, pt.g, %(radius)s)
-    ORDER BY p.geom <-> pt.g
+# The point is written out where it is used (not taken from a CTE) so that ORDER BY geom <-> point can walk the
+# GiST index in distance order instead of sorting everything within the radius.
+_POINT = "ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 3826)"
+NEAREST_PLATES = f"""
+WITH knn AS (
+    SELECT p.id FROM addresses_doorplate p
+    WHERE p.status = 'active' AND ST_DWithin(p.geom, {_POINT}, %(radius)s)
+    ORDER BY p.geom <-> {_POINT}
     LIMIT %(candidates)s
 )
 SELECT p.id, p.address, p.zip_code, p.number_prefix, p.number, p.sub_number, p.number_suffix, p.floor, p.floor_sub,
-       p.lane, p.alley, p.area, ST_X(p.geom), ST_Y(p.geom), ST_Distance(p.geom, pt.g) AS distance,
+       p.lane, p.alley, p.area, ST_X(p.geom), ST_Y(p.geom), ST_Distance(p.geom, {_POINT}) AS distance,
        v.name, n.number, r.name, r.name_en, r.name_en_source, d.name, d.name_en, c.name, c.name_en, pb.building_id
 FROM knn JOIN addresses_doorplate p ON p.id = knn.id
-CROSS JOIN pt
 JOIN areas_district d ON d.id = p.district_id
 JOIN areas_county c ON c.id = d.county_id
 LEFT JOIN areas_village v ON v.id = p.village_id
@@ -27,9 +28,8 @@ ORDER BY distance, p.floor NULLS FIRST, p.address_key
 LIMIT %(limit)s
 """
 
-AREA_AT_POINT = """
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 3826) AS g)
-SELECT (SELECT v.name FROM areas_village v, pt WHERE ST_Covers(v.boundary, pt.g) ORDER BY v.code LIMIT 1),
-       (SELECT v.code FROM areas_village v, pt WHERE ST_Covers(v.boundary, pt.g) ORDER BY v.code LIMIT 1),
-       (SELECT b.id FROM buildings_building b, pt WHERE ST_Intersects(b.geom, pt.g) ORDER BY b.id LIMIT 1)
+AREA_AT_POINT = f"""
+SELECT (SELECT v.name FROM areas_village v WHERE ST_Covers(v.boundary, {_POINT}) ORDER BY v.code LIMIT 1),
+       (SELECT v.code FROM areas_village v WHERE ST_Covers(v.boundary, {_POINT}) ORDER BY v.code LIMIT 1),
+       (SELECT b.id FROM buildings_building b WHERE ST_Intersects(b.geom, {_POINT}) ORDER BY b.id LIMIT 1)
 """
