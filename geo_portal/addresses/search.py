@@ -32,6 +32,7 @@ from geo_portal.addresses.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.english import english_from_parts, looks_english, parse_english
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
+from geo_portal.addresses.selectors import filter_by_components
 from geo_portal.areas.models import Road, RoadAlias
 from geo_portal.core.geo import (
     STORAGE_SRID,
@@ -160,22 +161,7 @@ def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
 
 
 def _lookup(addr: Address, roads: list[Road], *, any_floor: bool = False) -> QuerySet[DoorPlate]:
-    qs = _base_queryset().filter(
-        lane=addr.lane,
-        alley=addr.alley,
-        number_prefix=addr.number_prefix,
-        number=addr.number,
-        sub_number=addr.sub_number,
-        number_suffix=addr.number_suffix,
-    )
-    qs = qs.filter(road__in=roads, area=addr.area) if roads else qs.filter(road__isnull=True, area=addr.area)
-    if addr.floor is not None:
-        qs = qs.filter(floor=addr.floor, floor_unit=addr.floor_unit, floor_sub=addr.floor_sub)
-    elif not any_floor:
-        qs = qs.filter(floor__isnull=True)
-    if addr.neighborhood is not None:
-        qs = qs.filter(neighborhood__number=addr.neighborhood)
-    return qs
+    return filter_by_components(_base_queryset(), addr, roads=roads, any_floor=any_floor)
 
 
 def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
