@@ -7,9 +7,11 @@ import io
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Q
 
 from geo_portal.addresses.batch import geocode_csv
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.parsing import Address
 from geo_portal.addresses.search import geocode
 from geo_portal.addresses.selectors import plates_matching_text
 from geo_portal.addresses.services import import_doorplates
@@ -171,3 +173,35 @@ def test_the_real_dash_ambiguities_are_said(loaded_real, db):
     result = geocode("新竹市東區中華路二段582-1號")
     assert [h.address for h in result.hits] == ["新竹市東區中華路二段582之1號", "新竹市東區中華路二段582號之1"]
     assert result.notes == ["582-1 is ambiguous: 582之1號 and 582號之1 are different plates"]
+
+
+def test_every_entrance_with_only_floor_plates_is_found_by_its_number(loaded_real, db):
+    """1,221 real entrances have floor plates but no bare N號 plate; asking for N號 must still find them."""
+    keys = ("road__name", "area", "lane", "alley", "number_prefix", "number", "sub_number", "number_suffix")
+    entrances = (
+        DoorPlate.objects.active()
+        .filter(district__code="10018010")
+        .values(*keys)
+        .annotate(bare=Count("id", filter=Q(floor__isnull=True)))
+        .filter(bare=0)
+        .order_by(*keys)
+    )
+    assert len(entrances) == 1_221
+    misses = []
+    for e in entrances:
+        base = DoorPlate.objects.filter(**{k: e[k] for k in keys}, status="active").order_by("floor", "floor_sub").first()
+        street = Address(  # the entrance: floor dropped
+            road=base.road.base_name,
+            section=base.road.section,
+            area=base.area,
+            lane=base.lane,
+            alley=base.alley,
+            number_prefix=base.number_prefix,
+            number=base.number,
+            sub_number=base.sub_number,
+            number_suffix=base.number_suffix,
+        ).street()
+        result = geocode(street)
+        if not result.hits or result.hits[0].plate_id != base.pk:
+            misses.append(street)
+    assert misses == []
