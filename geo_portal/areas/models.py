@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -134,3 +135,37 @@ class RoadAlias(models.Model):
 
     def __str__(self) -> str:
         return self.alias
+
+
+class VillagePopulation(models.Model):
+    """One month's households and residents of a village, from the city's monthly reports (RRRP03310/03360).
+
+    Aggregates only: no person or household record is stored here.
+    """
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="population", verbose_name=_("village"))
+    month = models.DateField(_("month (first day)"))
+    neighborhoods = models.PositiveIntegerField(_("neighbourhoods (registered)"))
+    neighborhoods_with_plates = models.PositiveIntegerField(_("neighbourhoods (with door plates)"))
+    households = models.PositiveIntegerField(_("households"))
+    population = models.PositiveIntegerField(_("residents"))
+    male = models.PositiveIntegerField(_("male residents"))
+    female = models.PositiveIntegerField(_("female residents"))
+    # Residents by single year of age 0–99 and 100+ (101 values), when the age report was imported.
+    age_male = ArrayField(models.PositiveIntegerField(), size=101, null=True, blank=True, verbose_name=_("men by age"))
+    age_female = ArrayField(models.PositiveIntegerField(), size=101, null=True, blank=True, verbose_name=_("women by age"))
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        verbose_name = _("village population")
+        verbose_name_plural = _("village population")
+        ordering = ["month", "village"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "month"], name="villagepopulation_village_month_uniq"),
+            models.CheckConstraint(
+                condition=Q(population=models.F("male") + models.F("female")), name="villagepopulation_sexes_add_up"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month:%Y-%m}"

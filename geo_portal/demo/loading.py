@@ -12,6 +12,7 @@ from django.conf import settings
 
 from geo_portal.addresses.services import import_doorplates
 from geo_portal.addresses.zipcode_services import assign_zip_codes, import_zip_rules
+from geo_portal.areas.population import import_population
 from geo_portal.areas.services import import_road_names, load_boundaries, load_village_table
 from geo_portal.buildings.services import BuildingFields, import_buildings
 from geo_portal.demo.generator import DISTRICT_CODE
@@ -24,6 +25,8 @@ REAL = {
     "road_names": "streets/road_names_zh_en_CE_Rd_St_H_12011_national.csv",
     "buildings": "buildings/nycu_guangfu_osm_buildings.geojson",
     "zip_rules": "zipcode/chp_zip33_2102_01_national.csv",
+    "households": "population/hccg_RRRP03310_village_households_population_11506.csv",
+    "ages": "population/hccg_RRRP03360_village_population_by_age_11506.csv",
 }
 
 
@@ -53,6 +56,8 @@ def load_real(*, report_dir: Path | None = None, log=print) -> dict[str, dict]:
     out["zip_rules"] = import_zip_rules(path=base / REAL["zip_rules"]).counts
     out["zip_codes"] = assign_zip_codes().counts
     log(f"zip codes: {out['zip_codes']}")
+    out["population"] = import_population(households_path=base / REAL["households"], ages_path=base / REAL["ages"]).counts
+    log(f"population: {out['population']}")
     fields = BuildingFields(id="osm_id", name="name", floors="building:levels")
     out["buildings"] = import_buildings(path=base / REAL["buildings"], source="osm", fields=fields).counts
     log(f"buildings: {out['buildings']}")
