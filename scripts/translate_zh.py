@@ -125,6 +125,25 @@ GLOSSARY = {
     "import batches": "匯入批次",
     "publicmap": "公開地圖",
     "Door plates": "門牌",
+    "3+3 zip code": "3+3 郵遞區號",
+    "delivery scope": "投遞範圍",
+    "zip-code rule": "郵遞區號規則",
+    "zip-code rules": "郵遞區號規則",
+    "API": "應用程式介面",
+    "official table": "官方對照表",
+    "Hanyu Pinyin fallback": "漢語拼音（替代）",
+    "month (first day)": "月份（首日）",
+    "households": "戶數",
+    "residents": "人口數",
+    "male residents": "男性人口",
+    "female residents": "女性人口",
+    "men by age": "男性各歲人口",
+    "women by age": "女性各歲人口",
+    "source of the English name": "英文名稱來源",
+    "neighbourhoods (registered)": "鄰數（戶籍登記）",
+    "neighbourhoods (with door plates)": "鄰數（現有門牌）",
+    "village population": "村里人口",
+    "line in the source": "來源列號",
 }
 
 
@@ -140,6 +159,8 @@ def fill(path: Path) -> int:
             return match.group(0)
         return f'msgid "{msgid}"\nmsgstr "{translated}"'
 
+    # msgmerge guesses translations for new strings from similar old ones ("fuzzy"): never keep a guess.
+    text = re.sub(r'#, fuzzy\n(?:#\| msgid ".*"\n)+(msgid ".+"\n)msgstr ".*"', r'\1msgstr ""', text)
     text = re.sub(r'msgid "(.+)"\nmsgstr ""', replace, text)
     path.write_text(text.replace("#, fuzzy\n", "", 1), encoding="utf-8")
     for msgid in missing:

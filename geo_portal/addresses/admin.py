@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.models import DoorPlate, ZipCodeRule
 from geo_portal.addresses.selectors import plates_matching_text
 
 
@@ -49,3 +49,10 @@ class DoorPlateAdmin(LeafletGeoAdmin):
             for e in events
         ]
         return "\n".join(lines) or "—"
+
+
+@admin.register(ZipCodeRule)
+class ZipCodeRuleAdmin(admin.ModelAdmin):
+    list_display = ["zip_code", "county", "district", "road", "scope", "position"]
+    list_filter = ["county", "district"]
+    search_fields = ["zip_code", "road"]

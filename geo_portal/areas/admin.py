@@ -3,7 +3,7 @@
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from geo_portal.areas.models import County, District, Neighborhood, Road, RoadAlias, Village
+from geo_portal.areas.models import County, District, Neighborhood, Road, RoadAlias, Village, VillagePopulation
 
 
 @admin.register(County)
@@ -48,3 +48,11 @@ class RoadAdmin(admin.ModelAdmin):
     list_filter = ["district", "section"]
     search_fields = ["name", "name_en", "aliases__alias"]
     inlines = [RoadAliasInline]
+
+
+@admin.register(VillagePopulation)
+class VillagePopulationAdmin(admin.ModelAdmin):
+    list_display = ["village", "month", "households", "population", "male", "female", "neighborhoods"]
+    list_filter = ["month", "village__district"]
+    list_select_related = ["village"]
+    search_fields = ["village__name", "village__code"]
