@@ -160,6 +160,17 @@ def _resolve_roads(addr: Address) -> tuple[list[Road], str | None, Address]:
     return [], None, addr
 
 
+def _similar_roads(name: str, limit: int = 3) -> list[str]:
+    """Road names that look like ``name`` (for suggestions only, never as an answer)."""
+    return list(
+        Road.objects.using(settings.SEARCH_DB)
+        .annotate(similarity=TrigramSimilarity("name", name))
+        .filter(similarity__gt=0.1)
+        .order_by("-similarity", "name")
+        .values_list("name", flat=True)[:limit]
+    )
+
+
 def _lookup(addr: Address, roads: list[Road], *, any_floor: bool = False) -> QuerySet[DoorPlate]:
     return filter_by_components(_base_queryset(), addr, roads=roads, any_floor=any_floor)
 
@@ -177,10 +188,16 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
     roads, correction, addr = _resolve_roads(addr)
     if addr.road and not roads:
         return GeocodeResult(
-            text, "none", notes=[f"no road named {addr.road_section} in the loaded districts"], problems=problems
+            text,
+            "none",
+            notes=[f"no road named {addr.road_section} in the loaded districts"],
+            suggestions=_similar_roads(addr.road_section),
+            problems=problems,
         )
     grade = "fuzzy" if correction else ("exact" if is_canonical(addr, text) else "normalised")
     notes = [correction] if correction else []
+    if correction:
+        addr = replace(addr, road=roads[0].base_name, section=roads[0].section)  # continue with the corrected road
 
     active = list(_lookup(addr, roads).filter(status=DoorPlate.Status.ACTIVE).order_by("address_key")[:limit])
     if _DASHED_NUMBER.search(text) and addr.sub_number is not None and addr.number_suffix is None:

@@ -109,6 +109,9 @@ def test_number_beyond_the_end_of_the_road_is_no_match(plates):
 def test_unknown_road_and_garbage_are_no_match(plates):
     assert summary(geocode("中山路1號")) == ("none", [])
     assert geocode("中山路1號").notes == ["no road named 中山路 in the loaded districts"]
+    assert geocode("中山路1號").suggestions == []  # nothing in this district looks like it
+    near_miss = geocode("光復街1號")  # too far from 光復路二段 to be corrected, close enough to be suggested
+    assert (near_miss.grade, near_miss.hits, near_miss.suggestions) == ("none", [], ["光復路二段"])
     bad = geocode("<script>alert(1)</script>")
     assert (bad.grade, bad.hits) == ("none", [])
     assert bad.problems[0].startswith("number: missing house number")
@@ -175,3 +178,9 @@ def test_dash_is_ambiguous_where_both_sub_number_forms_exist(plates):
 def test_dash_finds_the_only_form_that_exists(plates):
     DoorPlate.objects.filter(street_key="光復路二段101之1號").delete()
     assert summary(geocode("光復路二段101-1號")) == ("normalised", ["新竹市東區光復路二段101號之1"])
+
+
+def test_fuzzy_correction_carries_into_interpolation(plates):
+    result = geocode("光復2段5號")
+    assert (result.grade, result.hits[0].address) == ("interpolated", "新竹市東區光復路二段5號")
+    assert result.notes[0] == "road 光復二段 → 光復路二段 (similar name)"
