@@ -19,65 +19,30 @@ A retired plate's address answers with the plate(s) that replaced it, and says s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connections
 from django.db.models import F, QuerySet
 
-from geo_portal.addresses import search_sql
 from geo_portal.addresses.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.english import english_from_parts, looks_english, parse_english
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
+from geo_portal.addresses.results import MAX_LIMIT, GeocodeResult, PlateHit, ReverseResult
+from geo_portal.addresses.reverse import MAX_REVERSE_RADIUS_M, reverse
 from geo_portal.addresses.selectors import filter_by_components
 from geo_portal.areas.models import Road, RoadAlias
 from geo_portal.core.geo import (
     STORAGE_SRID,
     WGS84_SRID,
-    point_in_taiwan_wgs84,
-    to_storage,
     transform_point,
-    transformer,
 )
 
 GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
 FUZZY_MIN_SIMILARITY = 0.3
-MAX_LIMIT = 50
 _DASHED_NUMBER = re.compile(r"\d\s*[-－‐‑‒–—―−]\s*\d")
-MAX_REVERSE_RADIUS_M = 2_000
-REVERSE_CANDIDATES = 60
-
-
-@dataclass(frozen=True)
-class PlateHit:
-    """One plate in an answer, with public fields only."""
-
-    plate_id: int | None
-    address: str
-    address_en: str
-    address_en_is_pinyin: bool  # the road's English name is a Hanyu Pinyin fallback, not the official table
-    zip_code: str
-    village: str
-    neighborhood: int | None
-    lon: float
-    lat: float
-    x: float
-    y: float
-    building_id: int | None
-    distance_m: float | None = None
-
-
-@dataclass(frozen=True)
-class GeocodeResult:
-    query: str
-    grade: str
-    hits: list[PlateHit] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
 
 def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
@@ -340,95 +305,10 @@ def _interpolate_or_suggest(
     return GeocodeResult(text, "none", notes=notes, suggestions=suggestions, problems=problems)
 
 
-@dataclass(frozen=True)
-class ReverseResult:
-    hits: list[PlateHit]
-    village: str
-    village_code: str
-    building_id: int | None
-
-
-def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseResult:
-    """Nearest active plates within ``radius_m`` (KNN on the GiST index), plus the village and building there."""
-    point_in_taiwan_wgs84(point)
-    if not 0 < radius_m <= MAX_REVERSE_RADIUS_M:
-        raise ValueError(f"radius must be between 0 and {MAX_REVERSE_RADIUS_M} m")
-    p = to_storage(point)
-    where = {"x": p.x, "y": p.y}
-    to_wgs84 = transformer(STORAGE_SRID, WGS84_SRID)
-    with connections[settings.SEARCH_DB].cursor() as cur:
-        # KNN on the GiST index for a small candidate set, then a deterministic order (distance, entrance first,
-        # key): floor units share their entrance's point, so ties are common.
-        cur.execute(
-            search_sql.NEAREST_PLATES,
-            {**where, "radius": radius_m, "candidates": REVERSE_CANDIDATES, "limit": max(1, min(limit, MAX_LIMIT))},
-        )
-        rows = cur.fetchall()
-        cur.execute(search_sql.AREA_AT_POINT, where)
-        village_name, village_code, building = cur.fetchone()
-    hits = []
-    for (
-        pk,
-        address,
-        zip_code,
-        prefix,
-        number,
-        sub,
-        suffix,
-        floor,
-        floor_sub,
-        lane,
-        alley,
-        area,
-        x,
-        y,
-        distance,
-        village,
-        hood,
-        road,
-        road_en,
-        road_en_source,
-        district,
-        district_en,
-        county,
-        county_en,
-        building_id,
-    ) in rows:
-        lon, lat = to_wgs84.transform(x, y)
-        hits.append(
-            PlateHit(
-                plate_id=pk,
-                address=address,
-                address_en=english_from_parts(
-                    number_prefix=prefix,
-                    number=number,
-                    sub_number=sub,
-                    number_suffix=suffix,
-                    floor=floor,
-                    floor_sub=floor_sub,
-                    lane=lane,
-                    alley=alley,
-                    place=(road_en or road) if road else area,
-                    district=district_en or district,
-                    county=county_en or county,
-                ),
-                address_en_is_pinyin=road_en_source == "pinyin",
-                zip_code=zip_code,
-                village=village or "",
-                neighborhood=hood,
-                lon=round(lon, 6),
-                lat=round(lat, 6),
-                x=round(x, 2),
-                y=round(y, 2),
-                building_id=building_id,
-                distance_m=round(distance, 1),
-            )
-        )
-    return ReverseResult(hits, village_name or "", village_code or "", building)
-
-
 __all__ = [
     "GRADES",
+    "MAX_LIMIT",
+    "MAX_REVERSE_RADIUS_M",
     "GeocodeResult",
     "PlateHit",
     "ReverseResult",
@@ -436,5 +316,6 @@ __all__ = [
     "autocomplete",
     "english_address",
     "geocode",
+    "is_canonical",
     "reverse",
 ]
