@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geo_portal.addresses import sql
-from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, AreaIndex, Mapping, stage_rows_parallel
+from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, Mapping, load_area_index, stage_rows_parallel
 from geo_portal.core.db import advisory_lock, bulk_load_mode, copy_rows
 from geo_portal.core.geo import KNOWN_SRIDS
 from geo_portal.ingest.csvio import read_csv
@@ -157,7 +157,7 @@ def _import_in_transaction(
     with advisory_lock(DOORPLATE_IMPORT_LOCK):
         header, rows = read_csv(path, encoding=encoding)
         mapping = Mapping.build(header, mapping_columns)
-        areas = AreaIndex.load(district)
+        areas = load_area_index(district)
         batch = batch_start(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
         with connection.cursor() as cur:
             cur.execute(sql.CREATE_STAGE)

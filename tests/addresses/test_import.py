@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
-from geo_portal.addresses.importing import AreaIndex, Mapping, stage_rows, stage_rows_parallel
+from geo_portal.addresses.importing import Mapping, load_area_index, stage_rows, stage_rows_parallel
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Neighborhood, Road, RoadAlias
@@ -181,7 +181,7 @@ def test_parallel_staging_gives_the_same_rows_and_findings_as_serial(areas, tmp_
     for stage in (stage_rows, stage_rows_parallel):
         header, reader = read_csv(path)
         findings, protected = [], []
-        staged = list(stage(reader, Mapping.build(header, mapping_columns), AreaIndex.load(None), findings, protected))
+        staged = list(stage(reader, Mapping.build(header, mapping_columns), load_area_index(None), findings, protected))
         results.append((staged, findings, protected))
     assert len(results[0][0]) == 11_999
     assert results[0] == results[1]

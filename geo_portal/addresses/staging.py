@@ -1,0 +1,280 @@
+"""Turning door-plate CSV rows into staging rows: mapping, parsing, per-row checks, parallel workers.
+
+Pure Python (no Django import), so worker processes start from a small ``forkserver``. Called by
+``services.import_doorplates`` through ``importing``; the district and village tables arrive as an
+``AreaIndex`` of plain dictionaries, loaded by ``importing.load_area_index``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import multiprocessing
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+
+from geo_portal.addresses.parsing import VARIANTS, Address, parse
+from geo_portal.ingest.errors import Finding, ImportRefused
+
+# Logical fields a mapping can fill. Either ``address`` (full text) or ``number`` (+ road/lane/alley) is needed.
+FIELDS = ("address", "road", "section", "lane", "alley", "number", "x", "y", "village_code", "neighborhood", "district_code")
+
+_VILLAGE_CODE = re.compile(r"^(\d{8})(\d{3})$")
+_REGISTRY_VILLAGE_CODE = re.compile(r"^(\d{7})-(\d{3})$")  # 1001801-020 → 10018010020
+_NEIGHBORHOOD = re.compile(r"^(\d{1,3})鄰?$")
+
+
+@dataclass
+class Mapping:
+    """Resolved column positions for one file."""
+
+    positions: dict[str, int]
+
+    @classmethod
+    def build(cls, header: list[str], columns: dict[str, str]) -> Mapping:
+        unknown = sorted(set(columns) - set(FIELDS))
+        if unknown:
+            raise ImportRefused(f"unknown mapping field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        missing = [f"{logical}={col}" for logical, col in columns.items() if col not in header]
+        if missing:
+            raise ImportRefused(f"column(s) not in the file: {', '.join(missing)}; the header has {', '.join(header)}")
+        if "x" not in columns or "y" not in columns:
+            raise ImportRefused("the mapping needs x and y columns")
+        if "address" not in columns and "number" not in columns:
+            raise ImportRefused("the mapping needs an address column, or number (with road/lane/alley) columns")
+        return cls({logical: header.index(col) for logical, col in columns.items()})
+
+
+@dataclass
+class AreaIndex:
+    """Districts and villages in memory, so each row is resolved with dictionary lookups."""
+
+    default_district_id: int | None
+    by_names: dict[tuple[str, str], int] = field(default_factory=dict)
+    by_district_name: dict[str, list[int]] = field(default_factory=dict)
+    district_codes: dict[str, int] = field(default_factory=dict)
+    village_codes: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    village_names: dict[tuple[int, str], int] = field(default_factory=dict)
+
+
+def _float(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _raw_road_spelling(raw: str, road: str) -> str:
+    """The road as written in the source when it used a variant character (褔德街 for 福德街), else ''."""
+    text = unicodedata.normalize("NFKC", raw)
+    for start in range(len(text) - len(road) + 1):
+        candidate = text[start : start + len(road)]
+        if candidate != road and candidate.translate(VARIANTS) == road:
+            return candidate
+    return ""
+
+
+def stage_rows(
+    rows: Iterator[tuple[int, list[str]]],
+    mapping: Mapping,
+    areas: AreaIndex,
+    findings: list[Finding],
+    protected: list[tuple[int, str]],
+) -> Iterator[tuple]:
+    """Turn CSV rows into staging tuples (``STAGE_COLUMNS``); rejected rows become ``findings`` instead.
+
+    Rows rejected only for their coordinates add their (district, key) to ``protected``.
+    """
+    pos = mapping.positions
+    width = max(pos.values()) + 1
+    for line_no, fields in rows:
+        if not any(f.strip() for f in fields):
+            continue  # blank line
+        if len(fields) < width:
+            findings.append(Finding(line_no, "row", "", f"has {len(fields)} fields, expected at least {width}"))
+            continue
+        text = fields[pos["address"]] if "address" in pos else _join_components(fields, pos)
+        result = parse(text)
+        if not result.ok:
+            problem = result.problems[0]
+            findings.append(Finding(line_no, problem.field, text, str(problem)))
+            continue
+        addr = _pick_reading(result.address, areas)
+        district_id = _resolve_district(addr, fields, pos, areas)
+        if isinstance(district_id, Finding):
+            findings.append(Finding(line_no, district_id.field, district_id.value, district_id.reason))
+            continue
+        village = _resolve_village(addr, fields, pos, areas, district_id)
+        if isinstance(village, Finding):
+            findings.append(Finding(line_no, village.field, village.value, village.reason))
+            continue
+        hood = addr.neighborhood
+        if "neighborhood" in pos and fields[pos["neighborhood"]].strip():
+            m = _NEIGHBORHOOD.match(fields[pos["neighborhood"]].strip())
+            if not m or int(m.group(1)) == 0:
+                findings.append(Finding(line_no, "neighborhood", fields[pos["neighborhood"]], "not a 鄰 number"))
+                continue
+            if hood is not None and hood != int(m.group(1)):
+                findings.append(
+                    Finding(
+                        line_no,
+                        "neighborhood",
+                        fields[pos["neighborhood"]],
+                        f"column says {m.group(1)}鄰 but the address says {hood}鄰",
+                    )
+                )
+                continue
+            hood = int(m.group(1))
+        x, y = _float(fields[pos["x"]]), _float(fields[pos["y"]])
+        bad_coord = next((name for name, value in (("x", x), ("y", y)) if value is None or value == 0), None)
+        if bad_coord:
+            raw_value = fields[pos[bad_coord]]
+            reason = "coordinate is 0" if _float(raw_value) == 0 else "not a number"
+            findings.append(Finding(line_no, bad_coord, raw_value, reason))
+            # The row is rejected, but an existing plate with this address must not be retired for it.
+            protected.append((district_id, f"{addr.street()}#{'' if hood is None else hood}"))
+            continue
+        road_name = addr.road_section
+        raw_road = _raw_road_spelling(text, road_name) if road_name and any(ch in text for ch in _VARIANT_CHARS) else ""
+        yield (
+            line_no,
+            district_id,
+            village,
+            hood,
+            road_name,
+            addr.road,
+            addr.section,
+            addr.area,
+            addr.lane,
+            addr.alley,
+            addr.number_prefix,
+            addr.number,
+            addr.sub_number,
+            addr.number_suffix,
+            addr.floor,
+            addr.floor_unit,
+            addr.floor_sub,
+            addr.street(),
+            raw_road,
+            x,
+            y,
+        )
+
+
+_VARIANT_CHARS = frozenset(chr(k) for k in VARIANTS)
+
+
+def _pick_reading(addr: Address, areas: AreaIndex) -> Address:
+    """The first reading whose district and village names are known (竹村七路 is a road, not village 竹村)."""
+    for reading in addr.readings():
+        district_ok = not reading.district or reading.district in areas.by_district_name
+        village_ok = not reading.village or any(name == reading.village for (_, name) in areas.village_names)
+        if district_ok and village_ok:
+            return reading
+    return addr
+
+
+def _join_components(fields: list[str], pos: dict[str, int]) -> str:
+    parts = []
+    for name, unit in (("road", ""), ("section", "段"), ("lane", "巷"), ("alley", "弄"), ("number", "號")):
+        if name in pos:
+            value = fields[pos[name]].strip()
+            if value and unit and not value.endswith(unit) and not (name == "number" and "號" in value):
+                value += unit
+            parts.append(value)
+    return "".join(parts)
+
+
+def _resolve_district(addr: Address, fields: list[str], pos: dict[str, int], areas: AreaIndex) -> int | Finding:
+    if "district_code" in pos and fields[pos["district_code"]].strip():
+        code = fields[pos["district_code"]].strip()
+        found = areas.district_codes.get(code)
+        return found if found else Finding(0, "district_code", code, "unknown district code")
+    if addr.district:
+        if addr.county:
+            found = areas.by_names.get((addr.county, addr.district))
+            if found:
+                return found
+            return Finding(0, "district", addr.county + addr.district, "unknown county/district")
+        candidates = areas.by_district_name.get(addr.district, [])
+        if areas.default_district_id in candidates:
+            return areas.default_district_id
+        if len(candidates) == 1:
+            return candidates[0]
+        return Finding(0, "district", addr.district, "district name is unknown or ambiguous without a county")
+    if areas.default_district_id:
+        return areas.default_district_id
+    return Finding(0, "district", "", "address has no county/district and no --district was given")
+
+
+def _resolve_village(
+    addr: Address, fields: list[str], pos: dict[str, int], areas: AreaIndex, district_id: int
+) -> int | Finding | None:
+    if "village_code" in pos and fields[pos["village_code"]].strip():
+        raw = fields[pos["village_code"]].strip()
+        m = _REGISTRY_VILLAGE_CODE.match(raw)
+        code = f"{m.group(1)}0{m.group(2)}" if m else raw
+        if not _VILLAGE_CODE.match(code):
+            return Finding(0, "village_code", raw, "not a village code (11 digits, or NNNNNNN-NNN)")
+        found = areas.village_codes.get(code)
+        if not found:
+            return Finding(0, "village_code", raw, "unknown village code")
+        village_id, village_district, name = found
+        if village_district != district_id:
+            return Finding(0, "village_code", raw, "village belongs to another district than the address")
+        if addr.village and addr.village != name:
+            return Finding(0, "village", addr.village, f"address names {addr.village} but the code is {name}")
+        return village_id
+    if addr.village:
+        found_id = areas.village_names.get((district_id, addr.village))
+        return found_id if found_id else Finding(0, "village", addr.village, "unknown village in this district")
+    return None
+
+
+CHUNK_ROWS = 5_000
+
+
+def _stage_chunk(
+    chunk: list[tuple[int, list[str]]], mapping: Mapping, areas: AreaIndex
+) -> tuple[list[tuple], list[Finding], list[tuple[int, str]]]:
+    findings: list[Finding] = []
+    protected: list[tuple[int, str]] = []
+    staged = list(stage_rows(iter(chunk), mapping, areas, findings, protected))
+    return staged, findings, protected
+
+
+def stage_rows_parallel(
+    rows: Iterator[tuple[int, list[str]]],
+    mapping: Mapping,
+    areas: AreaIndex,
+    findings: list[Finding],
+    protected: list[tuple[int, str]],
+    workers: int | None = None,
+) -> Iterator[tuple]:
+    """``stage_rows`` with parsing spread over worker processes, in file order; same output.
+
+    Parsing is the Python cost of an import (~10 µs a row). Chunks of rows go to worker processes (they get the
+    area index with each chunk and never touch the database) while this process keeps streaming COPY data. A file
+    of one chunk or less is staged inline: forking would cost more than it saves.
+    """
+    workers = workers or min(2, os.cpu_count() or 1)
+    chunks = iter(lambda: list(itertools.islice(rows, CHUNK_ROWS)), [])
+    first = next(chunks, [])
+    if len(first) < CHUNK_ROWS or workers < 2:
+        yield from stage_rows(itertools.chain(first, *chunks), mapping, areas, findings, protected)
+        return
+    work = partial(_stage_chunk, mapping=mapping, areas=areas)
+    # forkserver, not fork: the importing process has threads (BLAS, GDAL), and forking a threaded process can
+    # deadlock the child. This module imports no Django, so the server preloads it cheaply.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with context.Pool(workers) as pool:
+        for staged, chunk_findings, chunk_protected in pool.imap(work, itertools.chain([first], chunks)):
+            findings.extend(chunk_findings)
+            protected.extend(chunk_protected)
+            yield from staged
