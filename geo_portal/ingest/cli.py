@@ -1,13 +1,15 @@
-"""Helpers shared by importer management commands: progress bars and printing findings."""
+"""Helpers shared by importer management commands: progress bars, refusals as command errors, printing results."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from geo_portal.ingest.errors import Finding
+from geo_portal.ingest.errors import Finding, ImportRefused
 
 
 def count_lines(path: Path) -> int:
@@ -33,3 +35,18 @@ def print_findings(stdout, findings: list[Finding], *, limit: int = 20) -> None:
         stdout.write(f"  row {f.row}: [{f.level}] {f.field}: {f.reason} ({f.value})")
     if len(findings) > limit:
         stdout.write(f"  … and {len(findings) - limit} more")
+
+
+@contextmanager
+def refusals_as_command_errors() -> Iterator[None]:
+    """Turn an importer's ``ImportRefused`` into a ``CommandError`` (one line, exit status 1, no traceback)."""
+    try:
+        yield
+    except ImportRefused as exc:
+        raise CommandError(str(exc)) from None
+
+
+def print_counts(stdout, counts: dict, findings: list[Finding] = ()) -> None:
+    """One line of counts, then the first findings."""
+    stdout.write(", ".join(f"{k} {v}" for k, v in counts.items()))
+    print_findings(stdout, list(findings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from geo_portal.areas.models import District, Village
 from geo_portal.areas.services import load_boundaries, load_village_table
@@ -89,3 +90,10 @@ def test_village_table_creates_areas_and_skips_pseudo_areas(db, tmp_path):
     d = District.objects.get(code="10018010")
     assert (d.name, d.name_en, d.registry_code, d.county.name_en) == ("東區", "East Dist.", "1001801", "Hsinchu City")
     assert load_village_table(path=path).counts["villages_updated"] == 1
+
+
+def test_commands_turn_refusals_into_one_line_errors(db, tmp_path):
+    with pytest.raises(CommandError, match=r"^.*nope\.csv: no such file$"):
+        call_command("load_villages", str(tmp_path / "nope.csv"))
+    with pytest.raises(CommandError, match=r"^the tolerance must be between 0 and 100 metres$"):
+        call_command("link_plates", tolerance=500)

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from geo_portal.addresses.zipcode_services import assign_zip_codes, import_zip_rules
-from geo_portal.ingest.cli import print_findings
-from geo_portal.ingest.errors import ImportRefused
+from geo_portal.ingest.cli import print_counts, print_findings, refusals_as_command_errors
 
 
 class Command(BaseCommand):
@@ -20,12 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", default="utf-8")
 
     def handle(self, *args, **opts):
-        try:
+        with refusals_as_command_errors():
             imported = import_zip_rules(path=opts["file"], encoding=opts["encoding"])
-        except ImportRefused as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(", ".join(f"{k} {v}" for k, v in imported.counts.items()))
-        print_findings(self.stdout, imported.findings)
+        print_counts(self.stdout, imported.counts, imported.findings)
         assigned = assign_zip_codes()
         c = assigned.counts
         share = c["assigned"] / c["plates"] if c["plates"] else 0

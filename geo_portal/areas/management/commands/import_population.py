@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from geo_portal.areas.population import import_population
-from geo_portal.ingest.cli import print_findings
-from geo_portal.ingest.errors import ImportRefused
+from geo_portal.ingest.cli import print_findings, refusals_as_command_errors
 
 
 class Command(BaseCommand):
@@ -20,9 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--ages", type=Path)
 
     def handle(self, *args, **opts):
-        try:
+        with refusals_as_command_errors():
             result = import_population(households_path=opts["households"], ages_path=opts["ages"])
-        except ImportRefused as exc:
-            raise CommandError(str(exc)) from None
         self.stdout.write(f"{result.month:%Y-%m}: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
         print_findings(self.stdout, result.findings)

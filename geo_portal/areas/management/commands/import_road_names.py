@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from geo_portal.areas.services import import_road_names
-from geo_portal.ingest.cli import print_findings
-from geo_portal.ingest.errors import ImportRefused
+from geo_portal.ingest.cli import print_counts, refusals_as_command_errors
 
 
 class Command(BaseCommand):
@@ -17,9 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", default="utf-8")
 
     def handle(self, *args, **opts):
-        try:
+        with refusals_as_command_errors():
             result = import_road_names(path=opts["file"], encoding=opts["encoding"])
-        except ImportRefused as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(", ".join(f"{k} {v}" for k, v in result.counts.items()))
-        print_findings(self.stdout, result.findings)
+        print_counts(self.stdout, result.counts, result.findings)

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from geo_portal.areas.services import load_boundaries
-from geo_portal.ingest.cli import print_findings
-from geo_portal.ingest.errors import ImportRefused
+from geo_portal.ingest.cli import print_counts, refusals_as_command_errors
 
 
 class Command(BaseCommand):
@@ -23,11 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--srid", type=int, help="coordinate system when the file does not declare one")
 
     def handle(self, *args, **opts):
-        try:
+        with refusals_as_command_errors():
             result = load_boundaries(
                 path=opts["file"], level=opts["level"], code_field=opts["code_field"], layer=opts["layer"], srid=opts["srid"]
             )
-        except ImportRefused as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(", ".join(f"{k} {v}" for k, v in result.counts.items()))
-        print_findings(self.stdout, result.findings)
+        print_counts(self.stdout, result.counts, result.findings)

@@ -1,9 +1,9 @@
 """``manage.py link_plates``: recompute which building each active door plate belongs to."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from geo_portal.buildings.services import DEFAULT_LINK_TOLERANCE_M, link_plates_to_buildings
-from geo_portal.ingest.errors import ImportRefused
+from geo_portal.ingest.cli import print_counts, refusals_as_command_errors
 
 
 class Command(BaseCommand):
@@ -13,8 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--tolerance", type=float, default=DEFAULT_LINK_TOLERANCE_M)
 
     def handle(self, *args, **opts):
-        try:
+        with refusals_as_command_errors():
             counts = link_plates_to_buildings(tolerance_m=opts["tolerance"])
-        except ImportRefused as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(", ".join(f"{k} {v}" for k, v in counts.items()))
+        print_counts(self.stdout, counts)
