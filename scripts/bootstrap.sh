@@ -12,6 +12,8 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Node.js and npm install the front-end libraries (package-lock.json); many machines already have them.
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
@@ -29,6 +31,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
+fi
+# Front-end libraries (Leaflet vector-tile renderer, axe-core for the accessibility tests), served from our own
+# static files so the map works without any CDN.
+if [ ! -f node_modules/.geo_portal-installed ] || [ package-lock.json -nt node_modules/.geo_portal-installed ]; then
+  echo "==> installing front-end libraries (pinned in package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules/.geo_portal-installed
 fi
 # Translations (zh-Hant UI, English) are compiled from the .po files in the repository.
 DJANGO_SETTINGS_MODULE=geo_portal.config.settings.test .venv/bin/python manage.py compilemessages -v0 --ignore=.venv

@@ -1,7 +1,7 @@
 """Address search: forward geocoding with graded answers, and reverse lookup by nearest plate.
 
 Public interface (also used by the API and the public map): ``geocode(text, limit=...)``,
-``autocomplete(text)`` (from ``autocomplete``) and ``reverse(point, radius_m=...)``.
+``autocomplete(text)`` (from ``autocomplete``), ``reverse(point, radius_m=...)`` and ``plate_card(id)``.
 Design: parse → resolve the road on the small road table (exact name, known alias, then pg_trgm
 similarity) → exact lookup on indexed columns → graceful fall-backs, each graded:
 
@@ -63,6 +63,12 @@ def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
         building_id=link.building_id if link else None,
         distance_m=None if distance_m is None else round(distance_m, 1),
     )
+
+
+def plate_card(plate_id: int) -> PlateHit | None:
+    """The public card of one active plate (None when there is no such active plate)."""
+    plate = _base_queryset().filter(pk=plate_id, status=DoorPlate.Status.ACTIVE).first()
+    return _hit(plate) if plate else None
 
 
 def english_address(plate: DoorPlate) -> str:

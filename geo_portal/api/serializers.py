@@ -50,6 +50,11 @@ class PlateHitSerializer(serializers.Serializer):
     distance_m = serializers.FloatField(allow_null=True)
 
 
+class PlateCardSerializer(serializers.Serializer):
+    plate = PlateHitSerializer()
+    building = serializers.JSONField(allow_null=True, help_text="the plate's building footprint, GeoJSON in WGS84")
+
+
 class GeocodeResultSerializer(serializers.Serializer):
     query = serializers.CharField()
     grade = serializers.ChoiceField(choices=["exact", "normalised", "fuzzy", "base", "interpolated", "none"])

@@ -1,7 +1,7 @@
 """API URLs under /api/v1/."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from geo_portal.api import views
 
@@ -10,7 +10,8 @@ urlpatterns = [
     path("geocode", views.GeocodeView.as_view(), name="geocode"),
     path("geocode/batch", views.GeocodeBatchView.as_view(), name="geocode-batch"),
     path("reverse", views.ReverseView.as_view(), name="reverse"),
+    path("plates/<int:plate_id>", views.PlateView.as_view(), name="plate"),
     path("autocomplete", views.AutocompleteView.as_view(), name="autocomplete"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

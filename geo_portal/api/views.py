@@ -16,16 +16,18 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from geo_portal.addresses.batch import geocode_csv_stream
-from geo_portal.addresses.search import autocomplete, geocode, reverse
+from geo_portal.addresses.search import autocomplete, geocode, plate_card, reverse
 from geo_portal.api.serializers import (
     AutocompleteQuery,
     BatchUpload,
     GeocodeQuery,
     GeocodeResultSerializer,
+    PlateCardSerializer,
     ReverseQuery,
     ReverseResultSerializer,
     SuggestionSerializer,
 )
+from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
 from geo_portal.ingest.errors import ImportRefused
 
@@ -66,6 +68,18 @@ class ReverseView(APIView):
         except ValueError as exc:
             return _bad_request({"point": [str(exc)]})
         return Response(asdict(result))
+
+
+class PlateView(APIView):
+    """One active plate's public card (both languages, zip code, 村里/鄰, coordinates) and its building outline."""
+
+    @extend_schema(responses={200: PlateCardSerializer})
+    def get(self, request: Request, plate_id: int) -> Response:
+        card = plate_card(plate_id)
+        if card is None:
+            return Response({"error": "not found", "fields": {"plate": ["no active door plate has this id"]}}, status=404)
+        building = outline_geojson(card.building_id) if card.building_id else None
+        return Response({"plate": asdict(card), "building": building})
 
 
 class AutocompleteView(APIView):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -67,3 +69,19 @@ def district_summaries() -> list[DistrictSummary]:
         )
         for d in districts
     ]
+
+
+def map_extent() -> list[list[float]] | None:
+    """[[south, west], [north, east]] in WGS84 of the loaded villages (or plates), for the map's first view."""
+    with connections[settings.SEARCH_DB].cursor() as cursor:
+        cursor.execute(
+            """SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                   SELECT ST_Transform(ST_SetSRID(coalesce(
+                       (SELECT ST_Extent(boundary) FROM areas_village WHERE boundary IS NOT NULL),
+                       (SELECT ST_Extent(geom) FROM addresses_doorplate WHERE status = 'active')), 3826), 4326) AS e) s"""
+        )
+        row = cursor.fetchone()
+    if not row or row[0] is None:
+        return None
+    west, south, east, north = (round(v, 6) for v in row)
+    return [[south, west], [north, east]]

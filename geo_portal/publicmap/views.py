@@ -1,11 +1,185 @@
-"""Public views: thin, read-only, public fields only."""
+"""Public views: thin, read-only, public fields only (plates, buildings, villages, aggregates)."""
 
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from rest_framework.renderers import StaticHTMLRenderer
+from rest_framework.request import Request
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
 
-from geo_portal.publicmap.selectors import district_summaries
+from geo_portal.addresses.results import PlateHit
+from geo_portal.addresses.search import geocode, plate_card
+from geo_portal.buildings.selectors import outline_geojson
+from geo_portal.publicmap.selectors import district_summaries, map_extent
+from geo_portal.publicmap.tile_cache import get_tile
+from geo_portal.publicmap.tiles import LAYERS, TileOutOfRange
+from geo_portal.publicmap.ui_text import ui_strings
+
+MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
+class PageAnonThrottle(AnonRateThrottle):
+    scope = "pages"
+
+
+def throttled(view):
+    """Apply the per-client page rate to a plain Django view (429 with a message when exceeded)."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        throttle = PageAnonThrottle()
+        if not throttle.allow_request(request, None):
+            message = _("Too many requests. Please wait a minute and try again.")
+            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = str(int(throttle.wait() or 60))
+            return response
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
+    return wrapper
+
+
+def card_context(request: HttpRequest, plate: PlateHit, note: str = "") -> dict:
+    """What ``publicmap/_card.html`` needs: the plate, its building outline and its permalink."""
+    building = outline_geojson(plate.building_id) if plate.building_id else None
+    permalink = f"{reverse('publicmap:home')}?plate={plate.plate_id}"
+    return {
+        "plate": plate,
+        "building": building,
+        "building_json": json.dumps(building, separators=(",", ":")) if building else "",
+        "permalink": permalink,
+        "permalink_full": request.build_absolute_uri(permalink),
+        "note": note,
+    }
+
+
+def _tile_url(layer: str) -> str:
+    return reverse("publicmap:tile", args=[layer, 0, 0, 0]).replace("/0/0/0.", "/{z}/{x}/{y}.")
+
+
+def _prefix(name: str) -> str:
+    """The URL of an ``<int:...>`` route without its trailing id, for the script to append one."""
+    return reverse(name, args=[0]).removesuffix("0")
+
+
+def map_config(initial: PlateHit | None, message: str, query: str) -> dict:
+    """Everything the map script needs (URLs, basemaps, first view, translated strings), as JSON-ready data."""
+    leaflet = settings.LEAFLET_CONFIG
+    return {
+        "tiles": {layer: _tile_url(layer) for layer in LAYERS},
+        "api": {
+            "autocomplete": reverse("api:autocomplete"),
+            "geocode": reverse("api:geocode"),
+            "reverse": reverse("api:reverse"),
+            "card": _prefix("publicmap:card"),
+            "report": reverse("reports:create"),
+        },
+        "basemaps": [{"name": name, "url": url, "options": options} for name, url, options in leaflet["TILES"]],
+        "minZoom": leaflet["MIN_ZOOM"],
+        "maxZoom": leaflet["MAX_ZOOM"],
+        "center": list(leaflet["DEFAULT_CENTER"]),
+        "zoom": leaflet["DEFAULT_ZOOM"],
+        "extent": map_extent(),
+        "initial": asdict(initial) if initial else None,
+        "message": message,
+        "query": query,
+        "text": ui_strings(),
+    }
+
+
+def _permalink_target(request: HttpRequest) -> tuple[PlateHit | None, str, str]:
+    """The plate named by ``?plate=<id>`` or ``?q=<address>``, a message when there is none, and the query."""
+    plate_param, query = request.GET.get("plate", "").strip(), request.GET.get("q", "").strip()[:200]
+    if plate_param:
+        card = plate_card(int(plate_param)) if plate_param.isdigit() and len(plate_param) < 19 else None
+        if card is None:
+            return None, _("No active door plate has the number %(plate)s.") % {"plate": plate_param}, query
+        return card, "", query
+    if query:
+        result = geocode(query, limit=1)
+        if result.hits and result.grade != "none":
+            return result.hits[0], "", query
+        return None, _("No door plate matches “%(query)s”.") % {"query": query}, query
+    return None, "", query
+
+
+@require_GET
+@throttled
 def home(request: HttpRequest) -> HttpResponse:
+    """The public map. ``?plate=<id>`` or ``?q=<address>`` open a plate's card (permalinks; works without script)."""
+    initial, message, query = _permalink_target(request)
+    context = {
+        "config": map_config(initial, message, query),
+        "title": initial.address if initial else _("Door-plate map"),
+        "initial": initial,
+    }
+    if initial:
+        context |= card_context(request, initial)
+    return render(request, "publicmap/map.html", context)
+
+
+@require_GET
+@throttled
+def districts(request: HttpRequest) -> HttpResponse:
     """The loaded districts with their counts of villages, roads, plates and buildings."""
-    return render(request, "publicmap/home.html", {"districts": district_summaries()})
+    return render(request, "publicmap/districts.html", {"districts": district_summaries()})
+
+
+class TileAnonThrottle(AnonRateThrottle):
+    scope = "tiles"
+
+
+class TileUserThrottle(UserRateThrottle):
+    scope = "tiles"
+
+
+class TileView(APIView):
+    """A Mapbox vector tile of one public layer, cached per data version, with an ETag (304 when unchanged)."""
+
+    throttle_classes = [TileAnonThrottle, TileUserThrottle]
+    authentication_classes: list = []  # tiles are public; no session lookup per tile
+
+    def get(self, request: Request, layer: str, z: int, x: int, y: int) -> HttpResponse:
+        try:
+            tile = get_tile(layer, z, x, y)
+        except TileOutOfRange as exc:
+            return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
+        if request.headers.get("If-None-Match") == tile.etag:
+            response = HttpResponse(status=304)
+        elif not tile.content:
+            response = HttpResponse(status=204)
+        else:
+            response = HttpResponse(tile.content, content_type=MVT_CONTENT_TYPE)
+        response["ETag"] = tile.etag
+        # Browsers revalidate after a minute (cheap: 304 from the cache); shared caches may keep a tile for 5.
+        response["Cache-Control"] = "public, max-age=60, s-maxage=300"
+        response["X-Tile-Cache"] = "hit" if tile.cached else "miss"
+        return response
+
+
+class CardView(APIView):
+    """One active plate's card as an HTML fragment (the same template the permalink page renders)."""
+
+    renderer_classes = [StaticHTMLRenderer]
+
+    def get(self, request: Request, plate_id: int) -> HttpResponse:
+        plate = plate_card(plate_id)
+        if plate is None:
+            return HttpResponse(_("No active door plate has the number %(plate)s.") % {"plate": plate_id}, status=404)
+        note = ""
+        distance = request.query_params.get("distance", "")
+        if distance.replace(".", "", 1).isdigit():
+            note = _("{d} m from the point you chose").replace("{d}", f"{float(distance):.0f}")
+        html = render_to_string("publicmap/_card.html", card_context(request._request, plate, note), request=request)
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        response["Cache-Control"] = "no-cache"
+        return response

@@ -10,3 +10,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Tests run every query on the default connection (the search alias would only mirror it in tests anyway).
 DATABASES.pop("search")  # noqa: F405
 SEARCH_DB = "default"
+# Tiles cached in memory per process (no files left behind by the test run).
+CACHES["tiles"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiles"}  # noqa: F405

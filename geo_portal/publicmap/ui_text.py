@@ -1,0 +1,52 @@
+"""Translated strings for the map page's script (passed as JSON; no inline script, no extra request)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def ui_strings() -> dict[str, str]:
+    """Strings the map script shows, in the request's language. ``{n}``-style fields are filled in by the script."""
+    return {
+        "suggestions": _("{n} suggestions; use the up and down arrows to choose, Enter to open."),
+        "noSuggestions": _("No suggestion for this text."),
+        "searching": _("Searching…"),
+        "notFound": _("No door plate matches “{q}”."),
+        "didYouMean": _("Did you mean:"),
+        "searchFailed": _("The search failed ({status}). Please try again."),
+        "tooMany": _("Too many requests. Please wait a minute and try again."),
+        "address": _("Address"),
+        "addressEn": _("English address"),
+        "pinyinNote": _("road name romanised in Hanyu Pinyin (no official English name)"),
+        "zip": _("3+3 zip code"),
+        "noZip": _("not covered by a postal rule"),
+        "village": _("Village"),
+        "neighborhood": _("Neighbourhood"),
+        "neighborhoodValue": _("{n}鄰"),
+        "wgs84": _("WGS84 (lat, lon)"),
+        "twd97": _("TWD97 TM2 (x, y)"),
+        "copy": _("Copy"),
+        "copied": _("Copied"),
+        "copyLabel": _("Copy {what}"),
+        "permalink": _("Permalink"),
+        "report": _("Report a problem with this plate"),
+        "reportHere": _("Report a problem at this point"),
+        "close": _("Close"),
+        "distance": _("{d} m from the point you chose"),
+        "nothingNear": _("No door plate within {r} m of this point."),
+        "pointChosen": _("Point chosen: {lat}, {lon}"),
+        "plateShown": _("Showing {address}"),
+        "locating": _("Finding your location…"),
+        "locationDenied": _("Your location is not available: {reason}"),
+        "layerPlates": _("Door plates"),
+        "layerBuildings": _("Building footprints"),
+        "layerVillages": _("Village boundaries"),
+        "basemapNone": _("Plain background"),
+        "reportSent": _("Thank you. Your report number is {reference}."),
+        "reportFailed": _("The report was not sent:"),
+        "reportPlate": _("Door plate: {address}"),
+        "reportPoint": _("Point: {lat}, {lon}"),
+        "grade_interpolated": _("Approximate position: interpolated between neighbouring numbers."),
+        "grade_base": _("The floor or unit asked for is not registered; showing its entrance."),
+        "grade_fuzzy": _("The road name was corrected."),
+    }
