@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 
-from geo_portal.publicmap.tiles import LAYER_SOURCES, render_tile
+from geo_portal.publicmap.tiles import LAYER_SOURCES, check_tile, render_tile
 
 TILE_CACHE_ALIAS = "tiles"
 
@@ -39,6 +39,7 @@ def tile_key(layer: str, z: int, x: int, y: int, versions: dict[str, int]) -> st
 
 def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
     """The tile from the cache, or encoded now and cached (``tiles.TileOutOfRange`` for a bad address)."""
+    check_tile(layer, z, x, y)
     cache = caches[TILE_CACHE_ALIAS]
     key = tile_key(layer, z, x, y, layer_versions())
     hit = cache.get(key)

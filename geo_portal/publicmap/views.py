@@ -134,18 +134,16 @@ def districts(request: HttpRequest) -> HttpResponse:
     return render(request, "publicmap/districts.html", {"districts": district_summaries()})
 
 
-class TileAnonThrottle(AnonRateThrottle):
-    scope = "tiles"
+class TileThrottle(UserRateThrottle):
+    """Per user when signed in, else per client address (one counter: tiles carry no session)."""
 
-
-class TileUserThrottle(UserRateThrottle):
     scope = "tiles"
 
 
 class TileView(APIView):
     """A Mapbox vector tile of one public layer, cached per data version, with an ETag (304 when unchanged)."""
 
-    throttle_classes = [TileAnonThrottle, TileUserThrottle]
+    throttle_classes = [TileThrottle]
     authentication_classes: list = []  # tiles are public; no session lookup per tile
 
     def get(self, request: Request, layer: str, z: int, x: int, y: int) -> HttpResponse:

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "geo_portal.areas",
     "geo_portal.addresses",
     "geo_portal.buildings",
+    "geo_portal.reports",
     "geo_portal.publicmap",
     "geo_portal.api",
     "geo_portal.demo",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "geo_portal.core.middleware.ContentSecurityPolicyMiddleware",
+    "geo_portal.core.middleware.PermissionsPolicyMiddleware",
     # Records who changed what (user, URL) into every history event written during a request.
     "pghistory.middleware.HistoryMiddleware",
 ]
@@ -122,6 +126,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "static"
+# Uploaded files (citizen report photos). No MEDIA_URL route: photos are served to staff by reports.views only.
+MEDIA_ROOT = BASE_DIR / ".data" / "media"
+REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# Front-end libraries installed by npm (scripts/bootstrap.sh) and served as our own static files: no CDN.
+STATICFILES_DIRS = [("vendor/protomaps-leaflet", BASE_DIR / "node_modules" / "protomaps-leaflet" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -139,6 +148,10 @@ REST_FRAMEWORK = {
         "user": os.environ.get("GEO_PORTAL_THROTTLE_USER", "600/minute"),
         "batch_anon": os.environ.get("GEO_PORTAL_THROTTLE_BATCH_ANON", "10/hour"),
         "batch_user": os.environ.get("GEO_PORTAL_THROTTLE_BATCH_USER", "120/hour"),
+        "reports": os.environ.get("GEO_PORTAL_THROTTLE_REPORTS", "10/hour"),
+        # A map view loads 20–60 tiles; panning a few hundred a minute.
+        "tiles": os.environ.get("GEO_PORTAL_THROTTLE_TILES", "3000/minute"),
+        "pages": os.environ.get("GEO_PORTAL_THROTTLE_PAGES", "120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -152,6 +165,44 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+CACHES = {
+    # Throttle counters (per process; use a shared cache such as Redis when running several servers).
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Encoded vector tiles, keyed by data version (publicmap.tile_cache): shared by all worker processes.
+    "tiles": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("GEO_PORTAL_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "cache" / "tiles")),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
+    },
+}
+
+TILE_URL = os.environ.get("GEO_PORTAL_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+
+def _origin(url: str) -> str:
+    scheme, _sep, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "'self'"
+
+
+# Content Security Policy (django-csp): no inline script or style on public pages; map tiles from the basemap host.
+# The admin's Leaflet widgets use inline scripts, so /admin/ gets 'unsafe-inline' (core.middleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", _origin(TILE_URL)],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (24.79, 120.99),  # 新竹市東區
     "DEFAULT_ZOOM": 14,
@@ -160,7 +211,7 @@ LEAFLET_CONFIG = {
     "TILES": [
         (
             "OpenStreetMap",
-            os.environ.get("GEO_PORTAL_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+            TILE_URL,
             {"attribution": "&copy; OpenStreetMap contributors", "maxZoom": 19},
         )
     ],
