@@ -144,6 +144,74 @@ GLOSSARY = {
     "neighbourhoods (with door plates)": "鄰數（現有門牌）",
     "village population": "村里人口",
     "line in the source": "來源列號",
+    # reports
+    "citizen reports": "民眾通報",
+    "citizen report": "民眾通報",
+    "plate missing": "門牌遺失",
+    "plate damaged or illegible": "門牌毀損或不清",
+    "plate in the wrong position": "門牌位置錯誤",
+    "building without a plate": "建物未釘門牌",
+    "other problem": "其他問題",
+    "new": "新通報",
+    "in review": "處理中",
+    "resolved": "已解決",
+    "rejected": "不受理",
+    "reference number": "案件編號",
+    "kind of problem": "問題類別",
+    "description": "說明",
+    "photo": "照片",
+    "photo keeps its location": "照片保留位置資訊",
+    "The reporter chose to keep the GPS position in the photo's EXIF data.": "通報人選擇保留照片 EXIF 中的 GPS 位置。",
+    "contact": "聯絡方式",
+    "staff note": "承辦備註",
+    "client hash": "來源雜湊值",
+    "Report": "通報內容",
+    "Reference number (R-20261127-7K3Q9) or part of the plate's address": "案件編號（R-20261127-7K3Q9）或門牌地址的一部分",
+    "Open the photo": "開啟照片",
+    "Choose the kind of problem.": "請選擇問題類別。",
+    "Unknown kind of problem; choose one of: %(choices)s.": "未知的問題類別；請選擇：%(choices)s。",
+    "Describe the problem when the kind is “other”.": "問題類別為「其他」時，請說明問題。",
+    "The description is too long (%(count)d characters); the limit is %(limit)d.": (
+        "說明過長（%(count)d 字）；上限為 %(limit)d 字。"
+    ),
+    "The description contains a null character.": "說明含有空字元。",
+    "The contact is too long (%(count)d characters); the limit is %(limit)d.": (
+        "聯絡方式過長（%(count)d 字）；上限為 %(limit)d 字。"
+    ),
+    "The contact contains a null character.": "聯絡方式含有空字元。",
+    "Choose a door plate or a point on the map.": "請選擇門牌或在地圖上點選位置。",
+    "The door plate must be given by its number (id).": "門牌須以其編號（id）指定。",
+    "Door plate %(id)d does not exist or is no longer in use.": "門牌 %(id)d 不存在或已廢止。",
+    "The longitude must be a number.": "經度須為數字。",
+    "The latitude must be a number.": "緯度須為數字。",
+    "Give both the longitude and the latitude.": "請同時提供經度與緯度。",
+    "The point (%(lon)s, %(lat)s) is outside Taiwan.": "位置（%(lon)s, %(lat)s）不在臺灣範圍內。",
+    "The photo is too large (%(size)s); the limit is %(limit)s.": "照片過大（%(size)s）；上限為 %(limit)s。",
+    "The photo is too large; the limit is %(limit)s.": "照片過大；上限為 %(limit)s。",
+    "The photo file is empty.": "照片檔案是空的。",
+    "The photo is not a JPEG, PNG or HEIC image.": "照片不是 JPEG、PNG 或 HEIC 圖檔。",
+    "The photo has too many pixels.": "照片像素過多。",
+    "The photo has too many pixels (%(width)d × %(height)d); the limit is %(limit)d million.": (
+        "照片像素過多（%(width)d × %(height)d）；上限為 %(limit)d 百萬像素。"
+    ),
+    "The photo file is damaged or incomplete.": "照片檔案損壞或不完整。",
+    "The photo must be sent as a file.": "照片須以檔案上傳。",
+    "This field must be left empty.": "此欄位必須留空。",
+    "The report was not accepted; please check the fields marked.": "通報未被受理，請檢查標示的欄位。",
+    "Thank you. Your report has been received; its reference number is %(reference)s.": (
+        "謝謝您！我們已收到您的通報，案件編號為 %(reference)s。"
+    ),
+    "Too many reports from your connection; try again in %(minutes)d min.": (
+        "您的連線通報次數過多，請於 %(minutes)d 分鐘後再試。"
+    ),
+    "The form has expired or was not sent from this site; reload the page and send it again.": (
+        "表單已過期或並非從本網站送出；請重新整理頁面後再送出。"
+    ),
+    "You may not view citizen reports.": "您沒有檢視民眾通報的權限。",
+    "This report has no photo.": "此通報沒有照片。",
+    "The photo file is missing.": "照片檔案不存在。",
+    # a wrapped msgid that fill() could not match before it joined wrapped lines
+    "地下1樓 and 地下1層 are registered as different plates at some addresses": "部分地址的地下1樓與地下1層登記為不同門牌",
 }
 
 
@@ -159,9 +227,22 @@ def fill(path: Path) -> int:
             return match.group(0)
         return f'msgid "{msgid}"\nmsgstr "{translated}"'
 
-    # msgmerge guesses translations for new strings from similar old ones ("fuzzy"): never keep a guess.
-    text = re.sub(r'#, fuzzy\n(?:#\| msgid ".*"\n)+(msgid ".+"\n)msgstr ".*"', r'\1msgstr ""', text)
-    text = re.sub(r'msgid "(.+)"\nmsgstr ""', replace, text)
+    # makemessages wraps long msgids ('msgid ""' then '"…"' lines): join them so the glossary can match them.
+    text = re.sub(
+        r'^msgid ""\n((?:".*"\n)+)',
+        lambda m: 'msgid "' + "".join(line[1:-1] for line in m.group(1).splitlines()) + '"\n',
+        text,
+        flags=re.MULTILINE,
+    )
+    # msgmerge guesses translations for new strings from similar old ones ("fuzzy"): never keep a guess. The guess
+    # may be wrapped over lines, and other flags (python-format) stay.
+    text = re.sub(
+        r'#, fuzzy((?:, [\w-]+)*)\n(?:#\| .*\n)+(msgid ".+"\n)msgstr ".*"\n(?:".*"\n)*',
+        lambda m: (f"#{m.group(1)}\n" if m.group(1) else "") + m.group(2) + 'msgstr ""\n',
+        text,
+    )
+    # Only an empty msgstr: 'msgstr ""' followed by '"…"' lines is a wrapped translation, already there.
+    text = re.sub(r'msgid "(.+)"\nmsgstr ""(?=\n(?!")|\Z)', replace, text)
     path.write_text(text.replace("#, fuzzy\n", "", 1), encoding="utf-8")
     for msgid in missing:
         print(f"no translation for {msgid!r}", file=sys.stderr)

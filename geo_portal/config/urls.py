@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("geo_portal.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("reports/", include("geo_portal.reports.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]
