@@ -28,14 +28,14 @@ def plates(areas, tmp_path):
 
 
 def test_home_lists_the_district_with_counts(client, plates):
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/districts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<th scope="row">新竹市東區<br><span lang="en">East Dist., Hsinchu City</span></th>' in html
     cells = [c.split("</td>")[0] for c in html.split('<td class="num">')[1:]]
     assert cells == ["2", "2", "1", "3", "0", "0", "0"]
 
 
 def test_home_is_in_traditional_chinese_by_default(client, plates):
-    html = client.get("/").content.decode()
+    html = client.get("/districts/").content.decode()
     assert '<html lang="zh-Hant">' in html and "現行門牌" in html
 
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -146,6 +147,7 @@ class TileView(APIView):
     throttle_classes = [TileThrottle]
     authentication_classes: list = []  # tiles are public; no session lookup per tile
 
+    @extend_schema(exclude=True)  # binary tiles for the map page, not part of the JSON API
     def get(self, request: Request, layer: str, z: int, x: int, y: int) -> HttpResponse:
         try:
             tile = get_tile(layer, z, x, y)
@@ -169,6 +171,7 @@ class CardView(APIView):
 
     renderer_classes = [StaticHTMLRenderer]
 
+    @extend_schema(exclude=True)  # an HTML fragment for the map page; /api/v1/plates/<id> is the JSON form
     def get(self, request: Request, plate_id: int) -> HttpResponse:
         plate = plate_card(plate_id)
         if plate is None:

@@ -127,7 +127,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "static"
 # Uploaded files (citizen report photos). No MEDIA_URL route: photos are served to staff by reports.views only.
-MEDIA_ROOT = BASE_DIR / ".data" / "media"
+MEDIA_ROOT = Path(os.environ.get("GEO_PORTAL_MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 # Front-end libraries installed by npm (scripts/bootstrap.sh) and served as our own static files: no CDN.
 STATICFILES_DIRS = [("vendor/protomaps-leaflet", BASE_DIR / "node_modules" / "protomaps-leaflet" / "dist")]
@@ -230,3 +230,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# Client addresses for throttling: trust X-Forwarded-For only from as many proxies as are really in front.
+REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ.get("GEO_PORTAL_NUM_PROXIES", "0"))

@@ -326,8 +326,10 @@
       event.preventDefault();
       choose(active);
     } else if (event.key === "Escape") {
-      if (!listbox.hidden) closeList();
-      else input.value = "";
+      // Close the list and cancel a pending lookup; the typed text stays (losing it by accident costs more).
+      clearTimeout(timer);
+      requestSerial++;
+      closeList();
     }
   });
   input.addEventListener("blur", () => setTimeout(closeList, 150));

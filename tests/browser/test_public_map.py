@@ -1,0 +1,230 @@
+"""The public map in real Chromium on the real 東區 data: search, cards, reverse lookup, permalinks, language,
+reports with a photo, keyboard-only use and axe-core accessibility checks."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from geo_portal.addresses.models import DoorPlate
+from tests.browser.conftest import axe_violations, shot
+
+pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
+
+PLATE = "新竹市東區光復路二段101號"
+PLATE_EN = "No. 101, Sec. 2, Guangfu Rd., East Dist., Hsinchu City"
+
+
+def plate_id(address: str = PLATE) -> int:
+    return DoorPlate.objects.get(address=address, status="active").pk
+
+
+def wait_for_map(page) -> None:
+    """The map is interactive once the plate layer has drawn its first canvas tile."""
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile-loaded').length > 0")
+
+
+def card_facts(page) -> dict[str, str]:
+    names = page.locator("#plate-card dt").all_inner_texts()
+    values = [v.replace("複製", "").replace("Copy", "").strip() for v in page.locator("#plate-card dd").all_inner_texts()]
+    return dict(zip(names, values, strict=True))
+
+
+def test_search_with_autocomplete_and_keyboard_opens_the_card(open_page):
+    page = open_page("/")
+    wait_for_map(page)
+    page.locator("#search-input").press_sequentially("光復路二段10", delay=20)
+    options = page.locator("#search-listbox [role=option]")
+    options.first.wait_for()
+    labels = options.all_inner_texts()
+    assert labels[:3] == ["新竹市東區光復路二段100號", "新竹市東區光復路二段101號", "新竹市東區光復路二段102號"]
+    assert page.get_attribute("#search-input", "aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#search-input", "aria-activedescendant") == "suggestion-1"
+    shot(page, "01-autocomplete")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#plate-card")
+    assert page.inner_text("#card-title") == PLATE
+    assert page.inner_text("#plate-card .address-en") == PLATE_EN
+    assert card_facts(page) == {
+        "地址": PLATE,
+        "英文地址": PLATE_EN,
+        "3+3 郵遞區號": "300044",
+        "村里": "光明里 7鄰",
+        "WGS84（緯度, 經度）": "24.796398, 120.996864",
+        "TWD97 TM2（x, y）": "249682.93, 2743226.51",
+        "永久連結": f"{page.url.split('/?')[0]}/?plate={plate_id()}",
+    }
+    assert page.url.endswith(f"/?plate={plate_id()}")
+    assert page.inner_text("#status") == f"顯示 {PLATE}"
+    page.wait_for_function("() => window.geoPortalMap.getZoom() === 18")
+    shot(page, "02-card")
+
+
+@pytest.mark.parametrize("typed", ["新竹市東區光復路２段一百零一號", "台灣新竹市東區光復路2段101號", PLATE_EN])
+def test_search_in_other_written_forms(open_page, typed):
+    page = open_page("/")
+    page.fill("#search-input", typed)
+    page.keyboard.press("Escape")  # close the suggestion list, keep the text
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#plate-card")
+    assert page.inner_text("#card-title") == PLATE
+
+
+def test_click_on_the_map_gives_the_nearest_address_or_says_nothing_is_near(open_page):
+    page = open_page(f"/?plate={plate_id()}")
+    wait_for_map(page)
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 3, box["y"] + box["height"] / 2)  # 3 px ≈ 1.8 m at z18
+    page.wait_for_selector("#plate-card .card-note")
+    assert re.fullmatch(r"距所選位置 \d+ 公尺", page.inner_text("#plate-card .card-note"))
+    assert page.inner_text("#card-title").startswith("新竹市東區光復路二段101號")
+    shot(page, "03-reverse")
+    page.evaluate("window.geoPortalMap.setView([24.70, 120.90], 17, {animate: false})")  # the Taiwan Strait
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("[data-action=report-point]")
+    assert page.inner_text("#status").startswith("此位置 100 公尺內沒有門牌。")
+
+
+def test_permalink_opens_the_same_view_and_the_back_button_works(open_page):
+    pid = plate_id()
+    page = open_page(f"/?plate={pid}")
+    wait_for_map(page)
+    assert page.title() == f"{PLATE} · geo_portal"
+    assert page.inner_text("#card-title") == PLATE
+    center = page.evaluate("(() => { const c = window.geoPortalMap.getCenter(); return [c.lat, c.lng]; })()")
+    assert center == pytest.approx([24.796398, 120.996864], abs=1e-5)
+    page.fill("#search-input", "光復路二段100號")
+    page.click("#search-form button[type=submit]")
+    title_is = "(t) => document.getElementById('card-title').textContent === t"
+    page.wait_for_function(title_is, arg=PLATE.replace("101", "100"))
+    page.go_back()
+    page.wait_for_function(title_is, arg=PLATE)
+    assert page.url.endswith(f"/?plate={pid}")
+
+
+def test_language_switch_translates_the_page_and_cards(open_page):
+    page = open_page(f"/?plate={plate_id()}")
+    assert page.get_attribute("html", "lang") == "zh-Hant"
+    assert page.inner_text("h1") == "查詢門牌"
+    page.select_option("#language", "en")
+    page.click(".lang-switch button")
+    page.wait_for_selector("html[lang=en]")
+    assert page.inner_text("h1") == "Find a door plate"
+    assert page.url.endswith(f"/?plate={plate_id()}")
+    facts = card_facts(page)
+    assert facts["English address"] == PLATE_EN and facts["Address"] == PLATE and facts["Village"] == "光明里 7鄰"
+    shot(page, "04-english")
+
+
+def _photo_with_gps() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 40, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x8825] = {1: "N", 2: (24.0, 47.0, 47.0), 3: "E", 4: (120.0, 59.0, 48.0)}
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_report_with_a_photo_reaches_the_admin_without_its_location(open_page, live_site):
+    page = open_page(f"/?plate={plate_id()}")
+    page.click("[data-action=report-plate]")
+    assert page.is_visible("#report-dialog")
+    assert page.inner_text("#report-target") == f"門牌：{PLATE}"
+    page.check("input[name=kind][value=damaged]")
+    page.fill("#report-description", "門牌字跡褪色")
+    page.fill("#report-contact", "reporter@example.com")
+    photo = {"name": "plate.jpg", "mimeType": "image/jpeg", "buffer": _photo_with_gps()}
+    page.set_input_files("#report-photo", files=[photo])
+    page.click("#report-form button[type=submit]")
+    page.wait_for_function("() => /R-\\d{8}-/.test(document.getElementById('report-status').textContent)")
+    reference = re.search(r"R-\d{8}-[A-Z0-9]{5}", page.inner_text("#report-status")).group(0)
+    shot(page, "05-report-sent")
+    assert "reporter@example.com" not in page.content()
+
+    admin = open_page("/admin/login/?next=/admin/reports/citizenreport/")
+    admin.fill("#id_username", live_site["user"])
+    admin.fill("#id_password", live_site["password"])
+    admin.click("input[type=submit]")
+    admin.wait_for_selector("#result_list")
+    assert reference in admin.inner_text("#result_list")
+    admin.click(f"text={reference}")
+    admin.wait_for_selector(".leaflet-container")  # the report's point on a map
+    shot(admin, "06-report-in-admin")
+    photo_link = admin.locator("a[href*='/photo']").first.get_attribute("href")
+    photo = admin.request.get(live_site["url"] + photo_link)
+    assert photo.status == 200 and photo.headers["content-type"] == "image/jpeg"
+    stored = Image.open(io.BytesIO(photo.body()))
+    assert stored.size == (64, 48) and 0x8825 not in stored.getexif() and 0x010F not in stored.getexif()
+
+
+def test_keyboard_only_navigation(open_page):
+    page = open_page("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    for _ in range(3):  # brand link, language select, switch button
+        page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    page.keyboard.type("光復路二段101號")
+    page.locator("#search-listbox [role=option]").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#plate-card")
+    page.focus("[data-action=report-plate]")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#report-dialog")
+    assert page.evaluate("document.activeElement.name") == "kind"
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#report-dialog")
+    assert page.evaluate("document.activeElement.dataset.action") == "report-plate"
+    # Focus is visible: the focused control has an outline.
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+
+
+def test_data_layers_render_without_a_basemap(open_page):
+    page = open_page("/")
+    wait_for_map(page)
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile-loaded')].some(c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+            return false;
+        })"""
+    )
+    assert drawn is True
+    shot(page, "00-first-view")
+
+
+def test_phone_layout(open_page):
+    page = open_page(f"/?plate={plate_id()}", viewport=(390, 844), is_mobile=True, has_touch=True)
+    wait_for_map(page)
+    panel, map_box = page.locator(".panel").bounding_box(), page.locator("#map").bounding_box()
+    assert panel["width"] == 390 and map_box["width"] == 390 and map_box["y"] >= panel["y"] + panel["height"] - 1
+    size = page.locator("#search-form button[type=submit]").bounding_box()
+    assert size["height"] >= 44 and size["width"] >= 44  # touch target
+    shot(page, "07-phone")
+
+
+@pytest.mark.parametrize("path", ["/", "/?plate={pid}", "/districts/", "/?plate=0"])
+@pytest.mark.parametrize("locale", ["zh-TW", "en"])
+def test_axe_finds_no_serious_or_critical_violations(open_page, path, locale):
+    page = open_page(path.format(pid=plate_id()), locale=locale)
+    if page.locator("#map").count():
+        wait_for_map(page)
+    assert axe_violations(page) == []
+
+
+def test_axe_with_the_report_dialog_and_suggestions_open(open_page):
+    page = open_page(f"/?plate={plate_id()}")
+    page.locator("#search-input").press_sequentially("光復路", delay=20)
+    page.locator("#search-listbox [role=option]").first.wait_for()
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    page.click("[data-action=report-plate]")
+    assert axe_violations(page) == []
