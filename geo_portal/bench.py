@@ -108,7 +108,13 @@ def _search(env: dict[str, str], district: str, *, accuracy: bool, sample: int =
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
+def _map(env: dict[str, str], district: str, *, browser: bool) -> dict:
+    cmd = [sys.executable, "-m", "geo_portal.bench_map", "--district", district, *(["--browser"] if browser else [])]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
@@ -116,6 +122,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
     reports.mkdir(parents=True, exist_ok=True)
     results: list[dict] = []
     search: dict[str, dict] = {}
+    maps: dict[str, dict] = {}
     pg = _pg_args(url)
     psql = [
         "psql",
@@ -195,6 +202,9 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
         _measure(results, "real 東區: batch geocoding, geocode_csv (CSV in → CSV out)", rows, batch, env)
         _setup([_manage("import_zip_rules", str(real / "zipcode/chp_zip33_2102_01_national.csv"))], env)
         search["real 東區 (108,162 plates)"] = _search(env, "10018010", accuracy=True)
+        buildings = real / "buildings/nycu_guangfu_osm_buildings.geojson"
+        _setup([_manage("import_buildings", str(buildings), "--source", "osm", "--id-field", "osm_id")], env)
+        maps["real 東區 (108,162 plates)"] = _map(env, "10018010", browser=True)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -223,9 +233,37 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict]]:
     batch = _manage("geocode_csv", str(out / "doorplates.csv"), str(reports / "geocoded-generated.csv"))
     _measure(results, f"generated {plates:,}: batch geocoding, geocode_csv", plates, batch, env)
     search[f"generated ({plates:,} plates)"] = _search(env, "10018990", accuracy=False)
+    buildings = ["--source", "demo", "--id-field", "id", "--floors-field", "floors", "--srid", "3826"]
+    _setup([_manage("import_buildings", str(out / "buildings.csv"), *buildings)], env)
+    maps[f"generated ({plates:,} plates)"] = _map(env, "10018990", browser=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
-    return results, search
+    return results, search, maps
+
+
+def _print_map(maps: dict[str, dict]) -> None:
+    for dataset, data in maps.items():
+        print(f"\nvector tiles, {dataset}: p50 / p95 ms (plates, buildings, villages layers; HTTP via gunicorn)")
+        print(
+            f"  {'zoom':>4} {'tiles':>6} {'raw ST_AsMVT SQL':>18} {'endpoint, encode':>18} {'ratio p50':>9}"
+            f" {'endpoint, cached':>18} {'304':>13} {'max KB':>7}"
+        )
+        for z, h in data["http"].items():
+            raw, miss = data["raw_sql"][z], h["first request (PostGIS encodes)"]
+            cached, revalidate = h["cached"], h["304 revalidation"]
+            print(
+                f"  {z:>4} {h['tiles']:>6} {raw['p50_ms']:>8.2f} / {raw['p95_ms']:>7.2f} {miss['p50_ms']:>8.2f} / "
+                f"{miss['p95_ms']:>7.2f} {miss['p50_ms'] / raw['p50_ms']:>8.2f}x {cached['p50_ms']:>8.2f} / "
+                f"{cached['p95_ms']:>7.2f} {revalidate['p50_ms']:>5.2f} / {revalidate['p95_ms']:>5.2f} "
+                f"{h['max_bytes'] / 1024:>7.1f}"
+            )
+        if "browser" in data:
+            b = data["browser"]
+            print(
+                f"  first view in headless Chromium: interactive after {b['warm_server_cache_median_ms']:.0f} ms median "
+                f"(max {b['warm_server_cache_max_ms']:.0f}; {b['cold_server_cache']['interactive_ms']:.0f} ms with an "
+                f"empty tile cache), {b['first_view_bytes'] / 1024:.0f} KB in {b['first_view_requests']:.0f} requests"
+            )
 
 
 def _print_search(search: dict[str, dict]) -> None:
@@ -264,7 +302,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
-    results, search = run(args.plates)
+    results, search, maps = run(args.plates)
     width = max(len(r["case"]) for r in results)
     print(f"\n{'case':<{width}}  {'rows':>10}  {'seconds':>8}  {'rows/s':>9}  {'peak MB':>8}")
     for r in results:
@@ -275,7 +313,9 @@ def main() -> None:
     path = ROOT / "gis_data" / "bench" / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     _print_search(search)
-    path.write_text(json.dumps({"import": results, "search": search}, ensure_ascii=False, indent=2), encoding="utf-8")
+    _print_map(maps)
+    report = {"import": results, "search": search, "map": maps}
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
 
 

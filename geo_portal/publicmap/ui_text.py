@@ -50,3 +50,20 @@ def ui_strings() -> dict[str, str]:
         "grade_base": _("The floor or unit asked for is not registered; showing its entrance."),
         "grade_fuzzy": _("The road name was corrected."),
     }
+
+
+def stats_strings() -> dict[str, str]:
+    """Strings the statistics dashboard's script shows."""
+    return {
+        "population": _("Residents"),
+        "households": _("Households"),
+        "plates": _("Door plates"),
+        "density_per_km2": _("Residents per km²"),
+        "households_per_plate": _("Households per door plate"),
+        "suppressed": _("suppressed (fewer than 3 households)"),
+        "noData": _("no data"),
+        "legend": _("Legend: {metric}"),
+        "sorted": _("Table sorted by {column}, {direction}."),
+        "ascending": _("ascending"),
+        "descending": _("descending"),
+    }

@@ -8,6 +8,9 @@ app_name = "publicmap"
 urlpatterns = [
     path("", views.home, name="home"),
     path("districts/", views.districts, name="districts"),
+    path("stats/", views.stats_page, name="stats"),
+    path("stats/villages.csv", views.stats_csv, name="stats-csv"),
+    path("stats/villages.geojson", views.stats_geojson, name="stats-geojson"),
     path("cards/<int:plate_id>", views.CardView.as_view(), name="card"),
-    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", views.TileView.as_view(), name="tile"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", views.tile, name="tile"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import asdict
 
@@ -21,10 +22,11 @@ from rest_framework.views import APIView
 from geo_portal.addresses.results import PlateHit
 from geo_portal.addresses.search import geocode, plate_card
 from geo_portal.buildings.selectors import outline_geojson
+from geo_portal.publicmap import stats
 from geo_portal.publicmap.selectors import district_summaries, map_extent
 from geo_portal.publicmap.tile_cache import get_tile
 from geo_portal.publicmap.tiles import LAYERS, TileOutOfRange
-from geo_portal.publicmap.ui_text import ui_strings
+from geo_portal.publicmap.ui_text import stats_strings, ui_strings
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -141,29 +143,32 @@ class TileThrottle(UserRateThrottle):
     scope = "tiles"
 
 
-class TileView(APIView):
-    """A Mapbox vector tile of one public layer, cached per data version, with an ETag (304 when unchanged)."""
+@require_GET
+def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+    """A Mapbox vector tile of one public layer, cached per data version, with an ETag (304 when unchanged).
 
-    throttle_classes = [TileThrottle]
-    authentication_classes: list = []  # tiles are public; no session lookup per tile
-
-    @extend_schema(exclude=True)  # binary tiles for the map page, not part of the JSON API
-    def get(self, request: Request, layer: str, z: int, x: int, y: int) -> HttpResponse:
-        try:
-            tile = get_tile(layer, z, x, y)
-        except TileOutOfRange as exc:
-            return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
-        if request.headers.get("If-None-Match") == tile.etag:
-            response = HttpResponse(status=304)
-        elif not tile.content:
-            response = HttpResponse(status=204)
-        else:
-            response = HttpResponse(tile.content, content_type=MVT_CONTENT_TYPE)
-        response["ETag"] = tile.etag
-        # Browsers revalidate after a minute (cheap: 304 from the cache); shared caches may keep a tile for 5.
-        response["Cache-Control"] = "public, max-age=60, s-maxage=300"
-        response["X-Tile-Cache"] = "hit" if tile.cached else "miss"
+    A plain view, not DRF: the map asks for dozens of tiles at once, and every skipped layer counts.
+    """
+    throttle = TileThrottle()
+    if not throttle.allow_request(request, None):
+        response = HttpResponse(_("Too many requests. Please wait a minute and try again."), status=429)
+        response["Retry-After"] = str(int(throttle.wait() or 60))
         return response
+    try:
+        cached = get_tile(layer, z, x, y)
+    except TileOutOfRange as exc:
+        return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
+    if request.headers.get("If-None-Match") == cached.etag:
+        response = HttpResponse(status=304)
+    elif not cached.content:
+        response = HttpResponse(status=204)
+    else:
+        response = HttpResponse(cached.content, content_type=MVT_CONTENT_TYPE)
+    response["ETag"] = cached.etag
+    # Browsers revalidate after a minute (cheap: 304 from the cache); shared caches may keep a tile for 5.
+    response["Cache-Control"] = "public, max-age=60, s-maxage=300"
+    response["X-Tile-Cache"] = "hit" if cached.cached else "miss"
+    return response
 
 
 class CardView(APIView):
@@ -184,3 +189,82 @@ class CardView(APIView):
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Cache-Control"] = "no-cache"
         return response
+
+
+def _stats_month(request: HttpRequest) -> tuple[list, object, str]:
+    available = stats.months()
+    try:
+        return available, stats.parse_month(request.GET.get("month", "").strip()[:10], available), ""
+    except ValueError as exc:
+        return available, None, str(exc)
+
+
+@require_GET
+@throttled
+def stats_page(request: HttpRequest) -> HttpResponse:
+    """The public statistics dashboard: per-village choropleth, sortable table, time series, downloads."""
+    available, month, error = _stats_month(request)
+    rows, _features = stats.village_stats(month) if month or not available else ([], [])
+    totals = stats.monthly_totals()
+    status = 400 if error else 200
+    context = {
+        "months": available,
+        "month": month,
+        "error": error,
+        "rows": rows,
+        "totals": totals,
+        "series_points": _series_points([t.population for t in totals]),
+        "config": {
+            "geojson": reverse("publicmap:stats-geojson") + (f"?month={month:%Y-%m}" if month else ""),
+            "basemaps": [{"name": n, "url": u, "options": o} for n, u, o in settings.LEAFLET_CONFIG["TILES"]],
+            "extent": map_extent(),
+            "text": stats_strings(),
+        },
+    }
+    return render(request, "publicmap/stats.html", context, status=status)
+
+
+def _series_points(values: list[int], width: int = 300, height: int = 80) -> str:
+    """SVG polyline points for a small line chart of the monthly totals (empty with fewer than 2 months)."""
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / (len(values) - 1)
+    return " ".join(f"{i * step:.1f},{height - (v - low) / span * height:.1f}" for i, v in enumerate(values))
+
+
+def _stats_download(request: HttpRequest, kind: str) -> HttpResponse:
+    _available, month, error = _stats_month(request)
+    if error or month is None:
+        message = error or _("No population statistics are loaded yet.")
+        return HttpResponse(message, status=400 if error else 404, content_type="text/plain; charset=utf-8")
+    rows, features = stats.village_stats(month)
+    name = f"villages-{month:%Y-%m}"
+    if kind == "geojson":
+        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+        writer = csv.writer(response)
+        fields = [f for f in asdict(rows[0])] if rows else []
+        writer.writerow(["month", *fields])
+        for row in rows:
+            writer.writerow([f"{month:%Y-%m}", *("" if v is None else v for v in asdict(row).values())])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@require_GET
+@throttled
+def stats_csv(request: HttpRequest) -> HttpResponse:
+    """Per-village statistics of one month as CSV (UTF-8 with BOM)."""
+    return _stats_download(request, "csv")
+
+
+@require_GET
+@throttled
+def stats_geojson(request: HttpRequest) -> HttpResponse:
+    """Per-village statistics of one month with boundaries, as GeoJSON (WGS84)."""
+    return _stats_download(request, "geojson")

@@ -165,12 +165,11 @@ def test_report_with_a_photo_reaches_the_admin_without_its_location(open_page, l
 
 def test_keyboard_only_navigation(open_page):
     page = open_page("/")
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.className") == "skip-link"
-    for _ in range(3):  # brand link, language select, switch button
+    order = []
+    for _ in range(8):
         page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "search-input"
+        order.append(page.evaluate("(e => e.id || e.className || e.textContent)(document.activeElement)"))
+    assert order == ["skip-link", "brand", "地圖", "統計", "行政區", "language", "切換", "search-input"]
     page.keyboard.type("光復路二段101號")
     page.locator("#search-listbox [role=option]").first.wait_for()
     page.keyboard.press("ArrowDown")
@@ -211,12 +210,14 @@ def test_phone_layout(open_page):
     shot(page, "07-phone")
 
 
-@pytest.mark.parametrize("path", ["/", "/?plate={pid}", "/districts/", "/?plate=0"])
+@pytest.mark.parametrize("path", ["/", "/?plate={pid}", "/districts/", "/?plate=0", "/stats/"])
 @pytest.mark.parametrize("locale", ["zh-TW", "en"])
 def test_axe_finds_no_serious_or_critical_violations(open_page, path, locale):
     page = open_page(path.format(pid=plate_id()), locale=locale)
     if page.locator("#map").count():
         wait_for_map(page)
+    if page.locator("#stats-map").count():
+        page.wait_for_selector("body[data-stats-ready]")
     assert axe_violations(page) == []
 
 
@@ -228,3 +229,24 @@ def test_axe_with_the_report_dialog_and_suggestions_open(open_page):
     page.keyboard.press("Escape")
     page.click("[data-action=report-plate]")
     assert axe_violations(page) == []
+
+
+def test_statistics_dashboard_sorts_colours_and_downloads(open_page, live_site):
+    page = open_page("/stats/", locale="en")
+    page.wait_for_selector("body[data-stats-ready]")
+    rows = page.locator("#stats-table tbody tr")
+    assert rows.count() == 53
+    page.click("#stats-table thead button[data-key=population]")  # ascending first
+    page.click("#stats-table thead button[data-key=population]")  # then descending
+    assert page.get_attribute("#stats-table thead th:nth-child(2)", "aria-sort") == "descending"
+    values = page.eval_on_selector_all("#stats-table tbody tr", "rs => rs.map(r => r.dataset.population)")
+    populations = [int(v) for v in values]
+    assert populations == sorted(populations, reverse=True) and sum(populations) == 221_916
+    assert page.inner_text("#sort-status") == "Table sorted by Residents, descending."
+    assert page.locator(".leaflet-overlay-pane path").count() == 53
+    page.select_option("#metric", "households")
+    assert page.inner_text("#legend p") == "Legend: Households"
+    shot(page, "08-statistics")
+    csv_link = page.get_attribute("a[href*='villages.csv']", "href")
+    download = page.request.get(live_site["url"] + csv_link)
+    assert download.status == 200 and download.text().count("\n") == 54

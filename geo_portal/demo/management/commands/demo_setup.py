@@ -27,6 +27,7 @@ class Command(BaseCommand):
             default=50_000,
             help="size of the generated district when the real data is absent",
         )
+        parser.add_argument("--no-admin", action="store_true", help="load the data only (no admin login)")
 
     def handle(self, *args, **opts):
         if DoorPlate.objects.exists():
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             out = settings.GIS_DATA_DIR / "generated" / "demo"
             generate(out, plates=opts["generated_plates"], seed=1)
             load_generated(out, log=lambda msg: self.stdout.write(f"    {msg}"))
-        self._ensure_admin()
+        if not opts["no_admin"]:
+            self._ensure_admin()
 
     def _ensure_admin(self):
         secret_file = settings.BASE_DIR / ".data" / "admin-password"

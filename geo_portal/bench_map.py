@@ -1,0 +1,231 @@
+"""Public-map benchmark, run by ``geo_portal.bench`` against its benchmark database (DATABASE_URL is set).
+
+For the plates loaded for ``--district``: vector-tile latency at zoom 14, 16 and 18 over HTTP (gunicorn with the
+production settings on loopback) — first request (encoded by PostGIS), cached, and 304 revalidation — side by
+side with the raw ``ST_AsMVT`` SQL of the same tiles (the limit); tile sizes; and, with ``--browser``, the time
+from navigation to an interactive map in headless Chromium and the bytes transferred for the first view.
+Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parents[1]
+ZOOMS = (14, 16, 18)
+TILES_PER_ZOOM = 60
+LAYERS = ("plates", "buildings", "villages")
+BROWSER_RUNS = 5
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+SAMPLE_TILES = """
+WITH pts AS (SELECT ST_Transform(geom, 3857) AS g FROM addresses_doorplate WHERE status = 'active' AND district_id = %(d)s),
+tiles AS (SELECT DISTINCT floor((ST_X(g) + 20037508.342789244) / (40075016.685578488 / 2 ^ %(z)s))::int AS x,
+                          floor((20037508.342789244 - ST_Y(g)) / (40075016.685578488 / 2 ^ %(z)s))::int AS y FROM pts)
+SELECT x, y FROM tiles ORDER BY md5(x::text || '/' || y::text) LIMIT %(n)s"""
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(sorted(samples), n=100, method="inclusive")
+    return {"n": len(samples), "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def production_env(tile_cache: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "GEO_PORTAL_TILE_CACHE_DIR": tile_cache,
+        "GEO_PORTAL_TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",  # no basemap on this machine (no internet)
+        "GEO_PORTAL_THROTTLE_ANON": "1000000/minute",
+        "GEO_PORTAL_THROTTLE_USER": "1000000/minute",
+        "GEO_PORTAL_THROTTLE_TILES": "1000000/minute",
+        "GEO_PORTAL_THROTTLE_PAGES": "1000000/minute",
+    }
+
+
+class Server:
+    """gunicorn with the production settings (whitenoise serving compressed, hashed static files)."""
+
+    def __init__(self, env: dict[str, str]):
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
+        )
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "geo_portal.config.wsgi:application", "-b", f"127.0.0.1:{self.port}",
+             "-w", "2", "--log-level", "warning"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    out: dict = {}
+
+    def get(path: str, headers: dict | None = None) -> tuple[float, http.client.HTTPResponse, bytes]:
+        start = time.perf_counter()
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        return time.perf_counter() - start, response, body
+
+    get("/tiles/plates/0/0/0.mvt")  # warm both connections' first query
+    for z, xys in tiles.items():
+        miss, hit, revalidate, sizes = [], [], [], []
+        for x, y in xys:
+            for layer in LAYERS:
+                path = f"/tiles/{layer}/{z}/{x}/{y}.mvt"
+                seconds, response, body = get(path)
+                if response.status not in (200, 204) or response.headers["X-Tile-Cache"] != "miss":
+                    raise RuntimeError(f"{path}: HTTP {response.status} {response.headers['X-Tile-Cache']}")
+                miss.append(seconds)
+                sizes.append(len(body))
+                seconds, response, _ = get(path)
+                hit.append(seconds)
+                seconds, response, _ = get(path, {"If-None-Match": response.headers["ETag"]})
+                if response.status != 304:
+                    raise RuntimeError(f"{path}: expected 304, got {response.status}")
+                revalidate.append(seconds)
+        out[z] = {
+            "tiles": len(xys) * len(LAYERS),
+            "first request (PostGIS encodes)": percentiles(miss),
+            "cached": percentiles(hit),
+            "304 revalidation": percentiles(revalidate),
+            "max_bytes": max(sizes),
+            "p50_bytes": statistics.median(sizes),
+        }
+    return out
+
+
+def raw_sql_latency(tiles: dict[int, list[tuple[int, int]]]) -> dict:
+    from django.db import connection
+
+    from geo_portal.publicmap.tiles import tile_query
+
+    out = {}
+    with connection.cursor() as cursor:
+        for z, xys in tiles.items():
+            samples = []
+            for x, y in xys:
+                for layer in LAYERS:
+                    query = tile_query(layer, z, x, y)
+                    if query is None:
+                        continue
+                    start = time.perf_counter()
+                    cursor.execute(query.sql, query.params)
+                    cursor.fetchone()
+                    samples.append(time.perf_counter() - start)
+            out[z] = percentiles(samples)
+    return out
+
+
+def browser_first_view(url: str) -> dict:
+    """Navigation → map interactive (first plate-layer tile drawn, script ready), and bytes for the first view."""
+    from playwright.sync_api import sync_playwright
+
+    runs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        for _ in range(BROWSER_RUNS):
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-TW")  # empty cache
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            transferred = []
+            cdp.on("Network.loadingFinished", lambda event, sink=transferred: sink.append(event["encodedDataLength"]))
+            page.goto(url + "/")
+            page.wait_for_function(
+                "() => window.geoPortalMap && document.querySelectorAll("
+                "'.leaflet-overlay-pane canvas.leaflet-tile-loaded').length > 0"
+            )
+            interactive_ms = page.evaluate("() => performance.now()")
+            page.wait_for_load_state("networkidle")
+            runs.append({"interactive_ms": interactive_ms, "bytes": sum(transferred), "requests": len(transferred)})
+            context.close()
+        browser.close()
+    cold, warm = runs[0], runs[1:]
+    return {
+        "cold_server_cache": cold,
+        "warm_server_cache_median_ms": statistics.median(r["interactive_ms"] for r in warm),
+        "warm_server_cache_max_ms": max(r["interactive_ms"] for r in warm),
+        "first_view_bytes": statistics.median(r["bytes"] for r in warm),
+        "first_view_requests": statistics.median(r["requests"] for r in warm),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--district", required=True)
+    parser.add_argument("--browser", action="store_true", help="also measure the first view in headless Chromium")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_portal.config.settings.local")
+    django.setup()
+    from django.db import connection
+
+    from geo_portal.areas.models import District
+
+    district = District.objects.get(code=args.district)
+    tiles = {}
+    with connection.cursor() as cursor:
+        for z in ZOOMS:
+            cursor.execute(SAMPLE_TILES, {"d": district.pk, "z": z, "n": TILES_PER_ZOOM})
+            tiles[z] = cursor.fetchall()
+    raw_sql_latency(tiles)  # warm PostgreSQL's buffers, so both sides below read the same cached pages
+    result: dict = {}
+    cache_dir = tempfile.mkdtemp(prefix="geo-portal-bench-tiles-")
+    server = Server(production_env(cache_dir))
+    try:
+        result["http"] = tile_latency(server.port, tiles)
+        if args.browser:
+            shutil.rmtree(cache_dir, ignore_errors=True)  # the first browser run meets an empty tile cache
+            result["browser"] = browser_first_view(server.url)
+    finally:
+        server.stop()
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    result["raw_sql"] = raw_sql_latency(tiles)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
