@@ -114,6 +114,15 @@ def _map(env: dict[str, str], district: str, *, browser: bool) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _analysis() -> dict:
+    """The planners' benchmark on the platform's own database, loaded as `make demo` / `make notebooks` load it."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
+    _setup([_manage("migrate", "--noinput"), _manage("demo_setup", "--no-admin")], env)
+    cmd = [sys.executable, "-m", "geo_portal.bench_analytics"]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
@@ -266,6 +275,21 @@ def _print_map(maps: dict[str, dict]) -> None:
             )
 
 
+def _print_analysis(analysis: dict) -> None:
+    print("\nplanners' analysis, real 東區 (median of 5 runs)")
+    for case, r in analysis["load"].items():
+        print(f"  {case:<60} {r['rows']:>8,} rows {r['seconds']:>7.3f} s")
+    ours = analysis["load"]["geo_portal.analytics.plates()"]["seconds"]
+    hand = analysis["load"]["geopandas.read_postgis, hand-written query (same columns)"]["seconds"]
+    print(f"  analytics.plates() / hand-written read_postgis: {ours / hand:.2f}x (target ≤ 1.2x)")
+    print("  export_layer plates:")
+    for r in analysis["exports"]:
+        print(f"    {r['format']:<8} {r['rows']:>8,} rows {r['seconds']:>7.2f} s {r['rows_per_s']:>9,.0f} rows/s {r['bytes'] / 1e6:>7.1f} MB")
+    print("  notebooks (nbclient, fresh kernel):")
+    for name, seconds in analysis["notebooks"].items():
+        print(f"    {name:<40} {seconds:>6.1f} s")
+
+
 def _print_search(search: dict[str, dict]) -> None:
     for dataset, data in search.items():
         if "zip" in data:
@@ -303,6 +327,8 @@ def main() -> None:
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
     results, search, maps = run(args.plates)
+    real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
+    analysis = _analysis() if (real / REAL_PLATES).is_file() else None
     width = max(len(r["case"]) for r in results)
     print(f"\n{'case':<{width}}  {'rows':>10}  {'seconds':>8}  {'rows/s':>9}  {'peak MB':>8}")
     for r in results:
@@ -314,7 +340,9 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     _print_search(search)
     _print_map(maps)
-    report = {"import": results, "search": search, "map": maps}
+    if analysis:
+        _print_analysis(analysis)
+    report = {"import": results, "search": search, "map": maps, "analysis": analysis}
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
 

@@ -48,7 +48,7 @@ def test_an_earlier_month_and_bad_months(client, population):
     assert 'data-code="10018010001" data-population="250" data-households="100"' in html
     bad = client.get("/stats/?month=2026-13", HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 400 and "month must be written YYYY-MM, e.g. 2026-06" in bad.content.decode()
-    missing = client.get("/stats/villages.csv?month=2025-01")
+    missing = client.get("/stats/villages.csv?month=2025-01", HTTP_ACCEPT_LANGUAGE="en")
     assert missing.status_code == 400
     assert missing.content.decode() == "no statistics for 2025-01; loaded months: 2026-05, 2026-06"
 
@@ -83,5 +83,7 @@ def test_geojson_download(client, population):
 def test_no_statistics_loaded(client, mapped):
     html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No population statistics are loaded yet." in html
-    response = client.get("/stats/villages.csv")
+    response = client.get("/stats/villages.csv", HTTP_ACCEPT_LANGUAGE="en")
     assert (response.status_code, response.content.decode()) == (404, "No population statistics are loaded yet.")
+    zh = client.get("/stats/villages.csv")
+    assert (zh.status_code, zh.content.decode()) == (404, "尚未載入人口統計資料。")
