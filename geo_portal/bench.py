@@ -257,7 +257,11 @@ def _print_map(maps: dict[str, dict]) -> None:
             f"  {'zoom':>4} {'tiles':>6} {'raw ST_AsMVT SQL':>18} {'endpoint, encode':>18} {'ratio p50':>9}"
             f" {'endpoint, cached':>18} {'304':>13} {'max KB':>7}"
         )
+        floor = data["http"]["floor"]
+        print(f"  HTTP floor (GET /healthz: gunicorn, Django middleware, SELECT 1): {floor['p50_ms']:.2f} / {floor['p95_ms']:.2f} ms")
         for z, h in data["http"].items():
+            if z == "floor":
+                continue
             raw, miss = data["raw_sql"][z], h["first request (PostGIS encodes)"]
             cached, revalidate = h["cached"], h["304 revalidation"]
             print(

@@ -111,6 +111,8 @@ def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
         return time.perf_counter() - start, response, body
 
     get("/tiles/plates/0/0/0.mvt")  # warm both connections' first query
+    # The stack's floor: gunicorn + Django middleware + one trivial query (GET /healthz runs SELECT 1).
+    out["floor"] = percentiles([get("/healthz")[0] for _ in range(300)])
     for z, xys in tiles.items():
         miss, hit, revalidate, sizes = [], [], [], []
         for x, y in xys:

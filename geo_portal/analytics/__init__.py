@@ -12,6 +12,7 @@ Only public data is exposed: plates, buildings, villages and aggregates. Househo
 of a village with fewer than ``MIN_HOUSEHOLDS`` (3) households are suppressed (set to missing).
 """
 
+from geo_portal.analytics.access import plate_distances, service_points, village_access
 from geo_portal.analytics.db import engine, setup
 from geo_portal.analytics.layers import (
     MIN_HOUSEHOLDS,
@@ -38,9 +39,12 @@ __all__ = [
     "engine",
     "months",
     "numbering_gaps",
+    "plate_distances",
     "plates",
     "plates_outside_village",
     "plates_without_building",
+    "service_points",
     "setup",
+    "village_access",
     "villages",
 ]
