@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from geo_portal.api import views
+from geo_portal.exports.views import ExportView
 
 app_name = "api"
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("reverse", views.ReverseView.as_view(), name="reverse"),
     path("plates/<int:plate_id>", views.PlateView.as_view(), name="plate"),
     path("autocomplete", views.AutocompleteView.as_view(), name="autocomplete"),
+    path("export/<str:layer>.<str:fmt>", ExportView.as_view(), name="export"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "geo_portal.addresses",
     "geo_portal.buildings",
     "geo_portal.reports",
+    "geo_portal.exports",
     "geo_portal.publicmap",
     "geo_portal.api",
     "geo_portal.demo",
@@ -152,6 +153,8 @@ REST_FRAMEWORK = {
         # A map view loads 20–60 tiles; panning a few hundred a minute.
         "tiles": os.environ.get("GEO_PORTAL_THROTTLE_TILES", "3000/minute"),
         "pages": os.environ.get("GEO_PORTAL_THROTTLE_PAGES", "120/minute"),
+        # Whole-layer downloads (tens of MB each) per client.
+        "exports": os.environ.get("GEO_PORTAL_THROTTLE_EXPORTS", "20/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
