@@ -318,6 +318,20 @@ GLOSSARY = {
     'Table sorted by {column}, {direction}.': '表格已依{column}{direction}排序。',
     'ascending': '遞增',
     'descending': '遞減',
+    # service points
+    'The address was not found: %(note)s': '找不到此地址：%(note)s',
+    'Locate the selected service points again': '重新定位所選服務據點',
+    '%(n)d service points located.': '已定位 %(n)d 個服務據點。',
+    'service points': '服務據點',
+    'household registration office': '戶政事務所',
+    'satellite workstation': '工作站',
+    'mobile service stop': '行動服務站',
+    'address': '地址',
+    'in service': '服務中',
+    'geocoding grade': '定位等級',
+    'geocoding note': '定位說明',
+    'located at': '定位時間',
+    'service point': '服務據點',
 }
 
 

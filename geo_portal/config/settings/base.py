@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "geo_portal.buildings",
     "geo_portal.reports",
     "geo_portal.exports",
+    "geo_portal.offices",
     "geo_portal.publicmap",
     "geo_portal.api",
     "geo_portal.demo",
@@ -62,9 +63,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "geo_portal.core.middleware.ContentSecurityPolicyMiddleware",
     "geo_portal.core.middleware.PermissionsPolicyMiddleware",
-    # Records who changed what (user, URL) into every history event written during a request.
+    # Records who changed what (user, URL) into every history event written during a request (writes only:
+    # see PGHISTORY_MIDDLEWARE_METHODS).
     "pghistory.middleware.HistoryMiddleware",
 ]
+
+# GET requests never write, so they skip pghistory's context (which prefixes every query with a set_config).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 ROOT_URLCONF = "geo_portal.config.urls"
 WSGI_APPLICATION = "geo_portal.config.wsgi.application"
