@@ -205,6 +205,8 @@ def test_phone_layout(open_page):
     wait_for_map(page)
     panel, map_box = page.locator(".panel").bounding_box(), page.locator("#map").bounding_box()
     assert panel["width"] == 390 and map_box["width"] == 390 and map_box["y"] >= panel["y"] + panel["height"] - 1
+    # Search, card and map share one screen: the map ends within the viewport and is at least 240 px tall.
+    assert map_box["y"] + map_box["height"] <= 844 and map_box["height"] >= 240
     size = page.locator("#search-form button[type=submit]").bounding_box()
     assert size["height"] >= 44 and size["width"] >= 44  # touch target
     shot(page, "07-phone")
@@ -250,3 +252,23 @@ def test_statistics_dashboard_sorts_colours_and_downloads(open_page, live_site):
     csv_link = page.get_attribute("a[href*='villages.csv']", "href")
     download = page.request.get(live_site["url"] + csv_link)
     assert download.status == 200 and download.text().count("\n") == 54
+
+
+def test_my_location_shows_the_nearest_plate(open_page):
+    page = open_page(
+        "/", geolocation={"latitude": 24.796398, "longitude": 120.996864}, permissions=["geolocation"]
+    )
+    wait_for_map(page)
+    page.click(".locate-button")
+    page.wait_for_selector("#plate-card .card-note")
+    assert page.inner_text("#card-title").startswith("新竹市東區光復路二段101號")
+    assert page.evaluate("() => window.geoPortalMap.getZoom()") == 18
+    assert page.get_attribute(".locate-button", "aria-label") == "顯示我的位置"
+
+
+def test_my_location_refused_is_announced(open_page):
+    page = open_page("/", locale="en")  # no permission granted: headless Chromium denies it
+    wait_for_map(page)
+    page.click(".locate-button")
+    status_is = "(t) => document.getElementById('status').textContent.startsWith(t)"
+    page.wait_for_function(status_is, arg="Your location is not available")
