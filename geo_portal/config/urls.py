@@ -2,14 +2,18 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
+from geo_portal.core.throttling import client_throttled
 from geo_portal.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin's login form is public: a strict per-client rate against password guessing.
+    path("admin/login/", client_throttled("login", methods=("POST",))(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("geo_portal.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", client_throttled("pages")(set_language), name="set_language"),
     path("reports/", include("geo_portal.reports.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]

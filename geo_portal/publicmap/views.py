@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from geo_portal.addresses.results import PlateHit
 from geo_portal.addresses.search import geocode, plate_card
 from geo_portal.buildings.selectors import outline_geojson
+from geo_portal.core.throttling import client_throttled
 from geo_portal.publicmap import stats
 from geo_portal.publicmap.selectors import district_summaries, map_extent
 from geo_portal.publicmap.tile_cache import get_tile
@@ -31,24 +31,7 @@ from geo_portal.publicmap.ui_text import stats_strings, ui_strings
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
-class PageAnonThrottle(AnonRateThrottle):
-    scope = "pages"
-
-
-def throttled(view):
-    """Apply the per-client page rate to a plain Django view (429 with a message when exceeded)."""
-
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        throttle = PageAnonThrottle()
-        if not throttle.allow_request(request, None):
-            message = _("Too many requests. Please wait a minute and try again.")
-            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-            response["Retry-After"] = str(int(throttle.wait() or 60))
-            return response
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
-    return wrapper
+throttled = client_throttled("pages")
 
 
 def card_context(request: HttpRequest, plate: PlateHit, note: str = "") -> dict:
@@ -137,23 +120,13 @@ def districts(request: HttpRequest) -> HttpResponse:
     return render(request, "publicmap/districts.html", {"districts": district_summaries()})
 
 
-class TileThrottle(UserRateThrottle):
-    """Per user when signed in, else per client address (one counter: tiles carry no session)."""
-
-    scope = "tiles"
-
-
 @require_GET
+@client_throttled("tiles")
 def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
     """A Mapbox vector tile of one public layer, cached per data version, with an ETag (304 when unchanged).
 
     A plain view, not DRF: the map asks for dozens of tiles at once, and every skipped layer counts.
     """
-    throttle = TileThrottle()
-    if not throttle.allow_request(request, None):
-        response = HttpResponse(_("Too many requests. Please wait a minute and try again."), status=429)
-        response["Retry-After"] = str(int(throttle.wait() or 60))
-        return response
     try:
         cached = get_tile(layer, z, x, y)
     except TileOutOfRange as exc:

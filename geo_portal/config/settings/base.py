@@ -158,6 +158,7 @@ REST_FRAMEWORK = {
         # A map view loads 20–60 tiles; panning a few hundred a minute.
         "tiles": os.environ.get("GEO_PORTAL_THROTTLE_TILES", "3000/minute"),
         "pages": os.environ.get("GEO_PORTAL_THROTTLE_PAGES", "120/minute"),
+        "login": os.environ.get("GEO_PORTAL_THROTTLE_LOGIN", "10/minute"),
         # Whole-layer downloads (tens of MB each) per client.
         "exports": os.environ.get("GEO_PORTAL_THROTTLE_EXPORTS", "20/hour"),
     },
