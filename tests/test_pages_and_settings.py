@@ -81,3 +81,16 @@ def test_production_refuses_a_missing_secret():
     )
     assert proc.returncode == 1
     assert "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters" in proc.stderr
+
+
+def test_web_processes_and_commands_do_not_load_the_data_science_stack():
+    """URLs and system checks load in every web worker and management command; pyarrow, GeoPandas and pandas
+    (~150 MB) are imported only by the code that uses them (exports, analytics)."""
+    code = (
+        "import sys, django; django.setup(); from django.urls import resolve; resolve('/'); "
+        "from django.core import checks; checks.run_checks(); "
+        "print(sorted(m for m in ('pyarrow', 'geopandas', 'pandas', 'sqlalchemy', 'folium') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.test"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "[]"), proc.stderr

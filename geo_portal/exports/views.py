@@ -17,7 +17,6 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from geo_portal.exports.layers import FORMATS, LAYERS, SRIDS, parse_srid, request_problems
-from geo_portal.exports.writers import stream
 
 
 class ExportThrottle(ScopedRateThrottle):
@@ -71,6 +70,10 @@ class ExportView(APIView):
         problems = request_problems(layer=layer, fmt=fmt, srid=srid)
         if problems:
             return Response({"error": "invalid request", "fields": problems}, status=400)
+        # Imported here, not at module level: pyarrow and pyogrio add ~150 MB to every process that loads the URL
+        # configuration (each web worker, and every management command through Django's system checks).
+        from geo_portal.exports.writers import stream
+
         chosen = FORMATS[fmt]
         response = StreamingHttpResponse(stream(layer, fmt, srid=parse_srid(srid)), content_type=chosen.content_type)
         response["Content-Disposition"] = f'attachment; filename="{layer}.{chosen.extension}"'
