@@ -13,16 +13,15 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import django
+from psycopg.conninfo import make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOOMS = (14, 16, 18)
@@ -46,6 +45,13 @@ tiles AS (SELECT DISTINCT floor((ST_X(g) + 20037508.342789244) / (40075016.68557
 SELECT x, y FROM tiles ORDER BY md5(x::text || '/' || y::text) LIMIT %(n)s"""
 
 
+def clear_tile_cache() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE publicmap_cachedtile")
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     q = statistics.quantiles(sorted(samples), n=100, method="inclusive")
     return {"n": len(samples), "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000}
@@ -57,14 +63,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def production_env(tile_cache: str) -> dict[str, str]:
+def production_env() -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
         "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "GEO_PORTAL_TILE_CACHE_DIR": tile_cache,
         "GEO_PORTAL_TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",  # no basemap on this machine (no internet)
         "GEO_PORTAL_THROTTLE_ANON": "1000000/minute",
         "GEO_PORTAL_THROTTLE_USER": "1000000/minute",
@@ -74,16 +79,17 @@ def production_env(tile_cache: str) -> dict[str, str]:
 
 
 class Server:
-    """gunicorn with the production settings (whitenoise serving compressed, hashed static files)."""
+    """gunicorn with the production settings (whitenoise serving compressed, hashed static files), or with
+    another WSGI application (the bare raw-SQL tile server)."""
 
-    def __init__(self, env: dict[str, str]):
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
-        )
+    def __init__(self, env: dict[str, str], app: str = "geo_portal.config.wsgi:application"):
+        if app.startswith("geo_portal.config"):
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
+            )
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "geo_portal.config.wsgi:application", "-b", f"127.0.0.1:{self.port}",
-             "-w", "2", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{self.port}", "-w", "2", "--log-level", "warning"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
@@ -119,7 +125,7 @@ def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
             for layer in LAYERS:
                 path = f"/tiles/{layer}/{z}/{x}/{y}.mvt"
                 seconds, response, body = get(path)
-                if response.status not in (200, 204) or response.headers["X-Tile-Cache"] != "miss":
+                if response.status not in (200, 204) or response.headers["X-Tile-Cache"] not in ("miss", "none"):
                     raise RuntimeError(f"{path}: HTTP {response.status} {response.headers['X-Tile-Cache']}")
                 miss.append(seconds)
                 sizes.append(len(body))
@@ -137,6 +143,25 @@ def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
             "max_bytes": max(sizes),
             "p50_bytes": statistics.median(sizes),
         }
+    return out
+
+
+def raw_http_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
+    """The same tiles from the bare raw-SQL WSGI server (no Django, no cache): the limit over HTTP."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    out = {}
+    for z, xys in tiles.items():
+        samples = []
+        for x, y in xys:
+            for layer in LAYERS:
+                start = time.perf_counter()
+                conn.request("GET", f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+                response = conn.getresponse()
+                response.read()
+                samples.append(time.perf_counter() - start)
+                if response.status not in (200, 204):
+                    raise RuntimeError(f"raw tile server: HTTP {response.status}")
+        out[z] = percentiles(samples)
     return out
 
 
@@ -215,17 +240,27 @@ def main() -> None:
             tiles[z] = cursor.fetchall()
     raw_sql_latency(tiles)  # warm PostgreSQL's buffers, so both sides below read the same cached pages
     result: dict = {}
-    cache_dir = tempfile.mkdtemp(prefix="geo-portal-bench-tiles-")
-    server = Server(production_env(cache_dir))
+    clear_tile_cache()
+    server = Server(production_env())
     try:
         result["http"] = tile_latency(server.port, tiles)
         if args.browser:
-            shutil.rmtree(cache_dir, ignore_errors=True)  # the first browser run meets an empty tile cache
+            clear_tile_cache()  # the first browser run meets an empty tile cache
             result["browser"] = browser_first_view(server.url)
     finally:
         server.stop()
-        shutil.rmtree(cache_dir, ignore_errors=True)
     result["raw_sql"] = raw_sql_latency(tiles)
+    db = connection.settings_dict
+    conninfo = make_conninfo(
+        dbname=db["NAME"], user=db["USER"], password=db.get("PASSWORD") or None,
+        host=db["HOST"] or db["OPTIONS"].get("host"), port=str(db["PORT"] or db["OPTIONS"].get("port") or 5432),
+    )
+    raw_server = Server({**os.environ, "TILE_DATABASE_URL": conninfo}, app="geo_portal.bench_tileserver:application")
+    try:
+        raw_http_latency(raw_server.port, {z: xys[:5] for z, xys in tiles.items()})  # warm both workers
+        result["raw_http"] = raw_http_latency(raw_server.port, tiles)
+    finally:
+        raw_server.stop()
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -21,3 +21,30 @@ class LayerVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class CachedTile(models.Model):
+    """One encoded vector tile per tile address, tagged with the data versions it was drawn from.
+
+    A shared cache for every web worker and server, read together with the layer versions in one statement
+    (``tile_cache``). A tile whose stamp is out of date is simply re-encoded and overwritten, so the table never
+    holds more than one row per tile address and needs no purging. The table is UNLOGGED (migration 0003): a
+    cache need not survive a crash, and unlogged writes are cheaper.
+    """
+
+    layer = models.CharField(max_length=12)
+    z = models.PositiveSmallIntegerField()
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    stamp = models.CharField(max_length=60)
+    etag = models.CharField(max_length=40)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cached tile")
+        verbose_name_plural = _("cached tiles")
+        constraints = [models.UniqueConstraint(fields=["layer", "z", "x", "y"], name="cachedtile_address_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.layer}/{self.z}/{self.x}/{self.y}"

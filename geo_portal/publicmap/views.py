@@ -140,7 +140,7 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
     response["ETag"] = cached.etag
     # Browsers revalidate after a minute (cheap: 304 from the cache); shared caches may keep a tile for 5.
     response["Cache-Control"] = "public, max-age=60, s-maxage=300"
-    response["X-Tile-Cache"] = "hit" if cached.cached else "miss"
+    response["X-Tile-Cache"] = cached.source
     return response
 
 

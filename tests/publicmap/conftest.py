@@ -28,11 +28,10 @@ def tile_of(x: float, y: float, z: int) -> tuple[int, int, int]:
 
 
 @pytest.fixture(autouse=True)
-def _empty_tile_cache():
-    caches["tiles"].clear()
-    caches["default"].clear()  # throttle counters
+def _fresh_throttle_counters():
+    caches["default"].clear()
     yield
-    caches["tiles"].clear()
+    caches["default"].clear()
 
 
 @pytest.fixture

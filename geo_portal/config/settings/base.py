@@ -177,13 +177,6 @@ SPECTACULAR_SETTINGS = {
 CACHES = {
     # Throttle counters (per process; use a shared cache such as Redis when running several servers).
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Encoded vector tiles, keyed by data version (publicmap.tile_cache): shared by all worker processes.
-    "tiles": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("GEO_PORTAL_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "cache" / "tiles")),
-        "TIMEOUT": 7 * 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
-    },
 }
 
 TILE_URL = os.environ.get("GEO_PORTAL_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -10,8 +10,6 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Tests run every query on the default connection (the search alias would only mirror it in tests anyway).
 DATABASES.pop("search")  # noqa: F405
 SEARCH_DB = "default"
-# Tiles cached in memory per process (no files left behind by the test run).
-CACHES["tiles"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiles"}  # noqa: F405
 # The browser tests' live server serves static files straight from the apps and node_modules (no collectstatic).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
