@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import django
+import psycopg
 from psycopg.conninfo import make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,13 +166,13 @@ def raw_http_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict
     return out
 
 
-def raw_sql_latency(tiles: dict[int, list[tuple[int, int]]]) -> dict:
-    from django.db import connection
-
+def raw_sql_latency(conn: psycopg.Connection, tiles: dict[int, list[tuple[int, int]]]) -> dict:
+    """The tile statements run straight on one psycopg connection, prepared after their second run (as the
+    endpoint's connection does): the in-process limit, no HTTP, no cache."""
     from geo_portal.publicmap.tiles import tile_query
 
     out = {}
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         for z, xys in tiles.items():
             samples = []
             for x, y in xys:
@@ -238,7 +239,13 @@ def main() -> None:
         for z in ZOOMS:
             cursor.execute(SAMPLE_TILES, {"d": district.pk, "z": z, "n": TILES_PER_ZOOM})
             tiles[z] = cursor.fetchall()
-    raw_sql_latency(tiles)  # warm PostgreSQL's buffers, so both sides below read the same cached pages
+    db = connection.settings_dict
+    conninfo = make_conninfo(
+        dbname=db["NAME"], user=db["USER"], password=db.get("PASSWORD") or None,
+        host=db["HOST"] or db["OPTIONS"].get("host"), port=str(db["PORT"] or db["OPTIONS"].get("port") or 5432),
+    )
+    raw = psycopg.connect(conninfo, autocommit=True, prepare_threshold=2)
+    raw_sql_latency(raw, tiles)  # warm PostgreSQL's buffers and prepare the statements
     result: dict = {}
     clear_tile_cache()
     server = Server(production_env())
@@ -249,12 +256,8 @@ def main() -> None:
             result["browser"] = browser_first_view(server.url)
     finally:
         server.stop()
-    result["raw_sql"] = raw_sql_latency(tiles)
-    db = connection.settings_dict
-    conninfo = make_conninfo(
-        dbname=db["NAME"], user=db["USER"], password=db.get("PASSWORD") or None,
-        host=db["HOST"] or db["OPTIONS"].get("host"), port=str(db["PORT"] or db["OPTIONS"].get("port") or 5432),
-    )
+    result["raw_sql"] = raw_sql_latency(raw, tiles)
+    raw.close()
     raw_server = Server({**os.environ, "TILE_DATABASE_URL": conninfo}, app="geo_portal.bench_tileserver:application")
     try:
         raw_http_latency(raw_server.port, {z: xys[:5] for z, xys in tiles.items()})  # warm both workers
