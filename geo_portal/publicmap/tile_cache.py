@@ -63,13 +63,45 @@ UNION ALL
 SELECT etag, content, false FROM stored"""
 
 
+LOOKUP_SQL = {
+    layer: f"""WITH v AS ({_stamp_sql(layer)} AS stamp)
+SELECT v.stamp, t.etag, t.content FROM v
+LEFT JOIN publicmap_cachedtile t
+       ON t.layer = %(layer)s AND t.z = %(z)s AND t.x = %(x)s AND t.y = %(y)s AND t.stamp = v.stamp"""
+    for layer in LAYER_SOURCES
+}
+
+STORE_SQL = """
+INSERT INTO publicmap_cachedtile (layer, z, x, y, stamp, etag, content, created_at)
+VALUES (%(layer)s, %(z)s, %(x)s, %(y)s, %(stamp)s, %(etag)s, %(content)s, now())
+ON CONFLICT (layer, z, x, y) DO UPDATE
+SET stamp = EXCLUDED.stamp, etag = EXCLUDED.etag, content = EXCLUDED.content, created_at = EXCLUDED.created_at"""
+
+
 def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
-    """The tile from the cache, or encoded now and cached (``tiles.TileOutOfRange`` for a bad address)."""
+    """The tile from the cache, or encoded now and cached (``tiles.TileOutOfRange`` for a bad address).
+
+    Street-level tiles take one statement, hit or miss. Aggregated tiles (counts over thousands of plates) are
+    encoded by their own statement: inside an INSERT, PostgreSQL would not run them in parallel (measured 2.3×
+    slower on a 1,000,000-plate z14 tile).
+    """
     query = tile_query(layer, z, x, y)
     if query is None:  # nothing to draw at this zoom: no database work at all
         return CachedTile(content=b"", etag=EMPTY_ETAG, source="none")
-    params = {**query.params, "layer": layer, "z": z, "x": x, "y": y}
+    address = {"layer": layer, "z": z, "x": x, "y": y}
     with connections[settings.SEARCH_DB].cursor() as cursor:
-        cursor.execute(_lookup_or_render_sql(layer, query.sql), params)
-        etag, content, cached = cursor.fetchone()
-    return CachedTile(content=bytes(content), etag=etag, source="hit" if cached else "miss")
+        if not query.aggregated:
+            cursor.execute(_lookup_or_render_sql(layer, query.sql), {**query.params, **address})
+            etag, content, cached = cursor.fetchone()
+            return CachedTile(content=bytes(content), etag=etag, source="hit" if cached else "miss")
+        cursor.execute(LOOKUP_SQL[layer], address)
+        stamp, etag, content = cursor.fetchone()
+        if etag is not None:
+            return CachedTile(content=bytes(content), etag=etag, source="hit")
+        # Encoded after reading the stamp: the tile is at least as new as its stamp says.
+        cursor.execute(query.sql, query.params)
+        row = cursor.fetchone()
+        content = bytes(row[0]) if row and row[0] else b""
+        etag = '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
+        cursor.execute(STORE_SQL, {**address, "stamp": stamp, "etag": etag, "content": content})
+    return CachedTile(content=content, etag=etag, source="miss")

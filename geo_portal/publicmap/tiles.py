@@ -138,6 +138,7 @@ class TileOutOfRange(ValueError):
 class TileQuery:
     sql: str
     params: dict
+    aggregated: bool = False  # counts over many plates: PostgreSQL may run it in parallel when run on its own
 
 
 def tile_size_m(z: int) -> float:
@@ -163,10 +164,10 @@ def tile_query(layer: str, z: int, x: int, y: int) -> TileQuery | None:
         if z >= RAW_PLATES_MIN_ZOOM:
             return TileQuery(RAW_PLATES_SQL, base)
         if z >= CLUSTER_MIN_ZOOM:
-            return TileQuery(CLUSTER_SQL, {**base, "margin": 0, "cell": size / CLUSTER_CELLS})
+            return TileQuery(CLUSTER_SQL, {**base, "margin": 0, "cell": size / CLUSTER_CELLS}, aggregated=True)
         if z >= VILLAGE_COUNTS_MIN_ZOOM:
-            return TileQuery(VILLAGE_COUNTS_SQL, {**base, "margin": 0})
-        return TileQuery(DISTRICT_COUNTS_SQL, {**base, "margin": 0})
+            return TileQuery(VILLAGE_COUNTS_SQL, {**base, "margin": 0}, aggregated=True)
+        return TileQuery(DISTRICT_COUNTS_SQL, {**base, "margin": 0}, aggregated=True)
     if layer == "buildings":
         return TileQuery(BUILDINGS_SQL, base) if z >= BUILDINGS_MIN_ZOOM else None
     if z < VILLAGES_MIN_ZOOM:
