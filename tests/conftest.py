@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.core.cache import caches
 
 from geo_portal.areas.models import County, District, Village
 
@@ -23,6 +24,13 @@ def require_real_data() -> Path:
             pytest.fail(f"CI is set but the real data is missing at {REAL}")
         pytest.skip(f"real data not found at {REAL} (see ../shared/data/real/SOURCES.md)")
     return REAL
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Throttle counters live in the default (in-memory) cache; each test starts with none."""
+    caches["default"].clear()
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -21,6 +22,10 @@ class ClientThrottle(SimpleRateThrottle):
     def __init__(self, scope: str):
         self.scope = scope
         super().__init__()
+
+    def get_rate(self) -> str | None:
+        # Read per request (DRF binds THROTTLE_RATES once at import): a changed setting applies at once.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_cache_key(self, request, view) -> str:
         user = getattr(request, "user", None)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import caches
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 
 @pytest.fixture
 def rates(settings):
-    """Set throttle rates for one test (DRF reads them once at import)."""
+    """Set throttle rates for one test (DRF reloads its settings when the setting changes and is restored)."""
     caches["default"].clear()
 
     def set_rates(**overrides):
@@ -18,11 +16,8 @@ def rates(settings):
             **settings.REST_FRAMEWORK,
             "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **overrides},
         }
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
 
     yield set_rates
-    api_settings.reload()
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     caches["default"].clear()
 
 

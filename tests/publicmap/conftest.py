@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from django.core.cache import caches
 from pyproj import Transformer
 
 from geo_portal.addresses.models import DoorPlate
@@ -25,13 +24,6 @@ def tile_of(x: float, y: float, z: int) -> tuple[int, int, int]:
     tx = int((lon + 180) / 360 * n)
     ty = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
     return z, tx, ty
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counters():
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 @pytest.fixture
