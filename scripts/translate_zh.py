@@ -319,6 +319,8 @@ GLOSSARY = {
     'ascending': '遞增',
     'descending': '遞減',
     # service points
+    'cached tile': '快取圖磚',
+    'cached tiles': '快取圖磚',
     'The address was not found: %(note)s': '找不到此地址：%(note)s',
     'Locate the selected service points again': '重新定位所選服務據點',
     '%(n)d service points located.': '已定位 %(n)d 個服務據點。',
