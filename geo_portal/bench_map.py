@@ -24,20 +24,13 @@ import django
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from geo_portal.core.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 ZOOMS = (14, 16, 18)
 TILES_PER_ZOOM = 60
 LAYERS = ("plates", "buildings", "villages")
 BROWSER_RUNS = 5
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 SAMPLE_TILES = """
 WITH pts AS (SELECT ST_Transform(geom, 3857) AS g FROM addresses_doorplate WHERE status = 'active' AND district_id = %(d)s),
@@ -201,7 +194,7 @@ def browser_first_view(url: str) -> dict:
 
     runs = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
         for _ in range(BROWSER_RUNS):
             context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-TW")  # empty cache
             page = context.new_page()
