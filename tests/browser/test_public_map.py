@@ -274,3 +274,25 @@ def test_my_location_refused_is_announced(open_page):
     page.click(".locate-button")
     status_is = "(t) => document.getElementById('status').textContent.startsWith(t)"
     page.wait_for_function(status_is, arg="Your location is not available")
+
+
+def test_report_at_a_point_with_no_plate_near(open_page):
+    page = open_page("/?plate=0", locale="en")
+    wait_for_map(page)
+    # Off the coast west of the city: no plate within 100 m (and still inside Taiwan's bounds).
+    page.evaluate("window.geoPortalMap.setView([24.70, 120.90], 17, {animate: false})")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.click("[data-action=report-point]")
+    target = page.inner_text("#report-target")
+    assert re.fullmatch(r"Point: 24\.\d{6}, 120\.\d{6}", target)
+    page.check("input[name=kind][value=no_plate]")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_function("() => /R-\\d{8}-/.test(document.getElementById('report-status').textContent)")
+    assert page.inner_text("#report-status").startswith("Thank you.")
+    # Sending again at once without a kind is refused with the field's reason, and nothing breaks.
+    page.evaluate("document.querySelectorAll('input[name=kind]').forEach(i => { i.checked = false; })")
+    page.wait_for_timeout(3100)  # the submit button is disabled for 3 s after a report
+    page.click("#report-form button[type=submit]")
+    status_is = "(t) => document.getElementById('report-status').textContent.startsWith(t)"
+    page.wait_for_function(status_is, arg="The report was not sent:")
