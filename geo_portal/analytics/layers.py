@@ -8,21 +8,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo_portal.addresses.public_sql import PUBLIC_PLATES_SELECT
 from geo_portal.analytics.db import engine
+from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS
 
 STORAGE_CRS = 3826
-MIN_HOUSEHOLDS = 3  # statistics of a village with fewer households are suppressed (privacy)
+MIN_HOUSEHOLDS = MIN_PUBLISHED_HOUSEHOLDS  # statistics of a village with fewer households are suppressed
 SUPPRESSED_COLUMNS = ("households", "population", "male", "female", "density_per_km2", "households_per_plate")
 
-PLATES_SQL = """
-SELECT p.id, p.address, d.code AS district_code, r.name AS road, p.area, p.lane, p.alley, p.number_prefix, p.number,
-       p.sub_number, p.number_suffix, p.floor, p.floor_unit, p.floor_sub, p.zip_code, v.code AS village_code,
-       v.name AS village, n.number AS neighborhood, p.status, p.condition, p.last_checked_on, p.geom
-FROM addresses_doorplate p
-JOIN areas_district d ON d.id = p.district_id
-LEFT JOIN areas_road r ON r.id = p.road_id
-LEFT JOIN areas_village v ON v.id = p.village_id
-LEFT JOIN areas_neighborhood n ON n.id = p.neighborhood_id
+PLATES_SQL = PUBLIC_PLATES_SELECT.format(geometry="p.geom") + """
 WHERE (p.status = 'active' OR %(retired)s) AND (%(district)s::text IS NULL OR d.code = %(district)s)
 ORDER BY p.id"""
 

@@ -3,7 +3,7 @@
 Each layer is one ordered query with a typed column list; the writers (``exports.writers``) choose how the geometry
 is encoded (WKB, WKT or GeoJSON, transformed to the output SRID in PostGIS) and read it in chunks. Only public
 fields are selected: nothing about households, persons or the contacts of citizen reports. Village figures of
-fewer than ``MIN_HOUSEHOLDS`` households are suppressed (NULL) in SQL, so no format can leak them.
+fewer than ``MIN_HOUSEHOLDS`` (``core.privacy``) households are suppressed (NULL) in SQL, so no format can leak them.
 
 Called by ``exports.writers``, ``exports.views`` (API) and the ``export_layer`` command.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo_portal.addresses.public_sql import PUBLIC_PLATE_COLUMNS, PUBLIC_PLATES_SELECT
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
+from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS as MIN_HOUSEHOLDS
 
-MIN_HOUSEHOLDS = 3  # household and resident figures of a smaller village are withheld (privacy)
 SRIDS = (STORAGE_SRID, WGS84_SRID)
 # Decimal places of coordinates written as text (CSV WKT, GeoJSON): 1 mm in TWD97 metres, ~1 mm in degrees.
 TEXT_DIGITS = {STORAGE_SRID: 3, WGS84_SRID: 8}
@@ -59,23 +60,8 @@ PLATES = Layer(
     name="plates",
     geometry_type="Point",
     geometry_column="p.geom",
-    columns=_columns(
-        "id:int64 address:text district_code:text road:text area:text lane:text alley:text number_prefix:text "
-        "number:int32 sub_number:int32 number_suffix:int32 floor:int32 floor_unit:text floor_sub:int32 "
-        "zip_code:text village_code:text village:text neighborhood:int32 status:text condition:text "
-        "last_checked_on:date"
-    ),
-    sql="""
-SELECT p.id, p.address, d.code, r.name, p.area, p.lane, p.alley, p.number_prefix, p.number, p.sub_number,
-       p.number_suffix, p.floor, p.floor_unit, p.floor_sub, p.zip_code, v.code, v.name, n.number, p.status,
-       p.condition, p.last_checked_on, {geometry}
-FROM addresses_doorplate p
-JOIN areas_district d ON d.id = p.district_id
-LEFT JOIN areas_road r ON r.id = p.road_id
-LEFT JOIN areas_village v ON v.id = p.village_id
-LEFT JOIN areas_neighborhood n ON n.id = p.neighborhood_id
-WHERE p.status = 'active'
-ORDER BY p.id""",
+    columns=_columns(PUBLIC_PLATE_COLUMNS),
+    sql=PUBLIC_PLATES_SELECT + "\nWHERE p.status = 'active'\nORDER BY p.id",
     count_sql="SELECT count(*) FROM addresses_doorplate WHERE status = 'active'",
 )
 

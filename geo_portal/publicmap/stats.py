@@ -1,6 +1,6 @@
 """Per-village statistics for the public dashboard (/stats/): population, households, door plates, density.
 
-Aggregates only; a village with fewer than ``MIN_HOUSEHOLDS`` households has its household and population
+Aggregates only; a village with fewer than ``MIN_HOUSEHOLDS`` (``core.privacy``) households has its household and population
 figures suppressed (shown as missing), as in ``geo_portal.analytics``.
 """
 
@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import connections
 
-MIN_HOUSEHOLDS = 3
+from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS
+
+MIN_HOUSEHOLDS = MIN_PUBLISHED_HOUSEHOLDS
 
 VILLAGE_STATS_SQL = """
 SELECT v.code, v.name, v.name_en, ST_Area(v.boundary) / 1e6 AS area_km2,
