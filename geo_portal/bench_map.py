@@ -25,6 +25,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from geo_portal.core.chromium import CHROMIUM, CHROMIUM_ARGS
+from geo_portal.core.dsn import connection_params
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOOMS = (14, 16, 18)
@@ -240,10 +241,7 @@ def main() -> None:
             cursor.execute(SAMPLE_TILES, {"d": district.pk, "z": z, "n": TILES_PER_ZOOM})
             tiles[z] = cursor.fetchall()
     db = connection.settings_dict
-    conninfo = make_conninfo(
-        dbname=db["NAME"], user=db["USER"], password=db.get("PASSWORD") or None,
-        host=db["HOST"] or db["OPTIONS"].get("host"), port=str(db["PORT"] or db["OPTIONS"].get("port") or 5432),
-    )
+    conninfo = make_conninfo(**{k: v for k, v in connection_params(db).items() if v})
     raw = psycopg.connect(conninfo, autocommit=True, prepare_threshold=2)
     raw_sql_latency(raw, tiles)  # warm PostgreSQL's buffers and prepare the statements
     result: dict = {}

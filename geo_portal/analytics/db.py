@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine
+
+from geo_portal.core.dsn import database_url
 
 DEFAULT_SETTINGS = "geo_portal.config.settings.local"
 
@@ -25,13 +26,7 @@ def setup(settings_module: str | None = None) -> Engine:
 
 def sqlalchemy_url(db: dict) -> str:
     """SQLAlchemy URL (psycopg 3 driver) for a Django DATABASES entry, unix sockets included."""
-    options = db.get("OPTIONS", {})
-    host = db.get("HOST") or options.get("host", "")
-    port = db.get("PORT") or options.get("port", "")
-    auth = quote(db["USER"], safe="") + (":" + quote(db["PASSWORD"], safe="") if db.get("PASSWORD") else "")
-    if host.startswith("/"):
-        return f"postgresql+psycopg://{auth}@/{db['NAME']}?host={quote(host, safe='/')}" + (f"&port={port}" if port else "")
-    return f"postgresql+psycopg://{auth}@{host}{':' + str(port) if port else ''}/{db['NAME']}"
+    return database_url(db, scheme="postgresql+psycopg")
 
 
 @cache

@@ -16,13 +16,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from geo_portal.core.chromium import CHROMIUM, CHROMIUM_ARGS
+from geo_portal.core.dsn import database_url
 
 ROOT = Path(settings.BASE_DIR)
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,14 +37,8 @@ def _free_port() -> int:
 
 
 def _database_url() -> str:
-    """The test database's URL (dj-database-url puts the socket directory and port of a socket URL in OPTIONS)."""
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    port = db["PORT"] or db["OPTIONS"].get("port", 5432)
-    auth = db["USER"] + (":" + quote(db["PASSWORD"], safe="") if db.get("PASSWORD") else "")
-    if host.startswith("/"):
-        return f"postgis://{auth}@/{db['NAME']}?host={quote(host, safe='/')}&port={port}"
-    return f"postgis://{auth}@{host}:{port}/{db['NAME']}"
+    """The test database's URL, for the server process."""
+    return database_url(connection.settings_dict)
 
 
 @pytest.fixture(scope="session")

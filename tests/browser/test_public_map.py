@@ -274,6 +274,8 @@ def test_my_location_refused_is_announced(open_page):
     page.click(".locate-button")
     status_is = "(t) => document.getElementById('status').textContent.startsWith(t)"
     page.wait_for_function(status_is, arg="Your location is not available")
+    assert page.inner_text("#status").startswith("Your location is not available: ")
+    assert page.locator("#plate-card").count() == 0  # nothing was looked up
 
 
 def test_report_at_a_point_with_no_plate_near(open_page):
