@@ -94,8 +94,7 @@ def load_area_index(default_district_code: str | None) -> AreaIndex:
         index.by_district_name.setdefault(d.name, []).append(d.pk)
         index.district_codes[d.code] = d.pk
     for v in Village.objects.all():
-        index.village_codes[v.code] = (v.pk, v.district_id, v.name)
-        index.village_names[(v.district_id, v.name)] = v.pk
+        index.add_village(v.pk, v.district_id, v.code, v.name)
     if not index.district_codes:
         raise ImportRefused("no districts are loaded; run load_villages first")
     return index

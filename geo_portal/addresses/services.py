@@ -227,6 +227,7 @@ def _merge(cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, 
     cur.execute(sql.INSERT_NEIGHBORHOODS)
     neighborhoods_added = cur.rowcount
     cur.execute(sql.CREATE_INCOMING)
+    cur.execute(sql.ANALYZE_INCOMING)
     cur.execute(sql.ACTIVE_IN_SCOPE)
     active_before = cur.fetchone()[0]
     cur.execute(sql.COUNT_TO_RETIRE)

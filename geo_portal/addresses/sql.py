@@ -22,17 +22,18 @@ DROP TABLE IF EXISTS pg_temp.doorplate_protected;
 CREATE TEMP TABLE doorplate_protected (district_id bigint, address_key text) ON COMMIT DROP;
 """
 
-# Coordinates → WGS84 (for the Taiwan check) and storage SRID; out-of-Taiwan points get no geometry.
+# Coordinates → WGS84 (for the Taiwan check) and storage SRID; out-of-Taiwan points get no geometry. One pass:
+# transforming to the file's own SRID is free in PostGIS, so each row costs one real transform.
 CREATE_WORK = f"""
 DROP TABLE IF EXISTS pg_temp.doorplate_work;
 CREATE TEMP TABLE doorplate_work ON COMMIT DROP AS
-SELECT s.*, (s.street_key || '#' || coalesce(s.hood::text, '')) COLLATE "C" AS address_key,
-       ST_Transform(ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s), 4326) AS lonlat
-FROM doorplate_stage s;
-ALTER TABLE doorplate_work ADD COLUMN geom geometry(Point, 3826);
-UPDATE doorplate_work SET geom = ST_Transform(ST_SetSRID(ST_MakePoint(x, y), %(srid)s), 3826)  -- no round trip
-WHERE ST_X(lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[0]} AND {TAIWAN_BOUNDS_WGS84[2]}
-  AND ST_Y(lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[1]} AND {TAIWAN_BOUNDS_WGS84[3]};
+SELECT s.*, (s.street_key || '#' || coalesce(s.hood::text, '')) COLLATE "C" AS address_key, t.lonlat,
+       CASE WHEN ST_X(t.lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[0]} AND {TAIWAN_BOUNDS_WGS84[2]}
+             AND ST_Y(t.lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[1]} AND {TAIWAN_BOUNDS_WGS84[3]}
+            THEN ST_Transform(p.point, 3826)::geometry(Point, 3826) END AS geom  -- from the source, no round trip
+FROM doorplate_stage s
+CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s) AS point) p
+CROSS JOIN LATERAL (SELECT ST_Transform(p.point, 4326) AS lonlat) t;
 """
 
 OUTSIDE_TAIWAN = """
@@ -96,8 +97,7 @@ FROM doorplate_work w
 JOIN areas_district d ON d.id = w.district_id
 JOIN areas_county c ON c.id = d.county_id
 LEFT JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
-LEFT JOIN areas_neighborhood n ON n.village_id = w.village_id AND n.number = w.hood;
-ANALYZE doorplate_incoming;
+LEFT JOIN areas_neighborhood n ON n.village_id = w.village_id AND n.number = w.hood
 """
 
 ACTIVE_IN_SCOPE = """
@@ -144,6 +144,8 @@ ORDER BY i.row_no
 """
 
 COUNT_INCOMING = "SELECT count(*) FROM doorplate_incoming"
+# Statistics only for the merge's join keys: geometry statistics would cost more than the whole join.
+ANALYZE_INCOMING = "ANALYZE doorplate_incoming (district_id, address_key)"
 
 COUNT_TO_ADD = """
 SELECT count(*) FROM doorplate_incoming i

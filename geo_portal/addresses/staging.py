@@ -59,6 +59,13 @@ class AreaIndex:
     district_codes: dict[str, int] = field(default_factory=dict)
     village_codes: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     village_names: dict[tuple[int, str], int] = field(default_factory=dict)
+    # Every village name in any district: _pick_reading asks once per row, so a set, not a scan of village_names.
+    any_village_names: set[str] = field(default_factory=set)
+
+    def add_village(self, village_id: int, district_id: int, code: str, name: str) -> None:
+        self.village_codes[code] = (village_id, district_id, name)
+        self.village_names[(district_id, name)] = village_id
+        self.any_village_names.add(name)
 
 
 def _float(value: str) -> float | None:
@@ -140,7 +147,7 @@ def stage_rows(
             protected.append((district_id, f"{addr.street()}#{'' if hood is None else hood}"))
             continue
         road_name = addr.road_section
-        raw_road = _raw_road_spelling(text, road_name) if road_name and any(ch in text for ch in _VARIANT_CHARS) else ""
+        raw_road = _raw_road_spelling(text, road_name) if road_name and _VARIANT_CHAR.search(text) else ""
         yield (
             line_no,
             district_id,
@@ -166,14 +173,14 @@ def stage_rows(
         )
 
 
-_VARIANT_CHARS = frozenset(chr(k) for k in VARIANTS)
+_VARIANT_CHAR = re.compile("[" + re.escape("".join(chr(k) for k in VARIANTS)) + "]")
 
 
 def _pick_reading(addr: Address, areas: AreaIndex) -> Address:
     """The first reading whose district and village names are known (竹村七路 is a road, not village 竹村)."""
     for reading in addr.readings():
         district_ok = not reading.district or reading.district in areas.by_district_name
-        village_ok = not reading.village or any(name == reading.village for (_, name) in areas.village_names)
+        village_ok = not reading.village or reading.village in areas.any_village_names
         if district_ok and village_ok:
             return reading
     return addr
