@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 ADMIN_PREFIX = "/admin/"
+# Responses a browser can render as a document, and so the only ones the page policy means anything for.
+DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml")
+# Everything else (tiles, JSON, CSV, files) gets the strictest policy, as a constant: building the page policy
+# per response cost ~0.07 ms, a tenth of a cached tile's whole time in Django.
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """The strict policy everywhere except the admin, whose Leaflet map widgets need inline scripts and styles."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        content_type = response.get("Content-Type", "")
+        if response.status_code in (204, 304) or not content_type.startswith(DOCUMENT_TYPES):
+            response.setdefault(HEADER, DATA_POLICY)
+            return response
+        return super().process_response(request, response)
 
     def get_policy_parts(self, request: HttpRequest, response: HttpResponse, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)

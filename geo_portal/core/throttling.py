@@ -1,4 +1,4 @@
-"""Per-client rate limits for plain Django views (DRF's throttles, without DRF's request wrapping).
+"""Per-client rate limits for plain Django views (DRF's rate settings and client identification).
 
 Public endpoints are throttled per client: per user when signed in, else per client address (see
 ``REST_FRAMEWORK["NUM_PROXIES"]`` for which X-Forwarded-For entry counts). Rates come from
@@ -7,36 +7,79 @@ Public endpoints are throttled per client: per user when signed in, else per cli
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from functools import wraps
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 
-class ClientThrottle(SimpleRateThrottle):
-    """One counter per scope and client; the scope is given per use."""
+class ClientThrottle(BaseThrottle):
+    """A sliding-window counter per scope and client: constant work per request, whatever the rate.
+
+    DRF's ``SimpleRateThrottle`` keeps every request time of the window in one cache entry and pickles it on
+    each request; at the tile rate (thousands a minute) that list cost more than serving a cached tile. Here
+    each window of the rate's length has one counter, and the request is weighed against the current count
+    plus the previous window's count scaled by how much of it still overlaps (the usual approximation of a
+    sliding window, as in nginx and Cloudflare).
+    """
 
     def __init__(self, scope: str):
         self.scope = scope
-        super().__init__()
+        self.retry_after = 0
 
-    def get_rate(self) -> str | None:
-        # Read per request (DRF binds THROTTLE_RATES once at import): a changed setting applies at once.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+    def allow_request(self, request, view) -> bool:
+        # The rate is read per request (DRF binds THROTTLE_RATES once at import): a changed setting applies at once.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        if rate is None:
+            return True
+        limit, window = parse_rate(rate)
+        index, elapsed = divmod(time.time(), window)
+        prefix = f"throttle:{self.scope}:{self._ident(request)}:"
+        key, previous_key = f"{prefix}{int(index)}", f"{prefix}{int(index) - 1}"
+        counts = cache.get_many([key, previous_key])
+        current, previous = counts.get(key, 0), counts.get(previous_key, 0)
+        if current + previous * (1 - elapsed / window) >= limit:
+            self.retry_after = self._wait(limit, window, elapsed, current, previous)
+            return False
+        if not cache.add(key, 1, timeout=2 * window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=2 * window)
+        return True
 
-    def get_cache_key(self, request, view) -> str:
+    @staticmethod
+    def _wait(limit: int, window: int, elapsed: float, current: int, previous: int) -> int:
+        """Seconds until the weighted count falls below the limit (the window's end if this window alone is full)."""
+        if current < limit and previous:
+            # previous * (1 - t / window) + current < limit  ⇔  t > window * (1 - (limit - current) / previous)
+            return max(1, math.ceil(window * (1 - (limit - current) / previous) - elapsed))
+        return max(1, math.ceil(window - elapsed))
+
+    def _ident(self, request) -> str:
         user = getattr(request, "user", None)
-        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
+
+    def wait(self) -> int:
+        return self.retry_after
 
 
-def too_many_requests(throttle: SimpleRateThrottle) -> HttpResponse:
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"3000/minute"`` → (3000, 60): DRF's rate format (the period's first letter: s, m, h or d)."""
+    number, period = rate.split("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def too_many_requests(throttle: ClientThrottle) -> HttpResponse:
     message = _("Too many requests. Please wait a minute and try again.")
     response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(int(throttle.wait() or 60))
+    response["Retry-After"] = str(throttle.wait())
     return response
 
 

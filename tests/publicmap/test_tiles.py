@@ -84,8 +84,11 @@ def test_cached_tile_revalidates_with_etag_and_expires_on_any_write(client, mapp
     assert (first["X-Tile-Cache"], second["X-Tile-Cache"]) == ("miss", "hit")
     assert first["ETag"] == second["ETag"] and first.content == second.content
     assert first["Cache-Control"] == "public, max-age=60, s-maxage=300"
+    # Not a document: the strictest policy, a constant, instead of the page policy.
+    assert first["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     not_modified = get_tile(client, "plates", z, x, y, HTTP_IF_NONE_MATCH=first["ETag"])
     assert (not_modified.status_code, not_modified.content) == (304, b"")
+    assert not_modified["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
     before = LayerVersion.objects.get(name="plates").version
     DoorPlate.objects.filter(address="新竹市東區光復路二段103號").delete()  # ORM, one statement
