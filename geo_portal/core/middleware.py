@@ -19,8 +19,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """The strict policy everywhere except the admin, whose Leaflet map widgets need inline scripts and styles."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        content_type = response.get("Content-Type", "")
-        if response.status_code in (204, 304) or not content_type.startswith(DOCUMENT_TYPES):
+        # By content type only, 304s included: a browser merges a 304's headers into the stored response, so a
+        # revalidated page must get the page policy again, and a revalidated tile the data policy.
+        if not response.get("Content-Type", "").startswith(DOCUMENT_TYPES):
             response.setdefault(HEADER, DATA_POLICY)
             return response
         return super().process_response(request, response)

@@ -132,9 +132,9 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
     except TileOutOfRange as exc:
         return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
     if request.headers.get("If-None-Match") == cached.etag:
-        response = HttpResponse(status=304)
+        response = HttpResponse(status=304, content_type=MVT_CONTENT_TYPE)
     elif not cached.content:
-        response = HttpResponse(status=204)
+        response = HttpResponse(status=204, content_type=MVT_CONTENT_TYPE)
     else:
         response = HttpResponse(cached.content, content_type=MVT_CONTENT_TYPE)
     response["ETag"] = cached.etag
