@@ -18,6 +18,7 @@ demo: db  ## migrate, load the demo data once, create an admin login, serve on h
 
 lint: setup
 	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
 	@.venv/bin/lint-imports
 	@.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	@DJANGO_SETTINGS_MODULE=geo_portal.config.settings.test $(MANAGE) makemigrations --check --dry-run

@@ -16,9 +16,12 @@ STORAGE_CRS = 3826
 MIN_HOUSEHOLDS = MIN_PUBLISHED_HOUSEHOLDS  # statistics of a village with fewer households are suppressed
 SUPPRESSED_COLUMNS = ("households", "population", "male", "female", "density_per_km2", "households_per_plate")
 
-PLATES_SQL = PUBLIC_PLATES_SELECT.format(geometry="p.geom") + """
+PLATES_SQL = (
+    PUBLIC_PLATES_SELECT.format(geometry="p.geom")
+    + """
 WHERE (p.status = 'active' OR %(retired)s) AND (%(district)s::text IS NULL OR d.code = %(district)s)
 ORDER BY p.id"""
+)
 
 BUILDINGS_SQL = """
 SELECT b.id, b.name, b.floors, b.height_m, b.structure, b.source, b.source_id,
@@ -79,9 +82,7 @@ def suppress(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def villages(
-    *, month: dt.date | None = None, crs: int = STORAGE_CRS, district: str | None = None
-) -> gpd.GeoDataFrame:
+def villages(*, month: dt.date | None = None, crs: int = STORAGE_CRS, district: str | None = None) -> gpd.GeoDataFrame:
     """Villages with boundaries, plate counts and densities, and one month's statistics (the latest by default).
 
     Columns: code, name, name_en, district_code, district, area_km2, plates, entrances (distinct plate

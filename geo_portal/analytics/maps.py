@@ -53,7 +53,7 @@ def _legend(title: str, breaks: list[float], fmt: str) -> folium.Element:
         rows.append(f'<div><span style="background:{BLUES[i]}" class="sw"></span> {text}</div>')
     rows.append(f'<div><span style="background:{NO_DATA}" class="sw"></span> no data / suppressed</div>')
     return folium.Element(
-        '<style>.gp-legend{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;padding:6px 8px;'
+        "<style>.gp-legend{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;padding:6px 8px;"
         "font:12px sans-serif;border:1px solid #999}.gp-legend .sw{display:inline-block;width:14px;height:14px;"
         f'border:1px solid #333;vertical-align:middle}}</style><div class="gp-legend"><b>{title}</b>{"".join(rows)}</div>'
     )

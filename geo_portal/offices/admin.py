@@ -13,8 +13,18 @@ class ServicePointAdmin(LeafletGeoAdmin):
     list_display = ("name", "kind", "address", "active", "geocode_grade", "located_at")
     list_filter = ("kind", "active", "geocode_grade")
     search_fields = ("name", "name_en", "address")
-    fields = ("name", "name_en", "kind", "address", "active", "location", "plate", "geocode_grade", "geocode_note",
-              "located_at")
+    fields = (
+        "name",
+        "name_en",
+        "kind",
+        "address",
+        "active",
+        "location",
+        "plate",
+        "geocode_grade",
+        "geocode_note",
+        "located_at",
+    )
     readonly_fields = ("plate", "geocode_grade", "geocode_note", "located_at")
     actions = ["relocate"]
     settings_overrides = {"DEFAULT_ZOOM": 16}

@@ -40,8 +40,15 @@ def district(transactional_db, areas, tmp_path):
     DoorPlate.objects.filter(address="新竹市東區光復路二段2號").update(village=areas["a"])
     for village, households, male, female in ((areas["a"], 40, 50, 60), (areas["b"], 2, 1, 2)):
         VillagePopulation.objects.create(
-            village=village, month=dt.date(2026, 6, 1), neighborhoods=3, neighborhoods_with_plates=2,
-            households=households, population=male + female, male=male, female=female, source="t",
+            village=village,
+            month=dt.date(2026, 6, 1),
+            neighborhoods=3,
+            neighborhoods_with_plates=2,
+            households=households,
+            population=male + female,
+            male=male,
+            female=female,
+            source="t",
             age_male=[1] * 65 + [0] * 36 if households > 2 else None,
             age_female=[0] * 80 + [1] * 21 if households > 2 else None,
         )
@@ -59,13 +66,37 @@ def test_plates_in_storage_and_wgs84(district):
     plates = analytics.plates()
     assert str(plates.crs) == "EPSG:3826" and len(plates) == 6
     assert list(plates.columns) == [
-        "id", "address", "district_code", "road", "area", "lane", "alley", "number_prefix", "number", "sub_number",
-        "number_suffix", "floor", "floor_unit", "floor_sub", "zip_code", "village_code", "village", "neighborhood",
-        "status", "condition", "last_checked_on", "geom",
+        "id",
+        "address",
+        "district_code",
+        "road",
+        "area",
+        "lane",
+        "alley",
+        "number_prefix",
+        "number",
+        "sub_number",
+        "number_suffix",
+        "floor",
+        "floor_unit",
+        "floor_sub",
+        "zip_code",
+        "village_code",
+        "village",
+        "neighborhood",
+        "status",
+        "condition",
+        "last_checked_on",
+        "geom",
     ]
     first = plates.iloc[0]
     assert (first.address, first.road, first.number, first.sub_number, first.village) == (
-        "新竹市東區光復路二段101之1號", "光復路二段", 101, 1, "甲里")
+        "新竹市東區光復路二段101之1號",
+        "光復路二段",
+        101,
+        1,
+        "甲里",
+    )
     assert (first.geom.x, first.geom.y) == (X0 + 50, Y0 + 50)
     wgs84 = analytics.plates(crs=4326)
     assert str(wgs84.crs) == "EPSG:4326" and 120.9 < wgs84.iloc[0].geom.x < 121.1 and 24.7 < wgs84.iloc[0].geom.y < 24.8
@@ -105,6 +136,9 @@ def test_quality_indicators(district):
     assert list(analytics.buildings_without_plate()["source_id"]) == ["empty"]
     # Inside the footprints' convex hull but in no footprint: 103, 105 and 111.
     assert sorted(analytics.plates_without_building()["address"]) == [
-        "新竹市東區光復路二段103號", "新竹市東區光復路二段105號", "新竹市東區光復路二段111號"]
+        "新竹市東區光復路二段103號",
+        "新竹市東區光復路二段105號",
+        "新竹市東區光復路二段111號",
+    ]
     buildings = analytics.buildings()
     assert list(zip(buildings["source_id"], buildings["plates"], strict=True)) == [("with-plate", 2), ("empty", 0)]

@@ -69,9 +69,24 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
     }
     log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo_portal.config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "8", "--access-logfile", "-"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "geo_portal.config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "8",
+            "--access-logfile",
+            "-",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -130,9 +145,11 @@ def open_page(live_site, browser):
         page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
         page.on(
             "console",
-            lambda msg: problems.append(msg.text)
-            if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text)
-            else None,
+            lambda msg: (
+                problems.append(msg.text)
+                if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text)
+                else None
+            ),
         )
         page.goto(live_site["url"] + path)
         return page

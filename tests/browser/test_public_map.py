@@ -257,9 +257,7 @@ def test_statistics_dashboard_sorts_colours_and_downloads(open_page, live_site):
 
 
 def test_my_location_shows_the_nearest_plate(open_page):
-    page = open_page(
-        "/", geolocation={"latitude": 24.796398, "longitude": 120.996864}, permissions=["geolocation"]
-    )
+    page = open_page("/", geolocation={"latitude": 24.796398, "longitude": 120.996864}, permissions=["geolocation"])
     wait_for_map(page)
     page.click(".locate-button")
     page.wait_for_selector("#plate-card .card-note")

@@ -47,9 +47,11 @@ def test_load_is_all_or_nothing_with_line_field_and_reason(plates, tmp_path):
     bad = write_csv(
         tmp_path / "sp.csv",
         ["name", "name_en", "kind", "address"],
-        [["東區戶政事務所", "East District Office", "office", "光復路二段101號"],
-         ["工作站", "", "kiosk", "光復路二段103號"],
-         ["另一站", "", "workstation", "中山路1號"]],
+        [
+            ["東區戶政事務所", "East District Office", "office", "光復路二段101號"],
+            ["工作站", "", "kiosk", "光復路二段103號"],
+            ["另一站", "", "workstation", "中山路1號"],
+        ],
     )
     with pytest.raises(ImportRefused) as exc:
         load_service_points(bad)
@@ -60,8 +62,10 @@ def test_load_is_all_or_nothing_with_line_field_and_reason(plates, tmp_path):
     good = write_csv(
         tmp_path / "ok.csv",
         ["name", "name_en", "kind", "address"],
-        [["東區戶政事務所", "East District Office", "office", "光復路二段101號"],
-         ["工作站", "Workstation", "workstation", "光復路二段201號"]],
+        [
+            ["東區戶政事務所", "East District Office", "office", "光復路二段101號"],
+            ["工作站", "Workstation", "workstation", "光復路二段201號"],
+        ],
     )
     assert load_service_points(good) == {"created": 2, "updated": 0}
     assert load_service_points(good) == {"created": 0, "updated": 2}  # re-runnable
@@ -85,11 +89,21 @@ def test_distances_and_village_access(plates, tmp_path):
     try:
         for village, population in ((plates["a"], 100), (plates["b"], 50)):
             VillagePopulation.objects.create(
-                village=village, month=dt.date(2026, 6, 1), neighborhoods=1, neighborhoods_with_plates=1,
-                households=10, population=population, male=population, female=0, source="t",
+                village=village,
+                month=dt.date(2026, 6, 1),
+                neighborhoods=1,
+                neighborhoods_with_plates=1,
+                households=10,
+                population=population,
+                male=population,
+                female=0,
+                source="t",
             )
-        path = write_csv(tmp_path / "sp.csv", ["name", "name_en", "kind", "address"],
-                         [["東區戶政事務所", "", "office", "光復路二段101號"]])
+        path = write_csv(
+            tmp_path / "sp.csv",
+            ["name", "name_en", "kind", "address"],
+            [["東區戶政事務所", "", "office", "光復路二段101號"]],
+        )
         load_service_points(path)
         distances = analytics.plate_distances()
         assert [round(d) for d in distances["distance_m"]] == [0, 500, 1000, round(math.hypot(1000, 800))]

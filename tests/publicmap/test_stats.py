@@ -16,8 +16,15 @@ from geo_portal.areas.models import VillagePopulation
 def population(mapped):
     def add(village, month, households, male, female):
         VillagePopulation.objects.create(
-            village=village, month=month, neighborhoods=5, neighborhoods_with_plates=4, households=households,
-            population=male + female, male=male, female=female, source="test",
+            village=village,
+            month=month,
+            neighborhoods=5,
+            neighborhoods_with_plates=4,
+            households=households,
+            population=male + female,
+            male=male,
+            female=female,
+            source="test",
         )
 
     add(mapped["a"], dt.date(2026, 5, 1), 100, 120, 130)
@@ -30,7 +37,7 @@ def population(mapped):
 def test_dashboard_table_for_the_latest_month(client, population):
     html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<option value="2026-06" selected>2026-06</option>' in html
-    assert "<h2 id=\"table-title\">Villages, 2026-06</h2>" in html
+    assert '<h2 id="table-title">Villages, 2026-06</h2>' in html
     assert 'data-code="10018010001" data-population="252" data-households="101"' in html
     assert 'data-code="10018010002" data-population="" data-households=""' in html  # suppressed
     assert 'data-plates="3" data-area="1.0" data-density="252.0" data-hpp="33.667"' in html
@@ -60,11 +67,35 @@ def test_csv_download(client, population):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == [
-        "month", "code", "name", "name_en", "area_km2", "plates", "households", "population", "male", "female",
-        "density_per_km2", "households_per_plate", "suppressed",
+        "month",
+        "code",
+        "name",
+        "name_en",
+        "area_km2",
+        "plates",
+        "households",
+        "population",
+        "male",
+        "female",
+        "density_per_km2",
+        "households_per_plate",
+        "suppressed",
     ]
-    assert rows[1] == ["2026-06", "10018010001", "甲里", "Jia Vil.", "1.0", "3", "101", "252", "121", "131", "252.0",
-                       "33.667", "False"]
+    assert rows[1] == [
+        "2026-06",
+        "10018010001",
+        "甲里",
+        "Jia Vil.",
+        "1.0",
+        "3",
+        "101",
+        "252",
+        "121",
+        "131",
+        "252.0",
+        "33.667",
+        "False",
+    ]
     assert rows[2] == ["2026-06", "10018010002", "乙里", "Yi Vil.", "1.0", "0", "", "", "", "", "", "", "True"]
 
 
