@@ -34,6 +34,7 @@ ZOOMS = (14, 16, 18)
 TILES_PER_ZOOM = 60
 LAYERS = ("plates", "buildings", "villages")
 BROWSER_RUNS = 5
+GUNICORN_CONFIG = "python:geo_portal.config.gunicorn"  # as deployed: threaded workers, keep-alive
 # Cached requests per tile: a district has only ~30 z14 tiles, too few samples for a steady p95.
 CACHED_REPEATS = 3
 
@@ -86,7 +87,7 @@ class Server:
             subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{self.port}", "-w", "2", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, app, "-b", f"127.0.0.1:{self.port}", "-w", "2"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -69,6 +69,35 @@ def test_production_settings_pass_check_deploy():
     assert "System check identified no issues" in proc.stdout
 
 
+def test_gunicorn_config_serves_with_threaded_keep_alive_workers():
+    """The config compose, the bench and the browser tests start gunicorn with, resolved as gunicorn reads it."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
+        "DJANGO_SECRET_KEY": "k3!Vq9#Lm2@Zp8&Wr5^Ty1*Ux7(Sb4)Nc6_Hd0+Jf-Ge=Ra;Ko:Pi",
+        "DJANGO_ALLOWED_HOSTS": "geo.example.tw",
+        "GUNICORN_WORKERS": "3",
+    }
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "python:geo_portal.config.gunicorn", "--print-config"]
+    proc = subprocess.run(
+        [*cmd, "geo_portal.config.wsgi:application"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    resolved = {k.strip(): v for k, v in (line.split(" = ", 1) for line in proc.stdout.splitlines() if " = " in line)}
+    assert {k: resolved[k].strip() for k in ("worker_class", "workers", "threads", "keepalive", "bind")} == {
+        "worker_class": "gthread",
+        "workers": "3",
+        "threads": "4",
+        "keepalive": "5",
+        "bind": "['127.0.0.1:8000']",
+    }
+
+
 def test_production_refuses_a_missing_secret():
     env = {
         **os.environ,

@@ -73,6 +73,8 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:geo_portal.config.gunicorn",
             "geo_portal.config.wsgi",
             "-b",
             f"127.0.0.1:{port}",
