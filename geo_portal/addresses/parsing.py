@@ -11,6 +11,7 @@ floor in digits, 之 for sub-numbers (101之1號, 101號之1), basements as 地�
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,9 @@ COUNTIES = (
     "臺南縣",
     "高雄縣",
 )
+# Every county name is three characters: the parser looks the first three up instead of trying each name.
+_COUNTY_SET = frozenset(COUNTIES)
+assert {len(c) for c in COUNTIES} == {3}
 
 # Variant and erroneous characters seen in registry data → the standard form (褔德街 is a real defect).
 VARIANTS = str.maketrans(
@@ -269,6 +273,7 @@ def _numeral_in_context(m: re.Match[str]) -> str:
     return (_SEP + value) if before.isdigit() and after in ("樓", "層") else value
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred distinct numerals in a whole district's file
 def _cn(numeral: str) -> str:
     try:
         return str(cn_to_int(numeral))
@@ -294,7 +299,7 @@ def parse(text: str) -> ParseResult:
 
     zip_code, s = _take(_ZIP, s)
     s = _COUNTRY.sub("", s, count=1)
-    county = next((c for c in COUNTIES if s.startswith(c)), "")
+    county = s[:3] if s[:3] in _COUNTY_SET else ""
     s = s[len(county) :]
     district = ""
     m = _DISTRICT.match(s)
