@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -113,6 +114,17 @@ def drawn(z: int, x: int, y: int) -> list[str]:
     return [layer for layer in LAYERS if tile_query(layer, z, x, y) is not None]
 
 
+def warm_up(get: Callable[[str], object], tiles: dict[int, list[tuple[int, int]]]) -> None:
+    """Every worker opens its connections and prepares each tile statement before the clock runs (a worker meeting
+    its first tile during the first zoom measured skewed that zoom); then the tile cache is emptied again."""
+    for _ in range(3):
+        for z, xys in tiles.items():
+            for x, y in xys[:8]:
+                for layer in drawn(z, x, y):
+                    get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+    clear_tile_cache()
+
+
 def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     out: dict = {}
@@ -124,14 +136,7 @@ def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
         body = response.read()
         return time.perf_counter() - start, response, body
 
-    # Warm-up: every worker opens its connections and prepares each tile statement before the clock runs (a
-    # worker meeting its first tile during the first zoom measured skewed that zoom); then an empty cache again.
-    for _ in range(3):
-        for z, xys in tiles.items():
-            for x, y in xys[:8]:
-                for layer in drawn(z, x, y):
-                    get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
-    clear_tile_cache()
+    warm_up(get, tiles)
     # The stack's floor: gunicorn + Django middleware + one trivial query (GET /healthz runs SELECT 1).
     out["floor"] = percentiles([get("/healthz")[0] for _ in range(300)])
     for z, xys in tiles.items():
@@ -180,12 +185,7 @@ def in_process_latency(tiles: dict[int, list[tuple[int, int]]]) -> dict:
         b"".join(app(environ, lambda line, headers, *_: status.append(line)))
         return time.perf_counter() - start, status[0]
 
-    for _ in range(3):  # open the connections and prepare each tile statement, then an empty cache again
-        for z, xys in tiles.items():
-            for x, y in xys[:8]:
-                for layer in drawn(z, x, y):
-                    get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
-    clear_tile_cache()
+    warm_up(get, tiles)
     out = {}
     for z, xys in tiles.items():
         miss, hit = [], []

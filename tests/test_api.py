@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.settings import api_settings
 
 from geo_portal.addresses.services import import_doorplates
@@ -18,11 +17,6 @@ def plates(areas, tmp_path):
         [["新竹市東區光復路二段1號", X0 + 10, Y0 + 10], ["新竹市東區光復路二段3號", X0 + 20, Y0 + 10]],
     )
     import_doorplates(path=path, columns={"address": "address", "x": "x", "y": "y"}, srid=3826, report_dir=tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
 
 
 def test_geocode_json(client, plates):

@@ -50,13 +50,19 @@ def test_healthz(client, db):
     assert (response.status_code, response.content) == (200, b"ok")
 
 
-def test_production_settings_pass_check_deploy():
-    env = {
+def production_env(**extra: str) -> dict[str, str]:
+    """The environment a production process gets: production settings, a strong secret, one allowed host."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
         "DJANGO_SECRET_KEY": "k3!Vq9#Lm2@Zp8&Wr5^Ty1*Ux7(Sb4)Nc6_Hd0+Jf-Ge=Ra;Ko:Pi",
         "DJANGO_ALLOWED_HOSTS": "geo.example.tw",
+        **extra,
     }
+
+
+def test_production_settings_pass_check_deploy():
+    env = production_env()
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
@@ -71,13 +77,7 @@ def test_production_settings_pass_check_deploy():
 
 def test_gunicorn_config_serves_with_threaded_keep_alive_workers():
     """The config compose, the bench and the browser tests start gunicorn with, resolved as gunicorn reads it."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
-        "DJANGO_SECRET_KEY": "k3!Vq9#Lm2@Zp8&Wr5^Ty1*Ux7(Sb4)Nc6_Hd0+Jf-Ge=Ra;Ko:Pi",
-        "DJANGO_ALLOWED_HOSTS": "geo.example.tw",
-        "GUNICORN_WORKERS": "3",
-    }
+    env = production_env(GUNICORN_WORKERS="3")
     cmd = [sys.executable, "-m", "gunicorn", "-c", "python:geo_portal.config.gunicorn", "--print-config"]
     proc = subprocess.run(
         [*cmd, "geo_portal.config.wsgi:application"],
@@ -99,12 +99,8 @@ def test_gunicorn_config_serves_with_threaded_keep_alive_workers():
 
 
 def test_production_refuses_a_missing_secret():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.production",
-        "DJANGO_ALLOWED_HOSTS": "geo.example.tw",
-    }
-    env.pop("DJANGO_SECRET_KEY", None)
+    env = production_env()
+    env.pop("DJANGO_SECRET_KEY")
     proc = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False
     )

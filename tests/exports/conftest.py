@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from django.core.cache import cache
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.services import import_doorplates
@@ -38,13 +37,6 @@ def population(village: Village, month: dt.date, households: int, male: int, fem
         female=female,
         source="test",
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

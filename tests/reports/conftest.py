@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.cache import cache
 from django.utils import translation
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -40,11 +39,6 @@ def media(settings, tmp_path):
     """Photos go to a folder of this test only."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
