@@ -18,7 +18,7 @@ class DoorPlateAdmin(LeafletGeoAdmin):
     search_fields = ["address"]
     search_help_text = _("Any written form: 光復路2段101-1號5F, 光復路二段一百零一之一號五樓…")
     readonly_fields = ["street_key", "address_key", "address", "source_batch", "created_at", "updated_at", "history"]
-    raw_id_fields = ["road", "neighborhood", "successors"]
+    raw_id_fields = ["road", "neighborhood"]
     fieldsets = [
         (None, {"fields": ["address", "district", "village", "neighborhood", "geom"]}),
         (
@@ -27,7 +27,7 @@ class DoorPlateAdmin(LeafletGeoAdmin):
         ),
         (
             _("Lifecycle"),
-            {"fields": ["status", "retired_on", "retired_reason", "successors", "condition", "last_checked_on"]},
+            {"fields": ["status", "retired_on", "retired_reason", "condition", "last_checked_on"]},
         ),
         (_("Provenance"), {"fields": ["street_key", "address_key", "source_batch", "created_at", "updated_at", "history"]}),
     ]

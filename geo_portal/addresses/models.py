@@ -22,6 +22,8 @@ class DoorPlateQuerySet(models.QuerySet):
 
 
 @pghistory.track(
+    # Inserts at statement level: one set-based history insert for an import's 100,000 new plates.
+    pghistory.InsertEvent("plate.create", level=pghistory.Statement),
     pghistory.UpdateEvent("plate.update", row=pghistory.Old),
     pghistory.DeleteEvent("plate.delete"),
     exclude=["updated_at", "zip_code"],  # zip codes are derived from the post office rules, not edited
@@ -99,7 +101,13 @@ class DoorPlate(models.Model):
     retired_on = models.DateField(_("retired on"), null=True, blank=True)
     retired_reason = models.CharField(_("retirement reason"), max_length=200, blank=True)
     successors = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="predecessors", verbose_name=_("replaced by")
+        "self",
+        symmetrical=False,
+        blank=True,
+        through="PlateSuccessor",
+        through_fields=("from_doorplate", "to_doorplate"),
+        related_name="predecessors",
+        verbose_name=_("replaced by"),
     )
     condition = models.CharField(_("plate condition"), max_length=10, choices=Condition.choices, default=Condition.UNKNOWN)
     last_checked_on = models.DateField(_("last checked on"), null=True, blank=True)
@@ -114,6 +122,10 @@ class DoorPlate(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Incremented by every write (services and the importer's merge); writers say which version they saw.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    # Who made the last change: a staff user name, "import batch N" or "system" (named in StalePlate errors).
+    updated_by = models.CharField(_("last changed by"), max_length=150, blank=True, default="", db_default="")
 
     objects = DoorPlateQuerySet.as_manager()
 
@@ -157,6 +169,26 @@ class DoorPlate(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+@pghistory.track(pghistory.InsertEvent("successor.add"), pghistory.DeleteEvent("successor.remove"))
+class PlateSuccessor(models.Model):
+    """A retired plate → one of the plates that replace it (history records who linked what, and when)."""
+
+    from_doorplate = models.ForeignKey(
+        DoorPlate, on_delete=models.CASCADE, related_name="+", verbose_name=_("retired plate")
+    )
+    to_doorplate = models.ForeignKey(DoorPlate, on_delete=models.CASCADE, related_name="+", verbose_name=_("successor"))
+
+    class Meta:
+        # The table Django created for the former automatic many-to-many (migration 0005 keeps it as it is).
+        db_table = "addresses_doorplate_successors"
+        unique_together = [("from_doorplate", "to_doorplate")]
+        verbose_name = _("successor link")
+        verbose_name_plural = _("successor links")
+
+    def __str__(self) -> str:
+        return f"{self.from_doorplate_id} → {self.to_doorplate_id}"
 
 
 class ZipCodeRule(models.Model):

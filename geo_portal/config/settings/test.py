@@ -1,5 +1,7 @@
 """Settings for pytest: fast password hashing, plain static storage, a fixed test secret."""
 
+import os
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret-geo-portal"  # noqa: S105 (tests only)
@@ -13,3 +15,6 @@ SEARCH_DB = "default"
 # The browser tests' live server serves static files straight from the apps and node_modules (no collectstatic).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Several test runs can share one cluster (e.g. two checkouts): each names its own test database.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_PORTAL_TEST_DB", "test_geo_portal")}  # noqa: F405

@@ -1,0 +1,205 @@
+"""The change log's database functions: capture triggers for owning apps, numbering at commit.
+
+Owning apps (areas, addresses, buildings) declare a read view ``<app>_<entity>_public_v (id, data, geom)`` and
+attach ``changes_capture`` to their table with ``capture_triggers_sql``; they never name this app's tables.
+
+Why numbering at commit: events are inserted with their transaction's internal id and a position; the public
+``txid`` and ``seq`` are taken from the channel's counter row by a deferred constraint trigger that fires when
+the transaction commits. The counter's row lock is therefore held only from that moment through the commit, and
+the next writer can take the next number only after this commit is visible — so readers see txids as a gap-free
+prefix, whatever order writers started in (``pg_snapshot_xmin`` filtering was the alternative: it needs no lock
+but leaves gaps from rolled-back transactions unless numbers are assigned later by a sequencer).
+"""
+
+from __future__ import annotations
+
+FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION changes_open(p_channel text) RETURNS bigint LANGUAGE plpgsql AS $$
+-- The current transaction's row on a channel (created at its first event); its id lives in a transaction-local
+-- setting, which a rolled-back savepoint also rolls back.
+DECLARE
+    tx bigint := nullif(current_setting('changes.tx_' || p_channel, true), '')::bigint;
+    numbered boolean;
+BEGIN
+    IF tx IS NOT NULL THEN
+        SELECT txid IS NOT NULL INTO numbered FROM changes_transaction WHERE id = tx;
+        -- Numbered already (SET CONSTRAINTS ALL IMMEDIATE ran mid-transaction): later events get a new txid.
+        IF numbered IS NULL OR numbered THEN tx := NULL; END IF;
+    END IF;
+    IF tx IS NULL THEN
+        INSERT INTO changes_transaction (channel, event_count, actor, cause)
+        VALUES (p_channel, 0, coalesce(current_setting('changes.actor', true), ''),
+                coalesce(current_setting('changes.cause', true), ''))
+        RETURNING id INTO tx;
+        PERFORM set_config('changes.tx_' || p_channel, tx::text, true);
+    END IF;
+    RETURN tx;
+END $$;
+
+CREATE OR REPLACE FUNCTION changes_number() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Deferred to commit: take the channel's next txid and event numbers, or drop a transaction with no events.
+DECLARE
+    cnt integer;
+    t bigint;
+    s bigint;
+BEGIN
+    SELECT event_count INTO cnt FROM changes_transaction WHERE id = NEW.id AND txid IS NULL;
+    IF cnt IS NULL THEN RETURN NULL; END IF;
+    IF cnt = 0 THEN
+        DELETE FROM changes_transaction WHERE id = NEW.id;
+        RETURN NULL;
+    END IF;
+    UPDATE changes_channel SET last_txid = last_txid + 1, last_seq = last_seq + cnt, updated_at = now()
+    WHERE name = NEW.channel RETURNING last_txid, last_seq INTO t, s;
+    IF t IS NULL THEN
+        RAISE EXCEPTION 'change channel % does not exist', NEW.channel;
+    END IF;
+    UPDATE changes_transaction
+    SET txid = t, first_seq = s - cnt + 1, committed_at = clock_timestamp(),
+        actor = coalesce(nullif(current_setting('changes.actor', true), ''), actor),
+        cause = coalesce(nullif(current_setting('changes.cause', true), ''), cause)
+    WHERE id = NEW.id;
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS changes_number_at_commit ON changes_transaction;
+CREATE CONSTRAINT TRIGGER changes_number_at_commit AFTER INSERT ON changes_transaction
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION changes_number();
+
+CREATE OR REPLACE FUNCTION changes_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement-level capture: one event per inserted, deleted or (publicly) changed row, set-based.
+-- TG_ARGV: channel, entity, public view (id, data, geom), geometry column ('' for none),
+--          comma-separated columns whose change is public (updates only).
+DECLARE
+    tx bigint;
+    base integer;
+    added integer;
+    geom_col text := TG_ARGV[3];
+    old_geom text := CASE WHEN TG_ARGV[3] = '' THEN 'NULL::geometry' ELSE format('o.%I', TG_ARGV[3]) END;
+    changed text;
+    query text;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        query := format(
+            'SELECT v.id, %L AS op, v.data, v.geom, NULL::geometry AS old_geom FROM %I v JOIN new_rows n ON n.id = v.id',
+            'insert', TG_ARGV[2]);
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT '(' || string_agg(format('o.%I', c), ', ') || ') IS DISTINCT FROM ('
+               || string_agg(format('n.%I', c), ', ') || ')'
+        INTO changed FROM unnest(string_to_array(TG_ARGV[4], ',')) AS c;
+        query := format(
+            'SELECT v.id, %L AS op, v.data, v.geom, %s AS old_geom FROM new_rows n JOIN old_rows o ON o.id = n.id '
+            'JOIN %I v ON v.id = n.id WHERE %s',
+            'update',
+            CASE WHEN geom_col = '' THEN 'NULL::geometry'
+                 ELSE format('CASE WHEN o.%I IS DISTINCT FROM n.%I THEN o.%I END', geom_col, geom_col, geom_col) END,
+            TG_ARGV[2], changed);
+    ELSE
+        query := format(
+            'SELECT o.id, %L AS op, jsonb_build_object(''id'', o.id) AS data, NULL::geometry AS geom, %s AS old_geom '
+            'FROM old_rows o', 'delete', old_geom);
+    END IF;
+    tx := changes_open(TG_ARGV[0]);
+    SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
+    EXECUTE format(
+        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom) '
+        'SELECT %s, %s + row_number() OVER (ORDER BY c.id), %L, c.id, c.op, c.data, c.geom, c.old_geom '
+        'FROM (%s) c', tx, base, TG_ARGV[1], query);
+    GET DIAGNOSTICS added = ROW_COUNT;
+    IF added > 0 THEN
+        UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION changes_capture_related() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A link table changed (e.g. plate successors): an update event for each row it belongs to.
+-- TG_ARGV: channel, entity, public view (id, data, geom), the link table's column naming the entity.
+DECLARE
+    tx bigint;
+    base integer;
+    added integer;
+    rows_name text := CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END;
+BEGIN
+    tx := changes_open(TG_ARGV[0]);
+    SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
+    EXECUTE format(
+        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom) '
+        'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL '
+        'FROM %I v WHERE v.id IN (SELECT r.%I FROM %I r)',
+        tx, base, TG_ARGV[1], 'update', TG_ARGV[2], TG_ARGV[3], rows_name);
+    GET DIAGNOSTICS added = ROW_COUNT;
+    IF added > 0 THEN
+        UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION changes_backfill(p_channel text, p_entity text, p_view text) RETURNS integer
+LANGUAGE plpgsql AS $$
+-- Insert events for every row that exists when capture starts (a migration's first snapshot).
+DECLARE
+    tx bigint;
+    base integer;
+    added integer;
+BEGIN
+    tx := changes_open(p_channel);
+    SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
+    EXECUTE format(
+        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom) '
+        'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL FROM %I v',
+        tx, base, p_entity, 'insert', p_view);
+    GET DIAGNOSTICS added = ROW_COUNT;
+    UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
+    RETURN added;
+END $$;
+"""
+
+DROP_FUNCTIONS = """
+DROP TRIGGER IF EXISTS changes_number_at_commit ON changes_transaction;
+DROP FUNCTION IF EXISTS changes_backfill(text, text, text);
+DROP FUNCTION IF EXISTS changes_capture_related();
+DROP FUNCTION IF EXISTS changes_capture();
+DROP FUNCTION IF EXISTS changes_number();
+DROP FUNCTION IF EXISTS changes_open(text);
+"""
+
+
+def capture_triggers_sql(
+    *, table: str, entity: str, view: str, geom_column: str, public_columns: tuple[str, ...], channel: str = "public"
+) -> str:
+    """CREATE TRIGGER statements that capture a table's inserts, updates and deletes on a channel.
+
+    Called from the owning app's migration; all names are code constants, never input.
+    """
+    args = f"'{channel}', '{entity}', '{view}', '{geom_column}'"
+    columns = ",".join(public_columns)
+    return f"""
+CREATE TRIGGER changes_{entity}_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION changes_capture({args}, '');
+CREATE TRIGGER changes_{entity}_update AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION changes_capture({args}, '{columns}');
+CREATE TRIGGER changes_{entity}_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION changes_capture({args}, '');
+"""
+
+
+def drop_capture_triggers_sql(*, table: str, entity: str) -> str:
+    return "\n".join(f"DROP TRIGGER IF EXISTS changes_{entity}_{op} ON {table};" for op in ("insert", "update", "delete"))
+
+
+def related_capture_triggers_sql(
+    *, table: str, entity: str, view: str, column: str, name: str, channel: str = "public"
+) -> str:
+    """Triggers on a link table: an update event for the entity a link row belongs to."""
+    args = f"'{channel}', '{entity}', '{view}', '{column}'"
+    return f"""
+CREATE TRIGGER changes_{name}_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION changes_capture_related({args});
+CREATE TRIGGER changes_{name}_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION changes_capture_related({args});
+"""
+
+
+def drop_related_capture_triggers_sql(*, table: str, name: str) -> str:
+    return "\n".join(f"DROP TRIGGER IF EXISTS changes_{name}_{op} ON {table};" for op in ("insert", "delete"))
