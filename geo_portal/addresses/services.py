@@ -26,11 +26,14 @@ from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import Finding, ImportRefused
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.services import batch_record_failure, batch_start, write_findings
+from geo_portal.jobs.queue import defer_on_commit
 
 DOORPLATE_IMPORT_LOCK = 0x6770_0001  # advisory lock id: one door-plate import at a time
 DEFAULT_RETIRE_LIMIT = 0.05
 # Adding more rows than the table holds (a first load): rebuild the indexes once instead of row by row.
 BULK_LOAD_MIN_ROWS = 50_000
+# Jobs queued after an import commits, by task name: buildings.tasks (addresses may not import buildings), tasks.
+AFTER_IMPORT_TASKS = ("buildings.link_imported_plates", "addresses.assign_imported_zip_codes")
 
 
 @dataclass
@@ -118,6 +121,9 @@ def import_doorplates(
             )
             if dry_run:
                 transaction.set_rollback(True)
+            else:
+                for task_name in AFTER_IMPORT_TASKS:
+                    defer_on_commit(task_name, since_batch_id=result.batch_id)
     except ImportRefused as exc:
         batch_record_failure(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options, message=str(exc))
         raise

@@ -1,7 +1,9 @@
 """Zip-code write services: import Chunghwa Post 3+3 rules, assign a 3+3 code to every active plate.
 
-Called by ``import_zip_rules`` / ``assign_zip_codes`` commands and ``demo_setup``. The rule language is read by
-``zipcodes``; rules are stored verbatim so a later door-plate import can be assigned without the file.
+Called by ``import_zip_rules`` / ``assign_zip_codes`` commands and ``demo_setup``; after each door-plate import
+the job ``addresses.assign_imported_zip_codes`` assigns codes to the new and changed plates only. The rule
+language is read by ``zipcodes``; rules are stored verbatim so a later door-plate import can be assigned without
+the file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from geo_portal.addresses.models import DoorPlate, ZipCodeRule
 from geo_portal.addresses.zipcodes import ZipRule, find_zip, parse_scope
@@ -84,11 +87,18 @@ def _rules_by_road() -> dict[tuple[str, str, str], list[ZipRule]]:
 
 
 @transaction.atomic
-def assign_zip_codes() -> ZipResult:
-    """Set ``zip_code`` on every active plate from the stored rules; plates no rule covers are reported."""
+def assign_zip_codes(*, since_batch_id: int | None = None) -> ZipResult:
+    """Set ``zip_code`` on active plates from the stored rules; plates no rule covers are reported.
+
+    Every active plate by default; with ``since_batch_id``, only plates without a code and plates that door-plate
+    batches ``since_batch_id`` and later added or changed (the import's merge stamps them with its batch id).
+    """
     rules = _rules_by_road()
     findings: list[Finding] = []
-    plates = DoorPlate.objects.active().values_list(
+    scope = DoorPlate.objects.active()
+    if since_batch_id is not None:
+        scope = scope.filter(Q(zip_code="") | Q(source_batch_id__gte=since_batch_id))
+    plates = scope.values_list(
         "pk",
         "district__county__name",
         "district__name",

@@ -4,6 +4,8 @@
 stays flat for millions of footprints), COPYs them into a staging table, makes them valid 2D MultiPolygons in
 SQL and upserts on (source, source id). ``link_plates_to_buildings`` recomputes every active plate's building
 in one statement: the footprint containing it, else the nearest one within a tolerance (KNN on the GiST index).
+``link_changed_plates`` does the same for the plates a door-plate import added or moved (the job
+``buildings.link_imported_plates`` runs it after each import).
 """
 
 from __future__ import annotations
@@ -68,6 +70,24 @@ CROSS JOIN LATERAL (
 ) b
 WHERE p.status = 'active';
 ANALYZE buildings_platebuilding;
+"""
+# After a door-plate import: drop the links of retired plates and of plates the batches since ``batch`` added or
+# changed (the merge stamps them with its batch id), then link every active plate that has no link. Plates that
+# had no footprint within the tolerance are tried again, since footprints may have arrived since.
+_UNLINK_CHANGED = """
+DELETE FROM buildings_platebuilding pb USING addresses_doorplate p
+WHERE pb.plate_id = p.id AND (p.status <> 'active' OR p.source_batch_id >= %(batch)s)
+"""
+_LINK_UNLINKED = """
+INSERT INTO buildings_platebuilding (plate_id, building_id, method, distance_m)
+SELECT p.id, b.id, CASE WHEN b.dist = 0 THEN 'contains' ELSE 'nearest' END, b.dist
+FROM addresses_doorplate p
+CROSS JOIN LATERAL (
+    SELECT b.id, ST_Distance(b.geom, p.geom) AS dist FROM buildings_building b
+    WHERE ST_DWithin(b.geom, p.geom, %(tolerance)s)
+    ORDER BY b.geom <-> p.geom LIMIT 1
+) b
+WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM buildings_platebuilding pb WHERE pb.plate_id = p.id)
 """
 _LINK_COUNTS = """
 SELECT count(*) FILTER (WHERE method = 'contains'), count(*) FILTER (WHERE method = 'nearest'),
@@ -232,6 +252,10 @@ def import_buildings(
 
 def _link(cur, tolerance_m: float) -> dict[str, int]:
     cur.execute(_LINK, {"tolerance": tolerance_m})
+    return _link_counts(cur)
+
+
+def _link_counts(cur) -> dict[str, int]:
     cur.execute(_LINK_COUNTS)
     contains, nearest, active = cur.fetchone()
     return {
@@ -248,3 +272,20 @@ def link_plates_to_buildings(*, tolerance_m: float = DEFAULT_LINK_TOLERANCE_M) -
         raise ImportRefused("the tolerance must be between 0 and 100 metres")
     with connection.cursor() as cur:
         return _link(cur, tolerance_m)
+
+
+@transaction.atomic
+def link_changed_plates(*, since_batch_id: int, tolerance_m: float = DEFAULT_LINK_TOLERANCE_M) -> dict[str, int]:
+    """Link the plates that door-plate batches ``since_batch_id`` and later added or changed, and unlinked ones.
+
+    Set-based and incremental: links of unchanged plates stay as they are. Returns how many plates were
+    linked now and the totals of ``link_plates_to_buildings``.
+    """
+    if not 0 <= tolerance_m <= 100:
+        raise ImportRefused("the tolerance must be between 0 and 100 metres")
+    with connection.cursor() as cur:
+        cur.execute(_UNLINK_CHANGED, {"batch": since_batch_id})
+        unlinked = cur.rowcount
+        cur.execute(_LINK_UNLINKED, {"tolerance": tolerance_m})
+        linked = cur.rowcount
+        return {"unlinked": unlinked, "linked": linked, **_link_counts(cur)}

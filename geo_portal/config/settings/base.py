@@ -38,7 +38,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "procrastinate.contrib.django",
     "geo_portal.core",
+    "geo_portal.jobs",
     "geo_portal.ingest",
     "geo_portal.areas",
     "geo_portal.addresses",
@@ -235,6 +237,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# Job queue (procrastinate, in this database; the worker is `manage.py procrastinate worker`). Every worker records
+# the error of each failed attempt (geo_portal.jobs.queue). Jobs give up waiting for a lock after
+# JOBS_LOCK_TIMEOUT_MS and are retried with backoff; finished jobs are deleted after JOBS_KEEP_DAYS.
+PROCRASTINATE_ON_APP_READY = "geo_portal.jobs.queue.on_app_ready"
+JOBS_LOCK_TIMEOUT_MS = int(os.environ.get("GEO_PORTAL_JOBS_LOCK_TIMEOUT_MS", "10000"))
+JOBS_KEEP_DAYS = int(os.environ.get("GEO_PORTAL_JOBS_KEEP_DAYS", "30"))
+# Cached vector tiles older than this are deleted nightly (tiles nobody asked for again; publicmap.tasks).
+TILE_CACHE_MAX_AGE_DAYS = int(os.environ.get("GEO_PORTAL_TILE_CACHE_MAX_AGE_DAYS", "30"))
+# procrastinate lists its tasks and schedules at INFO on every start of every command: keep its warnings only.
+LOGGING.setdefault("loggers", {}).update(
+    {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")}
+)
 
 # Client addresses for throttling: trust X-Forwarded-For only from as many proxies as are really in front.
 REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ.get("GEO_PORTAL_NUM_PROXIES", "0"))

@@ -1,0 +1,111 @@
+"""What every task shares: the retry policy, deferral by task name after commit, lock timeouts, error recording.
+
+Services call ``defer_on_commit`` to queue a job once their transaction commits, naming the task by its string
+name so that a lower app can start a higher app's job without importing it (``addresses`` starts the
+``buildings`` link job). Tasks use ``RETRY_TRANSIENT`` and ``lock_timeout``. ``on_app_ready`` (the setting
+``PROCRASTINATE_ON_APP_READY``) installs ``record_job_errors`` in every worker, which writes ``models.JobError``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from procrastinate import App, JobContext, RetryStrategy
+from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
+
+from geo_portal.jobs.models import JobError
+
+logger = logging.getLogger(__name__)
+
+# Retried: what a later attempt can get past — a lock timeout, a deadlock or serialization failure, a lost
+# connection (OperationalError / InterfaceError). Not retried: bad input or a bug, which fail the same way again.
+# procrastinate waits exponential_wait ** (retries so far + 1) seconds: 5 s, 25 s, 125 s, 625 s, then the job
+# is ``failed`` after 5 attempts in about 13 minutes.
+RETRY_TRANSIENT = RetryStrategy(max_attempts=4, exponential_wait=5, retry_exceptions=[OperationalError, InterfaceError])
+
+MESSAGE_MAX_CHARS = 2000
+
+
+def defer(task_name: str, **task_kwargs: Any) -> int | None:
+    """Queue a job of the registered task ``task_name`` now, with the task's own queue and locks.
+
+    Returns the job id, or None when the task's queueing lock refused it (the same job is already waiting,
+    and a job reads its work set when it runs, so the waiting one covers this request too).
+    """
+    deferrer = app.configure_task(name=task_name, allow_unknown=False)
+    try:
+        return deferrer.defer(**task_kwargs)
+    except AlreadyEnqueued:
+        logger.info("job %s not queued: one is already waiting (%s)", task_name, task_kwargs)
+        return None
+
+
+def defer_on_commit(task_name: str, **task_kwargs: Any) -> None:
+    """Queue a job of ``task_name`` once the current transaction commits (at once outside a transaction).
+
+    A failure to queue is logged, not raised: the caller's work is committed by then, and each job has a
+    command to run it by hand (``link_plates``, ``assign_zip_codes``).
+    """
+    transaction.on_commit(partial(defer, task_name, **task_kwargs), robust=True)
+
+
+@contextmanager
+def lock_timeout() -> Iterator[None]:
+    """Inside ``transaction.atomic``: stop waiting for a lock after ``settings.JOBS_LOCK_TIMEOUT_MS``.
+
+    A job blocked by a long import then fails with an OperationalError and is retried later with backoff,
+    instead of holding the worker for as long as the import runs.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(settings.JOBS_LOCK_TIMEOUT_MS)}ms"])
+    yield
+
+
+def _error_row(context: JobContext, exc: BaseException) -> JobError:
+    job = context.job
+    return JobError(
+        job_id=job.id,
+        task_name=job.task_name[:128],
+        attempt=job.attempts + 1,
+        error_type=f"{type(exc).__module__}.{type(exc).__qualname__}"[:200],
+        message=str(exc)[:MESSAGE_MAX_CHARS],
+    )
+
+
+def record_job_errors(call_next, context: JobContext, worker) -> Any:
+    """Worker middleware for sync tasks: record the exception of a failed attempt, then let it propagate."""
+    try:
+        return call_next()
+    except Exception as exc:
+        try:
+            # The task's own transaction has rolled back by now; this row commits on its own.
+            _error_row(context, exc).save()
+        except Exception:  # never hide the task's error behind a failure to record it
+            logger.exception("could not record the error of job %s", context.job.id)
+        raise
+
+
+async def record_job_errors_async(call_next, context: JobContext, worker) -> Any:
+    """Worker middleware for async tasks: as ``record_job_errors``."""
+    try:
+        return await call_next()
+    except Exception as exc:
+        try:
+            await _error_row(context, exc).asave()
+        except Exception:
+            logger.exception("could not record the error of job %s", context.job.id)
+        raise
+
+
+def on_app_ready(procrastinate_app: App) -> None:
+    """Called by procrastinate's Django app once it is built: every worker records job errors."""
+    defaults = procrastinate_app.worker_defaults
+    existing = list(defaults.get("task_middleware") or [])
+    defaults["task_middleware"] = [*existing, record_job_errors, record_job_errors_async]
