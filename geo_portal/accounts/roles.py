@@ -1,0 +1,91 @@
+"""The staff roles and what each may do: the one place that maps roles to permissions.
+
+``Role`` names the Django groups; ``ROLE_PERMISSIONS`` lists each role's permissions as ``app_label.codename``.
+Later apps add their own permissions (on their models' ``Meta.permissions``) and map them to roles here;
+``services.roles_sync`` makes the groups match this map. Imported by models (the permission list), selectors,
+services, rules and the staff pages; imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """A staff role; its value is the name of its Django group."""
+
+    SURVEYOR = "surveyor", _("surveyor")
+    CENSUS_SUPERVISOR = "census_supervisor", _("census supervisor")
+    CLERK = "clerk", _("clerk")
+    REVIEWER = "reviewer", _("reviewer")
+    REGISTRAR = "registrar", _("registrar")
+    ADMINISTRATOR = "administrator", _("administrator")
+
+
+# The accounts app's own permissions (declared on StaffProfile.Meta): (codename, description).
+ACCOUNTS_PERMISSIONS: list[tuple[str, str]] = [
+    ("view_staff_home", "Can open the staff home page"),
+    ("manage_staff", "Can manage staff accounts and roles"),
+    ("edit_plates", "Can edit door plates"),
+    ("review_changes", "Can review submitted changes"),
+    ("read_personal_data", "Can read personal data (household registration)"),
+    ("do_census_fieldwork", "Can do census field work"),
+    ("supervise_census", "Can supervise census field work"),
+]
+
+_HOME = "accounts.view_staff_home"
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.SURVEYOR: frozenset({_HOME, "accounts.do_census_fieldwork"}),
+    Role.CENSUS_SUPERVISOR: frozenset({_HOME, "accounts.supervise_census"}),
+    Role.CLERK: frozenset(
+        {
+            _HOME,
+            "accounts.edit_plates",
+            "reports.view_citizenreport",
+            "reports.change_citizenreport",
+            "ingest.view_importbatch",
+        }
+    ),
+    Role.REVIEWER: frozenset({_HOME, "accounts.review_changes", "reports.view_citizenreport"}),
+    Role.REGISTRAR: frozenset({_HOME, "accounts.read_personal_data"}),
+    Role.ADMINISTRATOR: frozenset(
+        {
+            _HOME,
+            "accounts.manage_staff",
+            "accounts.view_rolechange",
+            "accounts.view_staffprofile",
+            "auth.view_user",
+            "auth.add_user",
+            "auth.change_user",
+            "auth.view_group",
+            "ingest.view_importbatch",
+            "reports.view_citizenreport",
+            "reports.change_citizenreport",
+            "reports.delete_citizenreport",
+        }
+    ),
+}
+
+# Roles whose members may sign in to the Django admin (is_staff): the data-maintenance screens they work in.
+ADMIN_SITE_ROLES: frozenset[Role] = frozenset({Role.CLERK, Role.REVIEWER, Role.ADMINISTRATOR})
+
+
+def parse_roles(values: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> frozenset[Role]:
+    """Role values → roles; an unknown value raises ``UnknownRole`` naming the valid ones."""
+    unknown = sorted(v for v in values if v not in Role.values)
+    if unknown:
+        raise UnknownRole(unknown)
+    return frozenset(Role(v) for v in values)
+
+
+class UnknownRole(ValueError):
+    """A role name that is not one of ``Role``'s values."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            f"unknown role{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names)}; "
+            f"valid roles: {', '.join(Role.values)}"
+        )

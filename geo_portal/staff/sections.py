@@ -1,0 +1,138 @@
+"""What the staff home page shows each role: a section per role with links and counts of work waiting.
+
+Built from the lower apps' selectors (reports, ingest, accounts); called by ``views.home``. A user with several
+roles sees several sections; a superuser without a role group sees the administrator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from geo_portal.accounts.roles import Role
+from geo_portal.accounts.selectors import roles_of
+from geo_portal.ingest.models import ImportBatch
+from geo_portal.ingest.selectors import failed_batch_count
+from geo_portal.reports.models import CitizenReport
+from geo_portal.reports.selectors import report_count
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    count: int | None = None  # work waiting behind the link, when it is countable
+
+
+@dataclass(frozen=True)
+class Section:
+    role: Role
+    title: str
+    summary: str
+    links: tuple[Link, ...]
+
+
+def _admin_list(model_name: str, **filters: str) -> str:
+    query = "&".join(f"{key}__exact={value}" for key, value in filters.items())
+    return reverse(f"admin:{model_name}_changelist") + (f"?{query}" if query else "")
+
+
+def _reports_link(status: CitizenReport.Status, label: str) -> Link:
+    return Link(label, _admin_list("reports_citizenreport", status=status.value), report_count(status=status))
+
+
+def _failed_imports_link() -> Link:
+    return Link(
+        _("Failed import batches"),
+        _admin_list("ingest_importbatch", status=ImportBatch.Status.FAILED.value),
+        failed_batch_count(),
+    )
+
+
+def _map_link() -> Link:
+    return Link(_("Public door-plate map"), reverse("publicmap:home"))
+
+
+def _surveyor() -> Section:
+    return Section(
+        Role.SURVEYOR,
+        _("Census field work"),
+        _("Your census tasks will appear here: mark each plate ok, missing, illegible or misplaced."),
+        (_map_link(),),
+    )
+
+
+def _census_supervisor() -> Section:
+    return Section(
+        Role.CENSUS_SUPERVISOR,
+        _("Census supervision"),
+        _("Census campaigns and the surveyors' tasks will be listed here."),
+        (_map_link(), Link(_("Population statistics"), reverse("publicmap:stats"))),
+    )
+
+
+def _clerk() -> Section:
+    return Section(
+        Role.CLERK,
+        _("Door plates and citizen reports"),
+        _("Citizen reports of plate problems and the import runs that need a look."),
+        (
+            _reports_link(CitizenReport.Status.NEW, _("New citizen reports")),
+            _reports_link(CitizenReport.Status.IN_REVIEW, _("Citizen reports in review")),
+            _failed_imports_link(),
+        ),
+    )
+
+
+def _reviewer() -> Section:
+    return Section(
+        Role.REVIEWER,
+        _("Review"),
+        _("Changes submitted by others will wait here for your approval; nobody approves their own."),
+        (_reports_link(CitizenReport.Status.IN_REVIEW, _("Citizen reports in review")),),
+    )
+
+
+def _registrar() -> Section:
+    return Section(
+        Role.REGISTRAR,
+        _("Household registration"),
+        _("Household registration data will be read here; every read of personal data is logged."),
+        (),
+    )
+
+
+def _administrator() -> Section:
+    return Section(
+        Role.ADMINISTRATOR,
+        _("Administration"),
+        _("Staff accounts, their roles and the record of every change; data maintenance in the admin."),
+        (
+            Link(_("Staff accounts"), _admin_list("auth_user")),
+            Link(_("Role changes"), _admin_list("accounts_rolechange")),
+            _failed_imports_link(),
+            Link(_("Data maintenance (admin)"), reverse("admin:index")),
+        ),
+    )
+
+
+BUILDERS: dict[Role, Callable[[], Section]] = {
+    Role.SURVEYOR: _surveyor,
+    Role.CENSUS_SUPERVISOR: _census_supervisor,
+    Role.CLERK: _clerk,
+    Role.REVIEWER: _reviewer,
+    Role.REGISTRAR: _registrar,
+    Role.ADMINISTRATOR: _administrator,
+}
+
+
+def sections_for(user: AbstractBaseUser) -> list[Section]:
+    """The user's sections in the order of ``Role`` (each built once, whatever the number of roles)."""
+    roles = set(roles_of(user))
+    if user.is_active and user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return [BUILDERS[role]() for role in Role if role in roles]

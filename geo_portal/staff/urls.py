@@ -1,0 +1,16 @@
+"""Staff page URLs under ``/staff/``: home, sign-in (throttled per client like the admin's), sign-out (POST),
+password change."""
+
+from django.urls import path
+
+from geo_portal.core.throttling import client_throttled
+from geo_portal.staff import views
+
+app_name = "staff"
+urlpatterns = [
+    path("", views.home, name="home"),
+    # The sign-in form is public: a strict per-client rate against password guessing.
+    path("login/", client_throttled("login", methods=("POST",))(views.LoginView.as_view()), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password-change"),
+]

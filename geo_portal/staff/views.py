@@ -1,0 +1,53 @@
+"""Staff pages: the home page (login required) and thin wrappers of Django's sign-in, sign-out and password
+change views with our templates. Public pages never require login; only these do."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from geo_portal.accounts.selectors import must_change_password
+from geo_portal.accounts.services import staff_password_changed
+from geo_portal.staff.sections import sections_for
+
+LOGIN_URL = reverse_lazy("staff:login")
+
+
+@require_GET
+@never_cache
+@login_required(login_url=LOGIN_URL)
+def home(request: HttpRequest) -> HttpResponse:
+    """Each of the user's roles as a section of links with counts of work waiting."""
+    return render(
+        request,
+        "staff/home.html",
+        {"sections": sections_for(request.user), "must_change_password": must_change_password(request.user)},
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "staff/login.html"
+    next_page = reverse_lazy("staff:home")
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("staff:login")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "staff/password_change.html"
+    success_url = reverse_lazy("staff:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        staff_password_changed(user=self.request.user)
+        return response
+
+
+password_change = login_required(PasswordChangeView.as_view(), login_url=LOGIN_URL)
