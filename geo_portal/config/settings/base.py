@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "geo_portal.core",
     "geo_portal.jobs",
     "geo_portal.ingest",
+    "geo_portal.accounts",
+    "geo_portal.changes",
     "geo_portal.areas",
     "geo_portal.addresses",
     "geo_portal.buildings",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "geo_portal.offices",
     "geo_portal.publicmap",
     "geo_portal.api",
+    "geo_portal.staff",
     "geo_portal.demo",
 ]
 
@@ -127,6 +130,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff passwords: Argon2 (memory-hard) first; the others still verify older hashes and are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Roles give model permissions (ModelBackend); the rules package adds object-level rules (accounts.rules).
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", _("Traditional Chinese")), ("en", _("English"))]
@@ -183,6 +199,11 @@ CACHES = {
     # Throttle counters (per process; use a shared cache such as Redis when running several servers).
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+
+# Door-plate write services refuse a point farther than this outside the district boundary (metres).
+PLATE_DISTRICT_TOLERANCE_M = float(os.environ.get("GEO_PORTAL_PLATE_DISTRICT_TOLERANCE_M", "50"))
+# The change log keeps every event at least this long (then compacts; see changes.services.prune_events).
+CHANGES_RETENTION_DAYS = int(os.environ.get("GEO_PORTAL_CHANGES_RETENTION_DAYS", "400"))
 
 TILE_URL = os.environ.get("GEO_PORTAL_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
