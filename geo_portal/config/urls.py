@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("geo_portal.api.urls")),
     path("i18n/setlang/", client_throttled("pages")(set_language), name="set_language"),
     path("reports/", include("geo_portal.reports.urls")),
+    path("staff/", include("geo_portal.staff.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]
