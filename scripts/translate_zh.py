@@ -334,6 +334,88 @@ GLOSSARY = {
     "geocoding note": "定位說明",
     "located at": "定位時間",
     "service point": "服務據點",
+    # staff accounts and roles, the staff home page
+    "staff accounts": "同仁帳號",
+    "surveyor": "調查員",
+    "census supervisor": "普查督導",
+    "clerk": "承辦人",
+    "reviewer": "審核人",
+    "registrar": "戶籍員",
+    "administrator": "系統管理員",
+    "user": "使用者",
+    "must change password": "須變更密碼",
+    "password set at": "密碼設定時間",
+    "staff profile": "同仁資料",
+    "staff profiles": "同仁資料",
+    "account created": "建立帳號",
+    "roles changed": "變更角色",
+    "account disabled": "停用帳號",
+    "account enabled": "啟用帳號",
+    "password reset": "重設密碼",
+    "changed by": "異動者",
+    "staff member": "同仁",
+    "roles before": "異動前角色",
+    "roles after": "異動後角色",
+    "active before": "異動前啟用",
+    "active after": "異動後啟用",
+    "reason": "原因",
+    "role change": "角色異動",
+    "role changes": "角色異動",
+    "roles": "角色",
+    "Personal info": "個人資訊",
+    "Status": "狀態",
+    "Changes are recorded with your name and the time.": "異動會連同您的帳號與時間一併記錄。",
+    "Password of %(user)s: %(password)s": "%(user)s 的密碼：%(password)s",
+    "Disable the selected accounts (their sessions end)": "停用所選帳號（其登入狀態立即結束）",
+    "disabled in the admin": "於管理介面停用",
+    "Enable the selected accounts": "啟用所選帳號",
+    "enabled in the admin": "於管理介面啟用",
+    "Reset the passwords of the selected accounts": "重設所選帳號的密碼",
+    "staff pages": "同仁頁面",
+    "Failed import batches": "匯入失敗的批次",
+    "Public door-plate map": "公開門牌地圖",
+    "Census field work": "門牌清查外業",
+    "Your census tasks will appear here: mark each plate ok, missing, illegible or misplaced.": (
+        "您的清查任務將列於此處：將每面門牌標記為良好、遺失、不清或位置錯誤。"
+    ),
+    "Census supervision": "門牌清查督導",
+    "Census campaigns and the surveyors' tasks will be listed here.": "清查作業與調查員的任務將列於此處。",
+    "Door plates and citizen reports": "門牌與民眾通報",
+    "Citizen reports of plate problems and the import runs that need a look.": (
+        "待處理的門牌問題民眾通報，以及需要查看的匯入作業。"
+    ),
+    "New citizen reports": "新的民眾通報",
+    "Citizen reports in review": "處理中的民眾通報",
+    "Review": "審核",
+    "Changes submitted by others will wait here for your approval; nobody approves their own.": (
+        "他人送出的異動將在此等候您核准；任何人都不能核准自己送出的異動。"
+    ),
+    "Household registration": "戶籍",
+    "Household registration data will be read here; every read of personal data is logged.": (
+        "戶籍資料將在此查閱；每次查閱個人資料都會留下紀錄。"
+    ),
+    "Administration": "系統管理",
+    "Staff accounts, their roles and the record of every change; data maintenance in the admin.": (
+        "同仁帳號、角色與每次異動的紀錄；資料維護請至管理介面。"
+    ),
+    "Staff accounts": "同仁帳號",
+    "Role changes": "角色異動紀錄",
+    "Data maintenance (admin)": "資料維護（管理介面）",
+    "Staff home": "同仁工作首頁",
+    "Signed in as %(user)s": "已登入：%(user)s",
+    "Sign out": "登出",
+    "Your password was set by someone else.": "您的密碼是由他人設定的。",
+    "Choose your own password": "請設定您自己的密碼",
+    "%(count)s waiting": "%(count)s 件待處理",
+    "You have no staff role yet. Ask an administrator to give you one.": "您尚未被指派任何角色，請洽系統管理員。",
+    "Change your password": "變更密碼",
+    "Staff sign-in": "同仁登入",
+    "For the staff of the household registration office. The public map needs no sign-in.": (
+        "僅供戶政事務所同仁使用。公開門牌地圖不需登入。"
+    ),
+    "Sign in": "登入",
+    "Change password": "變更密碼",
+    "Back to the staff home": "回到同仁工作首頁",
 }
 
 
