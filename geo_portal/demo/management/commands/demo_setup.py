@@ -1,7 +1,7 @@
 """``manage.py demo_setup``: what ``make demo`` runs once the database is up.
 
 Loads the real 東區 data (or, without ../shared/data/real, a generated district) unless door plates are
-already loaded, and makes sure an admin login exists; prints it.
+already loaded, and makes sure an admin login and one staff login per role exist; prints them.
 """
 
 import secrets
@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.demo.generator import generate
 from geo_portal.demo.loading import load_generated, load_real, real_data_available
+from geo_portal.demo.staff_logins import ensure_staff_logins
 
 ADMIN_USER = "admin"
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             load_generated(out, log=lambda msg: self.stdout.write(f"    {msg}"))
         if not opts["no_admin"]:
             self._ensure_admin()
+            self._ensure_staff_logins()
 
     def _ensure_admin(self):
         secret_file = settings.BASE_DIR / ".data" / "admin-password"
@@ -58,3 +60,9 @@ class Command(BaseCommand):
             secret_file.write_text(password + "\n")
             secret_file.chmod(0o600)
         self.stdout.write(f"==> admin login: user '{ADMIN_USER}', password '{password}' (kept in {secret_file})")
+
+    def _ensure_staff_logins(self):
+        secret_file = settings.BASE_DIR / ".data" / "staff-logins"
+        self.stdout.write(f"==> staff logins, one per role (kept in {secret_file}; sign in at /staff/):")
+        for username, role, password in ensure_staff_logins(secret_file):
+            self.stdout.write(f"    {role.value:<18} user '{username}', password '{password}'")
