@@ -10,11 +10,11 @@ setup:  ## system packages, virtualenv, dependencies (skips what is already ther
 db: setup  ## start the private PostGIS cluster (unless DATABASE_URL is set)
 	@scripts/pg.sh start
 
-demo: db  ## migrate, load the demo data once, create an admin login, serve on http://127.0.0.1:8000
+demo: db  ## migrate, load the demo data once, create an admin login, serve on http://127.0.0.1:8000 with the job worker
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) demo_setup
 	@echo "==> serving geo_portal at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
-	@$(MANAGE) runserver 127.0.0.1:8000
+	@scripts/serve_with_worker.sh 127.0.0.1:8000
 
 lint: setup
 	@.venv/bin/ruff check .

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make demo`: the job-queue worker in the background beside Django's development server, stopped with it.
+#   scripts/serve_with_worker.sh [ADDRESS:PORT]   (default 127.0.0.1:8000)
+# The worker runs the jobs queued by imports (plate→building links, 3+3 zip codes) and the nightly prunes.
+# Its log goes to .data/worker.log; Ctrl+C (or any exit of runserver) stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+ADDR="${1:-127.0.0.1:8000}"
+mkdir -p .data
+LOG=.data/worker.log
+
+$PY manage.py procrastinate worker >>"$LOG" 2>&1 &
+WORKER=$!
+stop_worker() {
+  if kill -0 "$WORKER" 2>/dev/null; then
+    kill -TERM "$WORKER" 2>/dev/null || true
+    wait "$WORKER" 2>/dev/null || true
+    echo "==> job worker stopped"
+  fi
+}
+trap stop_worker EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+sleep 1
+if ! kill -0 "$WORKER" 2>/dev/null; then
+  echo "error: the job worker did not start; see $LOG" >&2
+  tail -n 20 "$LOG" >&2 || true
+  exit 1
+fi
+echo "==> job worker running (pid $WORKER, log $LOG); staff see jobs at http://$ADDR/admin/procrastinate/procrastinatejob/"
+$PY manage.py runserver "$ADDR"
