@@ -26,7 +26,8 @@ class DoorPlateQuerySet(models.QuerySet):
     pghistory.InsertEvent("plate.create", level=pghistory.Statement),
     pghistory.UpdateEvent("plate.update", row=pghistory.Old),
     pghistory.DeleteEvent("plate.delete"),
-    exclude=["updated_at", "zip_code"],  # zip codes are derived from the post office rules, not edited
+    # Zip codes are derived from the post office rules, not edited; the imported_* fields are the importer's memory.
+    exclude=["updated_at", "zip_code", "imported_geom", "imported_hash"],
 )
 class DoorPlate(models.Model):
     """One door plate. Unique among active plates by district + ``address_key`` (street address + 鄰)."""
@@ -111,6 +112,14 @@ class DoorPlate(models.Model):
     )
     condition = models.CharField(_("plate condition"), max_length=10, choices=Condition.choices, default=Condition.UNKNOWN)
     last_checked_on = models.DateField(_("last checked on"), null=True, blank=True)
+    condition_evidence = models.CharField(
+        _("evidence of the condition"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("census task, photo or report reference"),
+    )
     source_batch = models.ForeignKey(
         "ingest.ImportBatch",
         on_delete=models.PROTECT,
@@ -124,6 +133,12 @@ class DoorPlate(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Incremented by every write (services and the importer's merge); writers say which version they saw.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    # What the last import said about this plate (position; hash of village, 鄰, road, area, address): a field
+    # that differs from it was changed by staff since, and a re-import must not overwrite it (a conflict instead).
+    imported_geom = models.PointField(_("position in the last import"), srid=STORAGE_SRID, null=True, blank=True,
+                                      spatial_index=False)
+    imported_hash = models.CharField(_("attributes in the last import"), max_length=32, blank=True, default="",
+                                     db_default="")
     # Who made the last change: a staff user name, "import batch N" or "system" (named in StalePlate errors).
     updated_by = models.CharField(_("last changed by"), max_length=150, blank=True, default="", db_default="")
 

@@ -79,6 +79,9 @@ class Event(models.Model):
     data = models.JSONField(_("public representation"))
     geom = models.GeometryField(_("geometry"), srid=STORAGE_SRID, null=True, spatial_index=False)
     old_geom = models.GeometryField(_("geometry before"), srid=STORAGE_SRID, null=True, spatial_index=False)
+    # Per event, not per transaction: one transaction may apply changes of several causes (a plan and an edit).
+    actor = models.CharField(_("actor"), max_length=150, blank=True, default="", db_default="")
+    cause = models.CharField(_("cause"), max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("change event")

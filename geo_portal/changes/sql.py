@@ -14,6 +14,10 @@ but leaves gaps from rolled-back transactions unless numbers are assigned later 
 from __future__ import annotations
 
 FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION changes_setting(p_name text) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(current_setting('changes.' || p_name, true), '')
+$$;
+
 CREATE OR REPLACE FUNCTION changes_open(p_channel text) RETURNS bigint LANGUAGE plpgsql AS $$
 -- The current transaction's row on a channel (created at its first event); its id lives in a transaction-local
 -- setting, which a rolled-back savepoint also rolls back.
@@ -102,9 +106,9 @@ BEGIN
     tx := changes_open(TG_ARGV[0]);
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
     EXECUTE format(
-        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom) '
-        'SELECT %s, %s + row_number() OVER (ORDER BY c.id), %L, c.id, c.op, c.data, c.geom, c.old_geom '
-        'FROM (%s) c', tx, base, TG_ARGV[1], query);
+        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
+        'SELECT %s, %s + row_number() OVER (ORDER BY c.id), %L, c.id, c.op, c.data, c.geom, c.old_geom, %L, %L '
+        'FROM (%s) c', tx, base, TG_ARGV[1], changes_setting('actor'), changes_setting('cause'), query);
     GET DIAGNOSTICS added = ROW_COUNT;
     IF added > 0 THEN
         UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
@@ -124,10 +128,11 @@ BEGIN
     tx := changes_open(TG_ARGV[0]);
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
     EXECUTE format(
-        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom) '
-        'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL '
+        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
+        'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL, %L, %L '
         'FROM %I v WHERE v.id IN (SELECT r.%I FROM %I r)',
-        tx, base, TG_ARGV[1], 'update', TG_ARGV[2], TG_ARGV[3], rows_name);
+        tx, base, TG_ARGV[1], 'update', changes_setting('actor'), changes_setting('cause'), TG_ARGV[2], TG_ARGV[3],
+        rows_name);
     GET DIAGNOSTICS added = ROW_COUNT;
     IF added > 0 THEN
         UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
@@ -146,9 +151,9 @@ BEGIN
     tx := changes_open(p_channel);
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
     EXECUTE format(
-        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom) '
-        'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL FROM %I v',
-        tx, base, p_entity, 'insert', p_view);
+        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
+        'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL, %L, %L FROM %I v',
+        tx, base, p_entity, 'insert', changes_setting('actor'), changes_setting('cause'), p_view);
     GET DIAGNOSTICS added = ROW_COUNT;
     UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
     RETURN added;
@@ -162,6 +167,7 @@ DROP FUNCTION IF EXISTS changes_capture_related();
 DROP FUNCTION IF EXISTS changes_capture();
 DROP FUNCTION IF EXISTS changes_number();
 DROP FUNCTION IF EXISTS changes_open(text);
+DROP FUNCTION IF EXISTS changes_setting(text);
 """
 
 

@@ -38,6 +38,8 @@ class Migration(migrations.Migration):
                 ('data', models.JSONField(verbose_name='public representation')),
                 ('geom', django.contrib.gis.db.models.fields.GeometryField(null=True, spatial_index=False, srid=3826, verbose_name='geometry')),
                 ('old_geom', django.contrib.gis.db.models.fields.GeometryField(null=True, spatial_index=False, srid=3826, verbose_name='geometry before')),
+                ('actor', models.CharField(blank=True, db_default='', default='', max_length=150, verbose_name='actor')),
+                ('cause', models.CharField(blank=True, db_default='', default='', max_length=100, verbose_name='cause')),
             ],
             options={
                 'verbose_name': 'change event',
