@@ -195,10 +195,7 @@ def _check_point(point: Point, *, district: District) -> tuple[Point, list[str]]
 
 
 def _actor_name(actor: object) -> str:
-    if isinstance(actor, str):
-        name = actor
-    else:
-        name = getattr(actor, "get_username", lambda: "")()
+    name = actor if isinstance(actor, str) else getattr(actor, "get_username", lambda: "")()
     if not name:
         raise PlateRefused({"actor": ["who makes the change is required"]})
     return name[:150]
@@ -206,9 +203,12 @@ def _actor_name(actor: object) -> str:
 
 @contextmanager
 def _writing(*, actor: str, cause: str, ref: object | None) -> Iterator[None]:
-    with transaction.atomic(), change_context(actor=actor, cause=cause, ref=ref):
-        with pghistory.context(actor=actor, cause=cause, ref=str(ref) if ref is not None else None):
-            yield
+    with (
+        transaction.atomic(),
+        change_context(actor=actor, cause=cause, ref=ref),
+        pghistory.context(actor=actor, cause=cause, ref=str(ref) if ref is not None else None),
+    ):
+        yield
 
 
 def _locked(plate_id: int, version: int) -> DoorPlate:
@@ -300,7 +300,7 @@ def plate_change_address(
     version: int,
     components: Components,
     actor: object,
-    neighborhood: int | None | object = KEEP,
+    neighborhood: int | object | None = KEEP,
     cause: str = Cause.STAFF,
     ref: object | None = None,
 ) -> DoorPlate:
@@ -308,10 +308,8 @@ def plate_change_address(
     name = _actor_name(actor)
     with _writing(actor=name, cause=cause, ref=ref):
         plate = _locked(plate_id, version)
-        if neighborhood is KEEP:
-            hood = plate.neighborhood.number if plate.neighborhood_id else None
-        else:
-            hood = neighborhood
+        current = plate.neighborhood.number if plate.neighborhood_id else None
+        hood = current if neighborhood is KEEP else neighborhood
         canonical = canonical_address(district=plate.district, components=components, neighborhood=hood)
         if plate.status == DoorPlate.Status.ACTIVE:
             taken = _key_taken(district_id=plate.district_id, address_key=canonical.address_key, exclude=plate.pk)

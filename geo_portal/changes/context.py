@@ -40,9 +40,7 @@ def change_context(*, actor: str, cause: str, ref: object | None = None) -> Iter
         raise RuntimeError("change_context needs a transaction: wrap the writes in transaction.atomic()")
     label = cause_label(cause, ref)
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT coalesce(current_setting('changes.actor', true), ''), coalesce(current_setting('changes.cause', true), '')"
-        )
+        cur.execute("SELECT changes_setting('actor'), changes_setting('cause')")
         before = cur.fetchone()
         cur.execute(
             "SELECT set_config('changes.actor', %s, true), set_config('changes.cause', %s, true)", [actor[:150], label[:100]]

@@ -106,7 +106,8 @@ BEGIN
     tx := changes_open(TG_ARGV[0]);
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
     EXECUTE format(
-        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
+        'INSERT INTO changes_event '
+        '(transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
         'SELECT %s, %s + row_number() OVER (ORDER BY c.id), %L, c.id, c.op, c.data, c.geom, c.old_geom, %L, %L '
         'FROM (%s) c', tx, base, TG_ARGV[1], changes_setting('actor'), changes_setting('cause'), query);
     GET DIAGNOSTICS added = ROW_COUNT;
@@ -128,7 +129,8 @@ BEGIN
     tx := changes_open(TG_ARGV[0]);
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
     EXECUTE format(
-        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
+        'INSERT INTO changes_event '
+        '(transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
         'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL, %L, %L '
         'FROM %I v WHERE v.id IN (SELECT r.%I FROM %I r)',
         tx, base, TG_ARGV[1], 'update', changes_setting('actor'), changes_setting('cause'), TG_ARGV[2], TG_ARGV[3],
@@ -151,7 +153,8 @@ BEGIN
     tx := changes_open(p_channel);
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
     EXECUTE format(
-        'INSERT INTO changes_event (transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
+        'INSERT INTO changes_event '
+        '(transaction_id, ordinal, entity, entity_id, operation, data, geom, old_geom, actor, cause) '
         'SELECT %s, %s + row_number() OVER (ORDER BY v.id), %L, v.id, %L, v.data, v.geom, NULL, %L, %L FROM %I v',
         tx, base, p_entity, 'insert', changes_setting('actor'), changes_setting('cause'), p_view);
     GET DIAGNOSTICS added = ROW_COUNT;

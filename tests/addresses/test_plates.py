@@ -22,7 +22,7 @@ from geo_portal.addresses.plates import (
     plate_retire,
     plate_set_condition,
 )
-from geo_portal.areas.models import County, District, Road, Village
+from geo_portal.areas.models import County, District, Road
 from tests.conftest import X0, Y0
 
 
