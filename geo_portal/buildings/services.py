@@ -72,8 +72,8 @@ WHERE p.status = 'active';
 ANALYZE buildings_platebuilding;
 """
 # After a door-plate import: drop the links of retired plates and of plates the batches since ``batch`` added or
-# changed (the merge stamps them with its batch id), then link every active plate that has no link. Plates that
-# had no footprint within the tolerance are tried again, since footprints may have arrived since.
+# changed (the merge stamps them with its batch id), then link those plates. Plates of older batches keep their
+# link or lack of one: new footprints arrive through ``import_buildings``, which relinks every plate.
 _UNLINK_CHANGED = """
 DELETE FROM buildings_platebuilding pb USING addresses_doorplate p
 WHERE pb.plate_id = p.id AND (p.status <> 'active' OR p.source_batch_id >= %(batch)s)
@@ -87,7 +87,8 @@ CROSS JOIN LATERAL (
     WHERE ST_DWithin(b.geom, p.geom, %(tolerance)s)
     ORDER BY b.geom <-> p.geom LIMIT 1
 ) b
-WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM buildings_platebuilding pb WHERE pb.plate_id = p.id)
+WHERE p.status = 'active' AND p.source_batch_id >= %(batch)s
+  AND NOT EXISTS (SELECT 1 FROM buildings_platebuilding pb WHERE pb.plate_id = p.id)
 """
 _LINK_COUNTS = """
 SELECT count(*) FILTER (WHERE method = 'contains'), count(*) FILTER (WHERE method = 'nearest'),
@@ -276,16 +277,16 @@ def link_plates_to_buildings(*, tolerance_m: float = DEFAULT_LINK_TOLERANCE_M) -
 
 @transaction.atomic
 def link_changed_plates(*, since_batch_id: int, tolerance_m: float = DEFAULT_LINK_TOLERANCE_M) -> dict[str, int]:
-    """Link the plates that door-plate batches ``since_batch_id`` and later added or changed, and unlinked ones.
+    """Link the plates that door-plate batches ``since_batch_id`` and later added or changed; unlink retired ones.
 
-    Set-based and incremental: links of unchanged plates stay as they are. Returns how many plates were
-    linked now and the totals of ``link_plates_to_buildings``.
+    Set-based and incremental: links of other plates stay as they are. Returns how many links were dropped and
+    made now, and the totals of ``link_plates_to_buildings``.
     """
     if not 0 <= tolerance_m <= 100:
         raise ImportRefused("the tolerance must be between 0 and 100 metres")
     with connection.cursor() as cur:
         cur.execute(_UNLINK_CHANGED, {"batch": since_batch_id})
         unlinked = cur.rowcount
-        cur.execute(_LINK_UNLINKED, {"tolerance": tolerance_m})
+        cur.execute(_LINK_UNLINKED, {"batch": since_batch_id, "tolerance": tolerance_m})
         linked = cur.rowcount
         return {"unlinked": unlinked, "linked": linked, **_link_counts(cur)}

@@ -24,6 +24,6 @@ LINK_IMPORTED_PLATES_TASK = "buildings.link_imported_plates"
     retry=RETRY_TRANSIENT,
 )
 def link_imported_plates(*, since_batch_id: int) -> dict[str, int]:
-    """Link the plates door-plate batches ``since_batch_id`` and later added or changed (and unlinked ones)."""
+    """Link the plates door-plate batches ``since_batch_id`` and later added or changed; unlink retired ones."""
     with transaction.atomic(), lock_timeout():
         return link_changed_plates(since_batch_id=since_batch_id)
