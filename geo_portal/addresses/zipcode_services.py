@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -79,9 +81,13 @@ def import_zip_rules(*, path: Path, encoding: str = "utf-8") -> ZipResult:
     return ZipResult({"rules": stored, "rejected": len(findings)}, findings)
 
 
-def _rules_by_road() -> dict[tuple[str, str, str], list[ZipRule]]:
+def _rules_by_road(areas: list[tuple[str, str]] | None = None) -> dict[tuple[str, str, str], list[ZipRule]]:
+    """The stored rules by (county, district, road); only those of the given (county, district) pairs if given."""
     rules: dict[tuple[str, str, str], list[ZipRule]] = defaultdict(list)
-    for r in ZipCodeRule.objects.all().iterator(chunk_size=10_000):
+    stored = ZipCodeRule.objects.all()
+    if areas is not None:
+        stored = stored.filter(reduce(or_, (Q(county=c, district=d) for c, d in areas), Q(pk__in=[])))
+    for r in stored.iterator(chunk_size=10_000):
         rules[(r.county, r.district, r.road)].append(parse_scope(r.zip_code, r.road, r.scope, r.position))
     return rules
 
@@ -93,11 +99,14 @@ def assign_zip_codes(*, since_batch_id: int | None = None) -> ZipResult:
     Every active plate by default; with ``since_batch_id``, only plates without a code and plates that door-plate
     batches ``since_batch_id`` and later added or changed (the import's merge stamps them with its batch id).
     """
-    rules = _rules_by_road()
     findings: list[Finding] = []
     scope = DoorPlate.objects.active()
+    areas = None
     if since_batch_id is not None:
         scope = scope.filter(Q(zip_code="") | Q(source_batch_id__gte=since_batch_id))
+        # Parsing all of Taiwan's ~78,000 rules takes seconds: only those of the districts in scope.
+        areas = list(scope.values_list("district__county__name", "district__name").distinct().order_by())
+    rules = _rules_by_road(areas)
     plates = scope.values_list(
         "pk",
         "district__county__name",
