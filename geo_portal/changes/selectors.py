@@ -60,9 +60,8 @@ def channel_state(channel: str = PUBLIC) -> ChannelState:
     with connection.cursor() as cur:
         cur.execute("SELECT last_txid, last_seq, horizon_txid, updated_at FROM changes_channel WHERE name = %s", [channel])
         row = cur.fetchone()
-    if row is None:
-        raise LookupError(f"change channel {channel!r} does not exist")
-    return ChannelState(*row)
+    # A channel's row appears with its first committed transaction.
+    return ChannelState(*row) if row else ChannelState(txid=0, seq=0, horizon_txid=0, updated_at=None)
 
 
 def check_retention(txid: int, channel: str = PUBLIC) -> ChannelState:
@@ -144,3 +143,12 @@ def snapshot(*, entity: str, txid: int, channel: str = PUBLIC, chunk: int = 10_0
         cur.itersize = chunk
         cur.execute(_SNAPSHOT, {"channel": channel, "txid": txid, "entity": entity})
         yield from cur
+
+
+def txid_of_seq(seq: int, channel: str = PUBLIC) -> int:
+    """The txid of the transaction holding event ``seq`` (0 for seq 0)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(max(txid), 0) FROM changes_transaction WHERE channel = %s AND first_seq <= %s", [channel, seq]
+        )
+        return cur.fetchone()[0]

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from geo_portal.changes.models import PUBLIC
 
+PRUNE_LOCK = 0x6770_0003  # advisory lock id: one change-log pruner at a time
+
 _PRUNE = """
 WITH old AS (
     SELECT id, txid FROM changes_transaction
@@ -35,8 +37,14 @@ def prune_events(*, retention: timedelta | None = None, channel: str = PUBLIC) -
     keep = retention if retention is not None else timedelta(days=settings.CHANGES_RETENTION_DAYS)
     cutoff = timezone.now() - keep
     with connection.cursor() as cur:
-        cur.execute("SELECT horizon_txid FROM changes_channel WHERE name = %s FOR UPDATE", [channel])
-        (old_horizon,) = cur.fetchone()
+        # One pruner at a time; the channel row itself is locked only by the final UPDATE (writers number their
+        # commits on it, so it must not be held through the DELETE).
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [PRUNE_LOCK])
+        cur.execute("SELECT horizon_txid FROM changes_channel WHERE name = %s", [channel])
+        row = cur.fetchone()
+        if row is None:
+            return {"horizon_txid": 0, "events_deleted": 0}
+        (old_horizon,) = row
         cur.execute(
             "SELECT coalesce(max(txid), 0) FROM changes_transaction "
             "WHERE channel = %s AND txid IS NOT NULL AND committed_at < %s",

@@ -53,11 +53,11 @@ BEGIN
         DELETE FROM changes_transaction WHERE id = NEW.id;
         RETURN NULL;
     END IF;
-    UPDATE changes_channel SET last_txid = last_txid + 1, last_seq = last_seq + cnt, updated_at = now()
-    WHERE name = NEW.channel RETURNING last_txid, last_seq INTO t, s;
-    IF t IS NULL THEN
-        RAISE EXCEPTION 'change channel % does not exist', NEW.channel;
-    END IF;
+    -- An upsert, so a channel needs no set-up (and survives a test database flush).
+    INSERT INTO changes_channel AS c (name, last_txid, last_seq, horizon_txid, updated_at)
+    VALUES (NEW.channel, 1, cnt, 0, now())
+    ON CONFLICT (name) DO UPDATE SET last_txid = c.last_txid + 1, last_seq = c.last_seq + cnt, updated_at = now()
+    RETURNING last_txid, last_seq INTO t, s;
     UPDATE changes_transaction
     SET txid = t, first_seq = s - cnt + 1, committed_at = clock_timestamp(),
         actor = coalesce(nullif(current_setting('changes.actor', true), ''), actor),
