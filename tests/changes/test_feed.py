@@ -57,15 +57,7 @@ def test_snapshot_at_each_txid_equals_the_state_recorded_then(committed):
 
 
 def test_feed_pages_in_order_and_snapshot_plus_events_equals_now(client, committed):
-    plates = [
-        plate_create(
-            district=committed["district"],
-            components=Components(number=n, road=committed["road"]),
-            point=at(100 + n),
-            actor="c",
-        ).plate  # fmt: skip
-        for n in (1, 3, 5)
-    ]
+    plates = [make(committed, n, 100 + n) for n in (1, 3, 5)]
     middle = channel_state().txid
     base = snapshot_plates(middle)
     plate_set_condition(plate_id=plates[0].pk, version=1, condition="missing", checked_on=dt.date(2026, 2, 1), actor="s")
