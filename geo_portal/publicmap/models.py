@@ -1,42 +1,34 @@
-"""Change counters for the map layers, bumped by database triggers, so cached vector tiles expire on any write.
+"""The vector-tile cache: encoded tiles stamped with a change-log txid, dirty marks, and how far marks are applied.
 
-Statement-level triggers (migration 0001) bump a layer's counter whenever its table changes — through the ORM,
-the importers' COPY + merge SQL or psql alike — so the tile cache never serves a tile of data that is gone.
+The cache learns what changed from the change log (``geo_portal.changes``, read through its view
+``changes_public_event_v`` and functions ``changes_latest_txid``/``changes_horizon_txid``), so nothing below
+publicmap fires into it. ``services.apply_invalidations`` turns the events of newly committed transactions into
+``TileDirty`` marks; ``tile_cache`` serves a cached tile only when its txid is at least every mark that covers
+it and the marks are applied up to the latest txid. See ``tile_cache`` for why that never serves a stale tile.
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class LayerVersion(models.Model):
-    """One row per map layer (plates, buildings, villages); ``version`` grows by one per changing statement."""
-
-    name = models.CharField(_("layer"), max_length=20, primary_key=True)
-    version = models.BigIntegerField(_("version"), default=0)
-    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("map layer version")
-        verbose_name_plural = _("map layer versions")
-
-    def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+WHOLE = -1  # TileDirty.z = -1: the whole layer; x = y = -1: the whole zoom level
 
 
 class CachedTile(models.Model):
-    """One encoded vector tile per tile address, tagged with the data versions it was drawn from.
+    """One encoded vector tile per tile address, stamped with the change-log txid its data was read at.
 
-    A shared cache for every web worker and server, read together with the layer versions in one statement
-    (``tile_cache``). A tile whose stamp is out of date is simply re-encoded and overwritten, so the table never
-    holds more than one row per tile address and needs no purging. The table is UNLOGGED (migration 0003): a
-    cache need not survive a crash, and unlogged writes are cheaper.
+    ``txid`` is the public channel's last txid visible in the snapshot of the statement that encoded the tile, so
+    the tile shows exactly the committed state up to that txid. A shared cache for every web worker and server,
+    read together with the marks in one statement (``tile_cache``). A tile that is out of date is re-encoded and
+    overwritten (one row per tile address); ``services.prune_tile_cache`` deletes invalid ones. The table is
+    UNLOGGED (migration 0003): a cache need not survive a crash, and unlogged writes are cheaper.
     """
 
     layer = models.CharField(max_length=12)
     z = models.PositiveSmallIntegerField()
     x = models.PositiveIntegerField()
     y = models.PositiveIntegerField()
-    stamp = models.CharField(max_length=60)
+    txid = models.BigIntegerField(_("change-log txid"))
     etag = models.CharField(max_length=40)
     content = models.BinaryField()
     created_at = models.DateTimeField(auto_now=True)
@@ -47,4 +39,52 @@ class CachedTile(models.Model):
         constraints = [models.UniqueConstraint(fields=["layer", "z", "x", "y"], name="cachedtile_address_uniq")]
 
     def __str__(self) -> str:
-        return f"{self.layer}/{self.z}/{self.x}/{self.y}"
+        return f"{self.layer}/{self.z}/{self.x}/{self.y}@{self.txid}"
+
+
+class TileDirty(models.Model):
+    """A mark: tiles at this address changed at ``txid``; a cached tile there is valid only if its txid ≥ that.
+
+    ``z = -1`` (with x = y = -1) marks the whole layer, ``x = y = -1`` the whole zoom level ``z``. One row per
+    address, holding the greatest txid (upserted). UNLOGGED like the tiles (migration 0004): a crash empties both.
+    ``marked_at`` (when the txid was last raised) lets the prune keep recent marks for renders still in flight.
+    """
+
+    layer = models.CharField(max_length=12)
+    z = models.SmallIntegerField()
+    x = models.IntegerField()
+    y = models.IntegerField()
+    txid = models.BigIntegerField(_("change-log txid"))
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        verbose_name = _("dirty tile mark")
+        verbose_name_plural = _("dirty tile marks")
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "z", "x", "y"], name="tiledirty_address_uniq"),
+            models.CheckConstraint(
+                condition=(Q(z=WHOLE) & Q(x=WHOLE) & Q(y=WHOLE))
+                | (Q(z__gte=0) & Q(x=WHOLE) & Q(y=WHOLE))
+                | (Q(z__gte=0) & Q(x__gte=0) & Q(y__gte=0)),
+                name="tiledirty_address_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.layer}/{self.z}/{self.x}/{self.y} dirty@{self.txid}"
+
+
+class TileState(models.Model):
+    """One row: the last txid whose invalidations are recorded as marks (``applied_txid``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    applied_txid = models.BigIntegerField(_("marks applied up to txid"))
+    applied_at = models.DateTimeField(_("applied at"), null=True)
+
+    class Meta:
+        verbose_name = _("tile cache state")
+        verbose_name_plural = _("tile cache state")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="tilestate_one_row")]
+
+    def __str__(self) -> str:
+        return f"tile marks applied up to txid {self.applied_txid}"

@@ -1,9 +1,25 @@
-"""Cached vector tiles with strong ETags, stamped with the versions of the layers a tile is drawn from.
+"""Cached vector tiles with strong ETags, stamped with the change-log txid of the data they were encoded from.
 
-A tile is encoded once per data version; any write to plates, buildings or villages bumps the version
-(database triggers, see ``models.LayerVersion``), so stale tiles are never served and need no purge. The
-cache is the UNLOGGED table ``publicmap_cachedtile`` (one row per tile address), shared by every worker:
-one statement per request finds the tile under the current versions or encodes and stores it.
+The cache is the UNLOGGED table ``publicmap_cachedtile`` (one row per tile address), shared by every worker.
+One statement per request finds a valid tile or encodes and stores one (aggregated tiles take three, below).
+
+When a cached tile is valid. A tile stamped ``txid = T`` shows exactly the committed data up to public-channel
+txid T: T is read with ``changes_latest_txid`` in the same statement (one snapshot) that encodes the tile, and
+the change log numbers txids at commit under the channel's row lock, so a snapshot that sees txid T sees every
+txid ≤ T and nothing after. ``services.apply_invalidations`` records, for each committed change, marks
+(``TileDirty``: the tile, its whole zoom level or the whole layer, with the change's txid) and advances
+``TileState.applied_txid``, in one transaction. A tile is served only when, in the lookup's own snapshot,
+
+- its txid ≥ every mark covering it (no recorded change after T touches it), and
+- the marks are applied up to the latest txid (no change is unrecorded), or the tile's txid is the latest
+  (nothing committed after it at all), and
+- the current transaction has no unnumbered change of its own (it would see data no txid describes).
+
+The race: a tile encoded from a snapshot before change C (txid T+1) commits, stored after C's marks were
+applied. It is stamped T (its snapshot's latest txid), C's mark says T+1 > T: never served. If it is stored
+before the marks are applied, the lookup sees applied < latest and the tile's T < latest: not served either.
+When the marks lag, the lookup encodes afresh (stamped with the latest txid) and then runs
+``apply_invalidations`` itself, so the lag lasts one request.
 
 (A file cache was measured first: Django's FileBasedCache lists its whole directory on every write to decide
 whether to cull, 0.5 ms with a few thousand tiles and growing with the cache.)
@@ -17,7 +33,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connections
 
-from geo_portal.publicmap.tiles import LAYER_SOURCES, tile_query
+from geo_portal.publicmap.services import apply_invalidations
+from geo_portal.publicmap.sql import CHANNEL, DIRTY_TXID
+from geo_portal.publicmap.tiles import tile_query
 
 
 @dataclass(frozen=True)
@@ -27,55 +45,62 @@ class CachedTile:
     source: str  # "hit" (from the cache), "miss" (encoded by this request) or "none" (the layer is empty at this zoom)
 
 
-def _stamp_sql(layer: str) -> str:
-    parts = " || '.' || ".join(
-        f"coalesce((SELECT version FROM publicmap_layerversion WHERE name = '{source}'), 0)::text"
-        for source in LAYER_SOURCES[layer]
-    )
-    return f"SELECT {parts}"
-
-
 EMPTY_ETAG = '"' + hashlib.md5(b"", usedforsecurity=False).hexdigest() + '"'
 
+# The latest txid, how far marks are applied (-1: no state row; then, or when the log went backwards, no hit
+# until ``apply_invalidations`` has reset the cache), the current transaction's own unnumbered
+# changes, and the greatest mark covering this tile — all in the statement's one snapshot.
+_STATE = f"""SELECT changes_latest_txid('{CHANNEL}') AS latest,
+       coalesce((SELECT applied_txid FROM publicmap_tilestate WHERE id = 1), -1) AS applied,
+       changes_pending('{CHANNEL}') AS pending,
+       {DIRTY_TXID.format(layer="%(layer)s", z="%(z)s", x="%(x)s", y="%(y)s")} AS dirty"""
 
-def _lookup_or_render_sql(layer: str, tile_sql: str) -> str:
-    """One statement: the cached tile if its stamp is current, else the tile encoded now and stored.
+_HIT = """SELECT t.etag, t.content FROM publicmap_cachedtile t, v
+    WHERE t.layer = %(layer)s AND t.z = %(z)s AND t.x = %(x)s AND t.y = %(y)s
+      AND NOT v.pending AND t.txid >= v.dirty AND t.txid <= v.latest
+      AND v.applied BETWEEN 0 AND v.latest AND (v.applied = v.latest OR t.txid = v.latest)"""
 
-    The INSERT's source is gated by an uncorrelated NOT EXISTS, which PostgreSQL evaluates once (a one-time
-    filter), so a hit never runs the tile query. One round trip per request, hit or miss.
+# A stored tile never replaces one encoded from a later snapshot (concurrent misses of one address).
+_UPSERT = """ON CONFLICT (layer, z, x, y) DO UPDATE
+    SET txid = EXCLUDED.txid, etag = EXCLUDED.etag, content = EXCLUDED.content, created_at = EXCLUDED.created_at
+    WHERE publicmap_cachedtile.txid <= EXCLUDED.txid"""
+
+
+def _lookup_or_render_sql(tile_sql: str) -> str:
+    """One statement: the cached tile if valid, else the tile encoded now and stored with this snapshot's txid.
+
+    The encoding is gated by an uncorrelated NOT EXISTS, which PostgreSQL evaluates once (a one-time filter),
+    so a hit never runs the tile query. Returns (etag, content, cached, lagging).
     """
-    return f"""WITH v AS ({_stamp_sql(layer)} AS stamp),
-hit AS (
-    SELECT t.etag, t.content FROM publicmap_cachedtile t, v
-    WHERE t.layer = %(layer)s AND t.z = %(z)s AND t.x = %(x)s AND t.y = %(y)s AND t.stamp = v.stamp
+    return f"""WITH v AS MATERIALIZED ({_STATE}),
+hit AS MATERIALIZED ({_HIT}),
+tile AS MATERIALIZED (
+    SELECT '"' || md5(e.mvt) || '"' AS etag, e.mvt AS content
+    FROM (SELECT coalesce(mvt, ''::bytea) AS mvt FROM ({tile_sql}) AS encoded(mvt)) AS e
+    WHERE NOT EXISTS (SELECT 1 FROM hit)
 ),
 stored AS (
-    INSERT INTO publicmap_cachedtile (layer, z, x, y, stamp, etag, content, created_at)
-    SELECT %(layer)s, %(z)s, %(x)s, %(y)s, v.stamp, '"' || md5(tile.mvt) || '"', tile.mvt, now()
-    FROM v, (SELECT coalesce(mvt, ''::bytea) AS mvt FROM ({tile_sql}) AS encoded(mvt)) AS tile
-    WHERE NOT EXISTS (SELECT 1 FROM hit)
-    ON CONFLICT (layer, z, x, y) DO UPDATE
-    SET stamp = EXCLUDED.stamp, etag = EXCLUDED.etag, content = EXCLUDED.content, created_at = EXCLUDED.created_at
-    RETURNING etag, content
+    INSERT INTO publicmap_cachedtile (layer, z, x, y, txid, etag, content, created_at)
+    SELECT %(layer)s, %(z)s, %(x)s, %(y)s, v.latest, tile.etag, tile.content, now() FROM tile, v
+    {_UPSERT}
 )
-SELECT etag, content, true FROM hit
+SELECT hit.etag, hit.content, true, v.applied <> v.latest FROM hit, v
 UNION ALL
-SELECT etag, content, false FROM stored"""
+SELECT tile.etag, tile.content, false, v.applied <> v.latest FROM tile, v"""
 
 
-LOOKUP_SQL = {
-    layer: f"""WITH v AS ({_stamp_sql(layer)} AS stamp)
-SELECT v.stamp, t.etag, t.content FROM v
-LEFT JOIN publicmap_cachedtile t
-       ON t.layer = %(layer)s AND t.z = %(z)s AND t.x = %(x)s AND t.y = %(y)s AND t.stamp = v.stamp"""
-    for layer in LAYER_SOURCES
-}
+LOOKUP_SQL = f"""WITH v AS MATERIALIZED ({_STATE}), hit AS MATERIALIZED ({_HIT})
+SELECT hit.etag, hit.content, v.applied <> v.latest FROM v LEFT JOIN hit ON true"""
 
-STORE_SQL = """
-INSERT INTO publicmap_cachedtile (layer, z, x, y, stamp, etag, content, created_at)
-VALUES (%(layer)s, %(z)s, %(x)s, %(y)s, %(stamp)s, %(etag)s, %(content)s, now())
-ON CONFLICT (layer, z, x, y) DO UPDATE
-SET stamp = EXCLUDED.stamp, etag = EXCLUDED.etag, content = EXCLUDED.content, created_at = EXCLUDED.created_at"""
+STORE_SQL = f"""
+INSERT INTO publicmap_cachedtile (layer, z, x, y, txid, etag, content, created_at)
+VALUES (%(layer)s, %(z)s, %(x)s, %(y)s, %(txid)s, %(etag)s, %(content)s, now())
+{_UPSERT}"""
+
+
+def _render_with_txid_sql(tile_sql: str) -> str:
+    # The txid and the tile from one snapshot; the function is PARALLEL SAFE, so the tile query stays parallel.
+    return f"SELECT changes_latest_txid('{CHANNEL}'), encoded.mvt FROM ({tile_sql}) AS encoded(mvt)"
 
 
 def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
@@ -83,7 +108,8 @@ def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
 
     Street-level tiles take one statement, hit or miss. Aggregated tiles (counts over thousands of plates) are
     encoded by their own statement: inside an INSERT, PostgreSQL would not run them in parallel (measured 2.3×
-    slower on a 1,000,000-plate z14 tile).
+    slower on a 1,000,000-plate z14 tile). When the lookup finds the marks lagging behind the change log, this
+    request brings them up to date before it returns (unless another process is doing so already).
     """
     query = tile_query(layer, z, x, y)
     if query is None:  # nothing to draw at this zoom: no database work at all
@@ -91,17 +117,21 @@ def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
     address = {"layer": layer, "z": z, "x": x, "y": y}
     with connections[settings.SEARCH_DB].cursor() as cursor:
         if not query.aggregated:
-            cursor.execute(_lookup_or_render_sql(layer, query.sql), {**query.params, **address})
-            etag, content, cached = cursor.fetchone()
-            return CachedTile(content=bytes(content), etag=etag, source="hit" if cached else "miss")
-        cursor.execute(LOOKUP_SQL[layer], address)
-        stamp, etag, content = cursor.fetchone()
-        if etag is not None:
-            return CachedTile(content=bytes(content), etag=etag, source="hit")
-        # Encoded after reading the stamp: the tile is at least as new as its stamp says.
-        cursor.execute(query.sql, query.params)
-        row = cursor.fetchone()
-        content = bytes(row[0]) if row and row[0] else b""
-        etag = '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
-        cursor.execute(STORE_SQL, {**address, "stamp": stamp, "etag": etag, "content": content})
-    return CachedTile(content=content, etag=etag, source="miss")
+            cursor.execute(_lookup_or_render_sql(query.sql), {**query.params, **address})
+            etag, content, cached, lagging = cursor.fetchone()
+            result = CachedTile(content=bytes(content), etag=etag, source="hit" if cached else "miss")
+        else:
+            cursor.execute(LOOKUP_SQL, address)
+            etag, content, lagging = cursor.fetchone()
+            if etag is not None:
+                result = CachedTile(content=bytes(content), etag=etag, source="hit")
+            else:
+                cursor.execute(_render_with_txid_sql(query.sql), query.params)
+                txid, mvt = cursor.fetchone()
+                data = bytes(mvt) if mvt else b""
+                etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+                cursor.execute(STORE_SQL, {**address, "txid": txid, "etag": etag, "content": data})
+                result = CachedTile(content=data, etag=etag, source="miss")
+    if lagging:
+        apply_invalidations(wait=False)
+    return result

@@ -35,8 +35,7 @@ CLUSTER_CELLS = 4  # cells per tile side → 64-pixel cells on a 256-pixel tile 
 BUILDINGS_MIN_ZOOM = 15
 VILLAGES_MIN_ZOOM = 10
 LAYERS = ("plates", "buildings", "villages")
-# Layers whose data a tile of each layer is drawn from (its cache key carries their versions).
-LAYER_SOURCES = {"plates": ("plates", "villages"), "buildings": ("buildings",), "villages": ("villages",)}
+# What each layer draws, and so which changes dirty its cached tiles: ``services.RULES`` (keep them in step).
 
 _BOUNDS = """
 WITH b AS (
