@@ -1,0 +1,378 @@
+"""The door-plate admin writes only through the plate services: keys recomputed, stale forms refused, no deletes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from geo_portal.addresses.models import DoorPlate, PlateSuccessor
+from geo_portal.addresses.plates import Components, plate_create, plate_set_condition
+from geo_portal.areas.models import Road
+from tests.conftest import X0, Y0
+
+
+class FormFields(HTMLParser):
+    """What a browser would post for the first form with the given id: inputs, selected options, textareas."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside or ("name" not in a and tag != "option"):
+            return
+        if tag == "input" and a.get("type") not in ("submit", "button", "checkbox", "radio"):
+            self.data[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self.select = a["name"]
+            self.data.setdefault(self.select, "")
+        elif tag == "option" and self.select and "selected" in a:
+            self.data[self.select] = a.get("value", "")
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self.data[self.textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea] += data
+
+
+def loaded_form(client: Client, url: str) -> dict[str, str]:
+    """GET the admin page and return the data its form would post unchanged."""
+    response = client.get(url)
+    assert response.status_code == 200
+    parser = FormFields("doorplate_form")
+    parser.feed(response.content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def change_url(plate: DoorPlate) -> str:
+    return f"/admin/addresses/doorplate/{plate.pk}/change/"
+
+
+def geojson_at(dx: float, dy: float = 500) -> str:
+    return Point(X0 + dx, Y0 + dy, srid=3826).transform(4326, clone=True).geojson
+
+
+def errors(response) -> dict[str, list[str]]:
+    form = response.context["adminform"].form
+    return {name: list(messages) for name, messages in form.errors.items()}
+
+
+def events(plate_id: int) -> list[tuple[str, str, str, int, str]]:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT operation, cause, actor, (data->>'version')::int, data->>'status' FROM changes_event "
+            "WHERE entity = 'plate' AND entity_id = %s ORDER BY id",
+            [plate_id],
+        )
+        return cur.fetchall()
+
+
+@pytest.fixture
+def district_with_boundary(areas):
+    district = areas["district"]
+    district.boundary = MultiPolygon(
+        Polygon(((X0, Y0), (X0 + 2000, Y0), (X0 + 2000, Y0 + 1000), (X0, Y0 + 1000), (X0, Y0))), srid=3826
+    )
+    district.save()
+    road = Road.objects.create(district=district, name="光復路二段", base_name="光復路", section=2)
+    return {**areas, "road": road}
+
+
+@pytest.fixture
+def plates(district_with_boundary):
+    d = district_with_boundary
+
+    def make(number: int, dx: float = 100) -> DoorPlate:
+        return plate_create(
+            district=d["district"],
+            components=Components(number=number, road=d["road"]),
+            point=Point(X0 + dx, Y0 + 500, srid=3826),
+            neighborhood=3,
+            actor="loader",
+        ).plate
+
+    return {**d, "p101": make(101), "p103": make(103, 150)}
+
+
+@pytest.fixture
+def admin_client(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
+@pytest.fixture
+def other_client(db):
+    """A second administrator, in their own browser."""
+    user = get_user_model().objects.create_superuser("clerk_b", "b@example.tw", "pw")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def save(client: Client, plate: DoorPlate, data: dict[str, str], **changes: str):
+    return client.post(change_url(plate), {**data, **changes, "_save": "Save"})
+
+
+def test_editing_the_number_recomputes_address_and_keys_and_bumps_the_version(admin_client, plates):
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    response = save(admin_client, plate, data, number="105", lane="12")
+    assert (response.status_code, response["Location"]) == (302, "/admin/addresses/doorplate/")
+    plate.refresh_from_db()
+    assert (plate.address, plate.street_key, plate.address_key, plate.version, plate.updated_by) == (
+        "新竹市東區光復路二段12巷105號",
+        "光復路二段12巷105號",
+        "光復路二段12巷105號#3",
+        2,
+        "admin",
+    )
+    assert events(plate.pk) == [("insert", "staff", "loader", 1, "active"), ("update", "admin_edit", "admin", 2, "active")]
+
+
+def test_saving_an_unchanged_form_writes_nothing(admin_client, plates):
+    plate = plates["p101"]
+    response = save(admin_client, plate, loaded_form(admin_client, change_url(plate)))
+    assert response.status_code == 302
+    plate.refresh_from_db()
+    assert plate.version == 1 and len(events(plate.pk)) == 1
+
+
+def test_a_stale_form_is_refused_with_the_other_change_shown_and_keeps_the_input(admin_client, other_client, plates):
+    plate = plates["p101"]
+    data_a = loaded_form(admin_client, change_url(plate))  # A loads version 1
+    data_b = loaded_form(other_client, change_url(plate))
+    response = save(other_client, plate, data_b, condition="missing", last_checked_on="2026-01-05")
+    assert response.status_code == 302
+
+    response = save(admin_client, plate, data_a, number="105")  # A saves what they loaded: version 1
+    assert response.status_code == 200
+    plate.refresh_from_db()
+    when = timezone.localtime(plate.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert errors(response) == {
+        "__all__": [
+            f"Not saved: clerk_b changed this door plate at {when} (now version 2; you loaded version 1). "
+            "Their change:<ul><li>Plate condition: unknown → missing</li><li>Last checked on: — → 2026-01-05</li></ul>"
+            "Your input is kept below, with their values where only they changed something. Check it and save again."
+        ]
+    }
+    assert '<ul class="errorlist nonfield"><li>Not saved: clerk_b changed' in response.content.decode()
+    assert "<ul><li>Plate condition: unknown → missing</li>" in response.content.decode()  # not escaped
+    # Nothing of A's was written.
+    assert (plate.number, plate.condition, plate.version, plate.updated_by) == (101, "missing", 2, "clerk_b")
+    assert [e[2:4] for e in events(plate.pk)] == [("loader", 1), ("clerk_b", 2)]
+    # A's form comes back with A's number, B's condition, and the current version; saving it now works.
+    parser = FormFields("doorplate_form")
+    parser.feed(response.content.decode())
+    again = parser.data
+    assert (again["number"], again["condition"], again["last_checked_on"], again["seen_version"]) == (
+        "105",
+        "missing",
+        "2026-01-05",
+        "2",
+    )
+    assert save(admin_client, plate, again).status_code == 302
+    plate.refresh_from_db()
+    assert (plate.address, plate.condition, plate.last_checked_on, plate.version) == (
+        "新竹市東區光復路二段105號",
+        "missing",
+        dt.date(2026, 1, 5),
+        3,
+    )
+
+
+def test_both_changed_the_same_field_the_users_value_stays_for_them_to_decide(admin_client, other_client, plates):
+    plate = plates["p101"]
+    data_a = loaded_form(admin_client, change_url(plate))
+    assert save(other_client, plate, loaded_form(other_client, change_url(plate)), number="107").status_code == 302
+    response = save(admin_client, plate, data_a, number="105")
+    [message] = errors(response)["__all__"]
+    assert "Their change:<ul><li>Number (號): 101 → 107 (you entered 105; kept in the form)</li></ul>" in message
+    plate.refresh_from_db()
+    assert (plate.number, plate.version) == (107, 2)
+
+
+def test_a_service_that_sees_a_newer_version_refuses_too(admin_client, plates):
+    """Between the admin loading the plate for the POST and the service locking it, someone else wrote."""
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    plate_set_condition(plate_id=plate.pk, version=1, condition="ok", checked_on=dt.date(2026, 1, 2), actor="surveyor1")
+    response = save(admin_client, plate, data, condition="damaged", last_checked_on="2026-01-03")
+    [message] = errors(response)["__all__"]
+    assert message.startswith("Not saved: surveyor1 changed this door plate at ")
+    assert "<li>Plate condition: unknown → ok (you entered damaged or illegible; kept in the form)</li>" in message
+    plate.refresh_from_db()
+    assert (plate.condition, plate.version) == ("ok", 2)
+
+
+def test_moving_needs_a_reason(admin_client, plates):
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    response = save(admin_client, plate, data, geom=geojson_at(300))
+    assert (response.status_code, errors(response)) == (200, {"reason": ["say why the plate moves"]})
+    plate.refresh_from_db()
+    assert (plate.geom.x, plate.version) == (X0 + 100, 1)
+
+    response = save(admin_client, plate, data, geom=geojson_at(300), reason="GPS fix")
+    assert response.status_code == 302
+    plate.refresh_from_db()
+    assert (round(plate.geom.x, 3), round(plate.geom.y, 3), plate.version) == (X0 + 300, Y0 + 500, 2)
+    latest = plate.events.order_by("-pgh_id").first()
+    assert {k: latest.pgh_context.metadata.get(k) for k in ("actor", "cause", "reason")} == {
+        "actor": "admin",
+        "cause": "admin_edit",
+        "reason": "GPS fix",
+    }
+
+
+def test_a_point_outside_the_district_is_refused_on_the_map_field(admin_client, plates):
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    response = save(admin_client, plate, data, geom=geojson_at(2100), reason="x")
+    assert errors(response) == {"geom": ["lies 100 m outside 東區 (more than the 50 m tolerance)"]}
+
+
+def test_invalid_components_are_refused_next_to_the_field(admin_client, plates):
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    response = save(admin_client, plate, data, lane="12a")
+    assert errors(response) == {"lane": ["must be digits, optionally with 之 (got '12a')"]}
+    response = save(admin_client, plate, data, number="103")
+    assert errors(response) == {
+        "__all__": [f"address: 新竹市東區光復路二段103號 already exists as active plate {plates['p103'].pk}"]
+    }
+
+
+def test_retiring_with_an_unknown_successor_is_refused_and_undoes_the_other_changes(admin_client, plates):
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    retire = {"status": "retired", "retired_on": "2026-01-05", "reason": "demolished"}
+    response = save(admin_client, plate, data, number="105", successor_ids="999999", **retire)
+    assert (response.status_code, errors(response)) == (200, {"successor_ids": ["no door plate with id 999999"]})
+    plate.refresh_from_db()
+    assert (plate.number, plate.status, plate.version, len(events(plate.pk))) == (101, "active", 1, 1)
+    response = save(admin_client, plate, data, successor_ids="12a", **retire)
+    assert errors(response) == {"successor_ids": ["“12a” is not a plate id"]}
+    response = save(admin_client, plate, data, status="retired")
+    assert errors(response) == {"retired_on": ["is required when the plate is retired"]}
+    response = save(admin_client, plate, data, status="retired", retired_on="2026-01-05")
+    assert errors(response) == {"reason": ["say why the plate is retired"]}
+
+
+def test_retiring_and_restoring_through_the_form_with_change_events(admin_client, plates):
+    plate, successor = plates["p101"], plates["p103"]
+    data = loaded_form(admin_client, change_url(plate))
+    response = save(
+        admin_client, plate, data, status="retired", retired_on="2026-01-05", successor_ids=str(successor.pk),
+        reason="demolished",
+    )  # fmt: skip
+    assert response.status_code == 302
+    plate.refresh_from_db()
+    assert (plate.status, plate.retired_on, plate.retired_reason, plate.version) == (
+        "retired",
+        dt.date(2026, 1, 5),
+        "demolished",
+        2,
+    )
+    assert list(PlateSuccessor.objects.values_list("from_doorplate_id", "to_doorplate_id")) == [(plate.pk, successor.pk)]
+
+    data = loaded_form(admin_client, change_url(plate))
+    assert (data["status"], data["retired_on"], data["successor_ids"], data["seen_version"]) == (
+        "retired",
+        "2026-01-05",
+        str(successor.pk),
+        "2",
+    )
+    response = save(admin_client, plate, data, retired_on="2026-01-06")
+    assert errors(response) == {"retired_on": ["changes only when the plate is retired"]}
+    response = save(admin_client, plate, data, status="active")
+    assert errors(response) == {"reason": ["say why the plate is restored"]}
+    response = save(admin_client, plate, data, status="active", reason="wrongly retired")
+    assert response.status_code == 302
+    plate.refresh_from_db()
+    assert (plate.status, plate.retired_on, plate.version, PlateSuccessor.objects.count()) == ("active", None, 3, 0)
+    assert events(plate.pk) == [
+        ("insert", "staff", "loader", 1, "active"),
+        ("update", "admin_edit", "admin", 2, "retired"),
+        ("update", "admin_edit", "admin", 2, "retired"),  # the successor link
+        ("update", "admin_edit", "admin", 2, "retired"),  # the link removed on restore
+        ("update", "admin_edit", "admin", 3, "active"),
+    ]
+    html = admin_client.get(change_url(plate)).content.decode()
+    assert "<td>admin</td><td>admin_edit</td><td>wrongly retired</td><td>2</td>" in html
+
+
+def test_adding_a_plate_goes_through_plate_create(admin_client, plates):
+    d = plates
+    data = loaded_form(admin_client, "/admin/addresses/doorplate/add/")
+    data.update(
+        district=str(d["district"].pk), geom=geojson_at(1500), road=str(d["road"].pk), number="111",
+        neighborhood_number="7", condition="ok", last_checked_on="2026-01-04", _save="Save",
+    )  # fmt: skip
+    response = admin_client.post("/admin/addresses/doorplate/add/", data)
+    assert response.status_code == 302
+    plate = DoorPlate.objects.get(number=111)
+    assert (plate.address, plate.address_key, plate.village, plate.condition, plate.version, plate.updated_by) == (
+        "新竹市東區光復路二段111號",
+        "光復路二段111號#7",
+        d["b"],
+        "ok",
+        2,
+        "admin",
+    )
+    assert [e[:3] for e in events(plate.pk)] == [("insert", "admin_edit", "admin"), ("update", "admin_edit", "admin")]
+    data.update(number="101", neighborhood_number="3")
+    response = admin_client.post("/admin/addresses/doorplate/add/", data)
+    assert errors(response) == {
+        "__all__": [f"address: 新竹市東區光復路二段101號 already exists as active plate {d['p101'].pk}"]
+    }
+
+
+def test_read_only_fields_cannot_be_posted(admin_client, plates):
+    plate = plates["p101"]
+    data = loaded_form(admin_client, change_url(plate))
+    assert not {"address", "street_key", "address_key", "version", "updated_by", "source_batch"} & set(data)
+    response = save(admin_client, plate, data, address="偽造", address_key="x", version="9", updated_by="mallory")
+    assert response.status_code == 302
+    plate.refresh_from_db()
+    assert (plate.address, plate.address_key, plate.version, plate.updated_by) == (
+        "新竹市東區光復路二段101號",
+        "光復路二段101號#3",
+        1,
+        "loader",
+    )
+
+
+def test_plates_cannot_be_deleted_in_the_admin(admin_client, plates):
+    plate = plates["p101"]
+    assert admin_client.get(f"/admin/addresses/doorplate/{plate.pk}/delete/").status_code == 403
+    assert admin_client.post(f"/admin/addresses/doorplate/{plate.pk}/delete/", {"post": "yes"}).status_code == 403
+    changelist = admin_client.get("/admin/addresses/doorplate/")
+    assert "delete_selected" not in changelist.content.decode()
+    response = admin_client.post(
+        "/admin/addresses/doorplate/", {"action": "delete_selected", "_selected_action": [plate.pk], "post": "yes"}
+    )
+    assert response.status_code in (200, 302)
+    assert DoorPlate.objects.filter(pk=plate.pk).exists()
