@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pghistory
 from django import forms
 from django.db import transaction
 from django.utils import timezone
@@ -119,7 +120,9 @@ class DoorPlateAdminForm(forms.ModelForm):
         if self.errors:
             return
         try:
-            with transaction.atomic():  # a refusal by a later service undoes the earlier ones
+            reason = (self.cleaned_data.get("reason") or "").strip()
+            # A refusal by a later service undoes the earlier ones; the reason goes into every history event.
+            with transaction.atomic(), pghistory.context(**({"reason": reason} if reason else {})):
                 plate = self._create() if self.instance.pk is None else self._change()
         except PlateRefused as exc:
             self._refused(exc)
@@ -242,6 +245,9 @@ class DoorPlateAdminForm(forms.ModelForm):
                     continue
                 if same(name, posted[name], loaded[name]) or same(name, posted[name], current[name]):
                     data[self.add_prefix(name)] = self._as_data(name, current[name])
+                    if name == "status":  # they retired or restored it: their successors come with it
+                        ids = sorted(current_plate.successors.values_list("pk", flat=True))
+                        data[self.add_prefix("successor_ids")] = ", ".join(map(str, ids))
                     rows.append((self._label(name), self._shown(name, loaded[name]), self._shown(name, current[name]), ""))
                 else:  # both changed it: the user's value stays in the form, for them to decide
                     yours = format_html(gettext(" (you entered {}; kept in the form)"), self._shown(name, posted[name]))

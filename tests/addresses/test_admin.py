@@ -376,3 +376,33 @@ def test_plates_cannot_be_deleted_in_the_admin(admin_client, plates):
     )
     assert response.status_code in (200, 302)
     assert DoorPlate.objects.filter(pk=plate.pk).exists()
+
+
+def test_a_form_loaded_before_someone_retired_the_plate_takes_the_retirement(admin_client, other_client, plates):
+    plate, successor = plates["p101"], plates["p103"]
+    data_a = loaded_form(admin_client, change_url(plate))
+    retire = {"status": "retired", "retired_on": "2026-01-05", "successor_ids": str(successor.pk), "reason": "gone"}
+    assert save(other_client, plate, loaded_form(other_client, change_url(plate)), **retire).status_code == 302
+    response = save(admin_client, plate, data_a, lane="12", reason="survey 2026")
+    [message] = errors(response)["__all__"]
+    assert "<ul><li>Status: active → retired</li><li>Retired on: — → 2026-01-05</li></ul>" in message
+    parser = FormFields("doorplate_form")
+    parser.feed(response.content.decode())
+    again = parser.data
+    assert (again["status"], again["successor_ids"], again["lane"], again["reason"]) == (
+        "retired",
+        str(successor.pk),
+        "12",
+        "survey 2026",
+    )
+    assert save(admin_client, plate, again).status_code == 302
+    plate.refresh_from_db()
+    assert (plate.address, plate.status, plate.version) == ("新竹市東區光復路二段12巷101號", "retired", 3)
+    latest = plate.events.order_by("-pgh_id").first()
+    assert (latest.version, latest.pgh_context.metadata["reason"]) == (2, "survey 2026")
+
+
+def test_the_change_page_carries_the_version_and_shows_the_history(admin_client, plates):
+    html = admin_client.get(change_url(plates["p101"]), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert '<input type="hidden" name="seen_version" value="1" id="id_seen_version">' in html
+    assert '<table class="plate-history">' in html and "<td>loader</td><td>staff</td><td></td><td>1</td>" in html
