@@ -20,11 +20,13 @@ from django.utils import timezone
 
 from geo_portal.addresses import sql
 from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, Mapping, load_area_index, stage_rows_parallel
+from geo_portal.changes.context import Cause, change_context
 from geo_portal.core.db import advisory_lock, bulk_load_mode, copy_rows
 from geo_portal.core.geo import KNOWN_SRIDS
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import Finding, ImportRefused
 from geo_portal.ingest.models import ImportBatch
+from geo_portal.ingest.progress import BatchProgress, mark_interrupted
 from geo_portal.ingest.services import batch_record_failure, batch_start, write_findings
 from geo_portal.jobs.queue import defer_on_commit
 
@@ -54,6 +56,11 @@ class ImportResult:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "warning"]
+
+    @property
+    def conflicts(self) -> list[Finding]:
+        """Fields staff changed since the last import that this file changes differently (kept, for a clerk)."""
+        return [f for f in self.findings if f.level == "conflict"]
 
 
 def resolve_layout(*, preset: str | None, columns: dict[str, str] | None, srid: int | None) -> tuple[dict[str, str], int]:
@@ -103,6 +110,11 @@ def import_doorplates(
         "dry_run": dry_run,
         "allow_mass_retire": allow_mass_retire,
     }
+    # A real run on its own records itself through a second connection, so a refusal, a failure or a killed process
+    # still leaves a record saying where it stopped; inside a caller's transaction the record is part of it.
+    tracker = None
+    if not dry_run and not connection.in_atomic_block:
+        tracker = BatchProgress(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
     try:
         mapping_columns, chosen_srid = resolve_layout(preset=preset, columns=columns, srid=srid)
         with transaction.atomic():
@@ -118,15 +130,23 @@ def import_doorplates(
                 options=options,
                 report_dir=report_dir,
                 progress=progress,
+                tracker=tracker,
             )
             if dry_run:
                 transaction.set_rollback(True)
             else:
                 for task_name in AFTER_IMPORT_TASKS:
                     defer_on_commit(task_name, since_batch_id=result.batch_id)
-    except ImportRefused as exc:
-        batch_record_failure(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options, message=str(exc))
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, ImportRefused) else f"{type(exc).__name__}: {exc}"
+        if tracker is not None:
+            tracker.failed(message)
+        elif isinstance(exc, ImportRefused):
+            batch_record_failure(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options, message=message)
         raise
+    finally:
+        if tracker is not None:
+            tracker.close()
     if dry_run:
         now = timezone.now()
         batch = ImportBatch.objects.create(
@@ -158,13 +178,24 @@ def _import_in_transaction(
     options: dict,
     report_dir: Path | None,
     progress: Callable[[Iterator], Iterator] | None,
+    tracker: BatchProgress | None,
 ) -> ImportResult:
     findings: list[Finding] = []
+
+    def stage(name: str) -> None:
+        if tracker is not None:
+            tracker.stage(name)
+
     with advisory_lock(DOORPLATE_IMPORT_LOCK):
+        mark_interrupted(kind=ImportBatch.Kind.DOORPLATES)
+        stage("reading and checking rows")
         header, rows = read_csv(path, encoding=encoding)
         mapping = Mapping.build(header, mapping_columns)
         areas = load_area_index(district)
-        batch = batch_start(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
+        if tracker is not None:
+            batch = ImportBatch.objects.get(pk=tracker.batch_id)
+        else:
+            batch = batch_start(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
         with connection.cursor() as cur:
             cur.execute(sql.CREATE_STAGE)
             counted = progress(rows) if progress else rows
@@ -176,6 +207,7 @@ def _import_in_transaction(
             read = staged + len(findings)
             if staged == 0:
                 raise ImportRefused(f"{path.name}: no valid rows ({len(findings)} rejected); nothing was imported")
+            stage("set-based checks")
             cur.execute(sql.CREATE_WORK, {"srid": srid})
             sql_rejected = _sql_checks(cur, findings)
             if sql_rejected:
@@ -188,9 +220,18 @@ def _import_in_transaction(
                 Finding(row, "location", name, f"point lies outside its declared village {name}", "warning")
                 for row, name in cur.fetchall()
             )
-            counts = _merge(
-                cur, batch_id=batch.pk, allow_mass_retire=allow_mass_retire, retire_limit=retire_limit, source=path.name
-            )
+            stage("merge")
+            # Every change of the merge (roads, 鄰, plates) is one transaction of the change log, caused by the batch.
+            with change_context(actor=f"import batch {batch.pk}", cause=Cause.IMPORT_BATCH, ref=batch.pk):
+                counts = _merge(
+                    cur,
+                    batch_id=batch.pk,
+                    allow_mass_retire=allow_mass_retire,
+                    retire_limit=retire_limit,
+                    source=path.name,
+                    findings=findings,
+                )
+            stage("statistics")
             cur.execute("ANALYZE addresses_doorplate")
     counts.update(
         read=read,
@@ -203,7 +244,9 @@ def _import_in_transaction(
     batch.counts = counts
     batch.report_path = str(report)
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["counts", "report_path", "finished_at"])
+    batch.status, batch.stage = ImportBatch.Status.APPLIED, "done"
+    # The import's last write to its batch row: the progress connection must not touch the row after this.
+    batch.save(update_fields=["counts", "report_path", "finished_at", "status", "stage"])
     return ImportResult(batch_id=batch.pk, dry_run=dry_run, counts=counts, findings=findings, report_path=report)
 
 
@@ -226,7 +269,21 @@ def _sql_checks(cur, findings: list[Finding]) -> list[int]:
     return rejected
 
 
-def _merge(cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, source: str) -> dict[str, int]:
+def _conflict(row: int, plate_id: int, version: int, by: str, at, field: str, detail: str) -> Finding:
+    """A field staff changed since the last import that this file would change differently: kept, reported."""
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    what = f"the file would move it {detail} m" if field == "location" else f"the file says {detail}"
+    return Finding(
+        row, field, f"plate {plate_id}",
+        f"staff changed this plate after the last import ({by}, {when}, version {version}); {what}; "
+        "kept the plate's value — a clerk decides",
+        "conflict",
+    )  # fmt: skip
+
+
+def _merge(
+    cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, source: str, findings: list[Finding]
+) -> dict[str, int]:
     cur.execute(sql.INSERT_ROADS)
     roads_added = cur.rowcount
     cur.execute(sql.INSERT_ROAD_VARIANTS)
@@ -244,25 +301,45 @@ def _merge(cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, 
             f"({to_retire / active_before:.1%}, limit {retire_limit:.0%}); nothing was imported. "
             "Check that the file is complete, or pass --allow-mass-retire."
         )
+    actor = f"import batch {batch_id}"
     with pghistory.context(import_batch=batch_id, source=source):
-        cur.execute(sql.RETIRE, {"today": timezone.localdate(), "reason": f"absent from import batch {batch_id} ({source})"})
+        cur.execute(
+            sql.RETIRE,
+            {"today": timezone.localdate(), "reason": f"absent from import batch {batch_id} ({source})", "actor": actor},
+        )
         retired = cur.rowcount
-        cur.execute(sql.UPDATE_CHANGED, {"batch": batch_id})
-        changed = cur.rowcount
-    cur.execute(sql.COUNT_TO_ADD)
-    to_add = cur.fetchone()[0]
-    cur.execute(sql.TABLE_ROWS)
-    bulk = to_add > BULK_LOAD_MIN_ROWS and to_add > cur.fetchone()[0]
-    with bulk_load_mode("addresses_doorplate") if bulk else nullcontext():
-        cur.execute(sql.INSERT_ADDED, {"batch": batch_id})
-        added = cur.rowcount
+        cur.execute(sql.CREATE_MATCHED)
+        cur.execute(sql.CONFLICTS)
+        conflicts = [_conflict(*row) for row in cur.fetchall()]
+        cur.execute(sql.UPDATE_CHANGED, {"batch": batch_id, "actor": actor})
+        changed = sum(1 for (public,) in cur.fetchall() if public)
+        cur.execute(sql.CREATE_RETURNING)
+        cur.execute(sql.RETIRED_BY_STAFF)
+        conflicts += [
+            Finding(row, "status", f"plate {pk}",
+                    f"staff retired this plate on {retired_on} ({by}, version {version}); the file still lists it; "
+                    "not re-added — a clerk decides", "conflict")
+            for row, pk, version, by, _at, retired_on in cur.fetchall()
+        ]  # fmt: skip
+        cur.execute(sql.RESTORE, {"batch": batch_id, "actor": actor})
+        restored = cur.rowcount
+        cur.execute(sql.COUNT_TO_ADD)
+        to_add = cur.fetchone()[0]
+        cur.execute(sql.TABLE_ROWS)
+        bulk = to_add > BULK_LOAD_MIN_ROWS and to_add > cur.fetchone()[0]
+        with bulk_load_mode("addresses_doorplate") if bulk else nullcontext():
+            cur.execute(sql.INSERT_ADDED, {"batch": batch_id, "actor": actor})
+            added = cur.rowcount
     cur.execute(sql.COUNT_INCOMING)
     incoming = cur.fetchone()[0]
+    findings.extend(conflicts)
     return {
         "added": added,
         "changed": changed,
         "retired": retired,
-        "unchanged": incoming - added - changed,
+        "restored": restored,
+        "conflicts": len(conflicts),
+        "unchanged": incoming - added - changed - restored - len(conflicts),
         "loaded": incoming,
         "active_before": active_before,
         "roads_added": roads_added,

@@ -105,41 +105,119 @@ SELECT count(*) FROM addresses_doorplate
 WHERE status = 'active' AND district_id IN (SELECT DISTINCT district_id FROM doorplate_stage)
 """
 
+# Plates staff created (never in a file: no source batch) are not retired for being absent from one.
 _TO_RETIRE = """
 FROM addresses_doorplate p
 WHERE p.status = 'active' AND p.district_id IN (SELECT DISTINCT district_id FROM doorplate_stage)
+  AND p.source_batch_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM doorplate_incoming i WHERE i.district_id = p.district_id AND i.address_key = p.address_key)
   AND NOT EXISTS (SELECT 1 FROM doorplate_protected k WHERE k.district_id = p.district_id AND k.address_key = p.address_key)
 """
 COUNT_TO_RETIRE = "SELECT count(*) " + _TO_RETIRE
 RETIRE = (
     "UPDATE addresses_doorplate SET status = 'retired', retired_on = %(today)s, retired_reason = %(reason)s, "
-    "updated_at = now() WHERE id IN (SELECT p.id " + _TO_RETIRE + ")"
+    "version = version + 1, updated_by = %(actor)s, updated_at = now() WHERE id IN (SELECT p.id " + _TO_RETIRE + ")"
 )
 
-UPDATE_CHANGED = """
-UPDATE addresses_doorplate p SET
-    village_id = i.village_id, neighborhood_id = i.neighborhood_id, road_id = i.road_id, area = i.area,
-    street_key = i.street_key, address = i.address, geom = i.geom, source_batch_id = %(batch)s, updated_at = now()
+# The attributes an import sets besides the position, hashed: the plate's memory of the last import (imported_hash)
+# tells a field staff changed since (current ≠ memory) from one the file changes (incoming ≠ memory).
+_HASH = (
+    "md5(concat_ws('|', coalesce({p}village_id::text, ''), coalesce({p}neighborhood_id::text, ''), "
+    "coalesce({p}road_id::text, ''), {p}area, {p}address))"
+)
+
+# Active plates the file lists, with the three versions of each field group: incoming, current, last imported.
+# (Plates loaded before the import memory existed count as unchanged since: memory = current.)
+CREATE_MATCHED = f"""
+DROP TABLE IF EXISTS pg_temp.doorplate_matched;
+CREATE TEMP TABLE doorplate_matched ON COMMIT DROP AS
+SELECT p.id, i.row_no, i.geom AS in_geom, i.village_id, i.neighborhood_id, i.road_id, i.area, i.address,
+       {_HASH.format(p="i.")} AS in_hash, {_HASH.format(p="p.")} AS cur_hash,
+       coalesce(nullif(p.imported_hash, ''), {_HASH.format(p="p.")}) AS last_hash,
+       p.geom AS cur_geom, coalesce(p.imported_geom, p.geom) AS last_geom, p.imported_geom, p.imported_hash,
+       p.version, p.updated_by, p.updated_at, p.address AS cur_address
 FROM doorplate_incoming i
-WHERE p.status = 'active' AND p.district_id = i.district_id AND p.address_key = i.address_key
-  AND (p.geom IS DISTINCT FROM i.geom OR p.village_id IS DISTINCT FROM i.village_id
-       OR p.neighborhood_id IS DISTINCT FROM i.neighborhood_id OR p.road_id IS DISTINCT FROM i.road_id
-       OR p.address IS DISTINCT FROM i.address)
+JOIN addresses_doorplate p ON p.status = 'active' AND p.district_id = i.district_id AND p.address_key = i.address_key
 """
 
-INSERT_ADDED = """
+# Staff changed it since the last import AND the file changes it AND they disagree: keep staff's, report it.
+CONFLICTS = """
+SELECT row_no, id, version, updated_by, updated_at, 'location' AS field,
+       round(ST_Distance(in_geom, cur_geom)::numeric, 1)::text AS detail
+FROM doorplate_matched
+WHERE cur_geom IS DISTINCT FROM last_geom AND in_geom IS DISTINCT FROM last_geom AND in_geom IS DISTINCT FROM cur_geom
+UNION ALL
+SELECT row_no, id, version, updated_by, updated_at, 'address', address || ' ≠ ' || cur_address
+FROM doorplate_matched
+WHERE cur_hash <> last_hash AND in_hash <> last_hash AND in_hash <> cur_hash
+ORDER BY 1, 6
+"""
+
+_GEOM_FROM_FILE = "(m.cur_geom IS NOT DISTINCT FROM m.last_geom)"
+_ATTRS_FROM_FILE = "(m.cur_hash = m.last_hash)"
+_PUBLIC_CHANGE = (
+    f"(({_GEOM_FROM_FILE} AND m.in_geom IS DISTINCT FROM m.cur_geom) OR ({_ATTRS_FROM_FILE} AND m.in_hash <> m.cur_hash))"
+)
+UPDATE_CHANGED = f"""
+UPDATE addresses_doorplate p SET
+    geom = CASE WHEN {_GEOM_FROM_FILE} THEN m.in_geom ELSE p.geom END,
+    village_id = CASE WHEN {_ATTRS_FROM_FILE} THEN m.village_id ELSE p.village_id END,
+    neighborhood_id = CASE WHEN {_ATTRS_FROM_FILE} THEN m.neighborhood_id ELSE p.neighborhood_id END,
+    road_id = CASE WHEN {_ATTRS_FROM_FILE} THEN m.road_id ELSE p.road_id END,
+    area = CASE WHEN {_ATTRS_FROM_FILE} THEN m.area ELSE p.area END,
+    address = CASE WHEN {_ATTRS_FROM_FILE} THEN m.address ELSE p.address END,
+    imported_geom = m.in_geom, imported_hash = m.in_hash,
+    source_batch_id = CASE WHEN {_PUBLIC_CHANGE} THEN %(batch)s ELSE p.source_batch_id END,
+    version = p.version + CASE WHEN {_PUBLIC_CHANGE} THEN 1 ELSE 0 END,
+    updated_by = CASE WHEN {_PUBLIC_CHANGE} THEN %(actor)s ELSE p.updated_by END,
+    updated_at = CASE WHEN {_PUBLIC_CHANGE} THEN now() ELSE p.updated_at END
+FROM doorplate_matched m
+WHERE p.id = m.id
+  AND ({_PUBLIC_CHANGE} OR p.imported_geom IS DISTINCT FROM m.in_geom OR p.imported_hash IS DISTINCT FROM m.in_hash)
+RETURNING {_PUBLIC_CHANGE}
+"""
+
+# Listed again after an import retired it for being absent: the same plate comes back under its own id. A plate
+# staff retired is not brought back by a file (a conflict instead).
+CREATE_RETURNING = f"""
+DROP TABLE IF EXISTS pg_temp.doorplate_returning;
+CREATE TEMP TABLE doorplate_returning ON COMMIT DROP AS
+SELECT DISTINCT ON (i.district_id, i.address_key) p.id, i.row_no, i.district_id, i.address_key, i.geom,
+       i.village_id, i.neighborhood_id, i.road_id, i.area, i.address, {_HASH.format(p="i.")} AS in_hash,
+       p.updated_by LIKE 'import batch %%' AS by_import, p.version, p.updated_by, p.updated_at, p.retired_on
+FROM doorplate_incoming i
+JOIN addresses_doorplate p ON p.status = 'retired' AND p.district_id = i.district_id AND p.address_key = i.address_key
+WHERE NOT EXISTS (SELECT 1 FROM addresses_doorplate a
+                  WHERE a.status = 'active' AND a.district_id = i.district_id AND a.address_key = i.address_key)
+ORDER BY i.district_id, i.address_key, p.retired_on DESC, p.id DESC
+"""
+
+RETIRED_BY_STAFF = """
+SELECT row_no, id, version, updated_by, updated_at, retired_on FROM doorplate_returning WHERE NOT by_import ORDER BY row_no
+"""
+
+RESTORE = """
+UPDATE addresses_doorplate p SET
+    status = 'active', retired_on = NULL, retired_reason = '', geom = r.geom, village_id = r.village_id,
+    neighborhood_id = r.neighborhood_id, road_id = r.road_id, area = r.area, address = r.address,
+    imported_geom = r.geom, imported_hash = r.in_hash, source_batch_id = %(batch)s, version = p.version + 1,
+    updated_by = %(actor)s, updated_at = now()
+FROM doorplate_returning r WHERE p.id = r.id AND r.by_import
+"""
+
+INSERT_ADDED = f"""
 INSERT INTO addresses_doorplate (
     district_id, village_id, neighborhood_id, road_id, area, lane, alley, number_prefix, number, sub_number,
     number_suffix, floor, floor_unit, floor_sub, street_key, address_key, address, geom, status, retired_reason,
-    condition,
+    condition, imported_geom, imported_hash, updated_by,
     source_batch_id, created_at, updated_at)
 SELECT i.district_id, i.village_id, i.neighborhood_id, i.road_id, i.area, i.lane, i.alley, i.number_prefix,
        i.number, i.sub_number, i.number_suffix, i.floor, i.floor_unit, i.floor_sub, i.street_key, i.address_key, i.address,
-       i.geom, 'active', '', 'unknown', %(batch)s, now(), now()
+       i.geom, 'active', '', 'unknown', i.geom, {_HASH.format(p="i.")}, %(actor)s, %(batch)s, now(), now()
 FROM doorplate_incoming i
 WHERE NOT EXISTS (SELECT 1 FROM addresses_doorplate p
                   WHERE p.status = 'active' AND p.district_id = i.district_id AND p.address_key = i.address_key)
+  AND NOT EXISTS (SELECT 1 FROM doorplate_returning r WHERE r.district_id = i.district_id AND r.address_key = i.address_key)
 ORDER BY i.row_no
 """
 
@@ -151,5 +229,6 @@ COUNT_TO_ADD = """
 SELECT count(*) FROM doorplate_incoming i
 WHERE NOT EXISTS (SELECT 1 FROM addresses_doorplate p
                   WHERE p.status = 'active' AND p.district_id = i.district_id AND p.address_key = i.address_key)
+  AND NOT EXISTS (SELECT 1 FROM doorplate_returning r WHERE r.district_id = i.district_id AND r.address_key = i.address_key)
 """
 TABLE_ROWS = "SELECT count(*) FROM addresses_doorplate"

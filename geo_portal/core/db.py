@@ -59,8 +59,17 @@ def bulk_load_mode(table: str) -> Iterator[None]:
     """
     name = check_identifier(table)
     with connection.cursor() as cursor:
-        # Django's foreign keys are deferred; DDL needs their queued checks run first.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Django's foreign keys are deferred; DDL needs the table's queued checks run first. Only the foreign keys
+        # on or to this table: ALL would also fire other deferred triggers early (the change log numbers its
+        # transaction at commit, and would then hold its counter through the rest of the load).
+        cursor.execute(
+            "SELECT quote_ident(conname) FROM pg_constraint WHERE contype = 'f' AND condeferred "
+            "AND (conrelid = %s::regclass OR confrelid = %s::regclass)",
+            [name, name],
+        )
+        deferred = [row[0] for row in cursor.fetchall()]
+        if deferred:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} IMMEDIATE")
         cursor.execute(
             """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x
                JOIN pg_class i ON i.oid = x.indexrelid
@@ -84,4 +93,5 @@ def bulk_load_mode(table: str) -> Iterator[None]:
             cursor.execute(definition)
         for constraint, definition in foreign_keys:
             cursor.execute(f'ALTER TABLE {name} ADD CONSTRAINT "{check_identifier(constraint.lower())}" {definition}')
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        if deferred:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} DEFERRED")

@@ -17,6 +17,7 @@ class ImportBatch(models.Model):
         ROAD_NAMES = "road_names", _("road names")
 
     class Status(models.TextChoices):
+        RUNNING = "running", _("running")
         APPLIED = "applied", _("applied")
         DRY_RUN = "dry_run", _("dry run")
         FAILED = "failed", _("failed")
@@ -29,6 +30,10 @@ class ImportBatch(models.Model):
     counts = models.JSONField(_("counts"), default=dict)
     report_path = models.CharField(_("rejected-rows report"), max_length=500, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # Where a running import is (written through its own connection, so it survives the import's rollback or a
+    # killed process) and the database backend doing the work (a dead backend means the run was interrupted).
+    stage = models.CharField(_("stage"), max_length=60, blank=True, default="", db_default="")
+    backend_pid = models.IntegerField(_("database backend"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True)
 

@@ -135,7 +135,7 @@ def test_rerun_changes_nothing_and_a_newer_file_is_a_diff_with_history(areas, tm
     gone = DoorPlate.objects.get(address="新竹市東區福德街3之1號")
     assert gone.status == "retired" and gone.retired_reason.startswith(f"absent from import batch {diff.batch_id}")
     moved_plate = DoorPlate.objects.get(address="新竹市東區光復路二段2號")
-    event = moved_plate.events.get()
+    event = moved_plate.events.get(pgh_label="plate.update")
     assert (event.pgh_label, event.geom.x, event.source_batch_id) == ("plate.update", X0 + 110, first.batch_id)
     assert event.pgh_context.metadata["import_batch"] == diff.batch_id
 
