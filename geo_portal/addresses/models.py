@@ -135,10 +135,12 @@ class DoorPlate(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
     # What the last import said about this plate (position; hash of village, 鄰, road, area, address): a field
     # that differs from it was changed by staff since, and a re-import must not overwrite it (a conflict instead).
-    imported_geom = models.PointField(_("position in the last import"), srid=STORAGE_SRID, null=True, blank=True,
-                                      spatial_index=False)
-    imported_hash = models.CharField(_("attributes in the last import"), max_length=32, blank=True, default="",
-                                     db_default="")
+    imported_geom = models.PointField(
+        _("position in the last import"), srid=STORAGE_SRID, null=True, blank=True, spatial_index=False
+    )
+    imported_hash = models.CharField(
+        _("attributes in the last import"), max_length=32, blank=True, default="", db_default=""
+    )
     # Who made the last change: a staff user name, "import batch N" or "system" (named in StalePlate errors).
     updated_by = models.CharField(_("last changed by"), max_length=150, blank=True, default="", db_default="")
 
