@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from geo_portal.addresses.models import DoorPlate, ZipCodeRule
 from geo_portal.addresses.zipcodes import ZipRule, find_zip, parse_scope
+from geo_portal.changes.context import Cause, change_context
 from geo_portal.core.db import copy_rows
 from geo_portal.core.numerals import int_to_cn
 from geo_portal.ingest.csvio import read_csv
@@ -30,6 +31,7 @@ COLUMNS = ("ZIPCODE", "CITY", "AREA", "ROAD", "SCOOP")
 _ZIP33 = re.compile(r"^\d{6}$")
 _SECTION_DIGITS = re.compile(r"(\d+)段")
 BATCH = 50_000
+ZIP_ACTOR = "system: 3+3 zip rules"
 
 
 @dataclass
@@ -146,10 +148,13 @@ def assign_zip_codes(*, since_batch_id: int | None = None) -> ZipResult:
         while batch := list(plates.filter(pk__gt=last_pk).order_by("pk")[:BATCH]):
             last_pk = batch[-1][0]
             total += copy_rows("zip_assign", ("id", "zip"), assign(batch))
-        cur.execute(
-            "UPDATE addresses_doorplate p SET zip_code = z.zip FROM zip_assign z "
-            "WHERE p.id = z.id AND p.zip_code IS DISTINCT FROM z.zip"
-        )
-        changed = cur.rowcount
+        # On the write path like every plate write: a new version, who changed it, and a change-log cause.
+        with change_context(actor=ZIP_ACTOR, cause=Cause.SYSTEM, ref="zip_codes"):
+            cur.execute(
+                "UPDATE addresses_doorplate p SET zip_code = z.zip, version = p.version + 1, updated_by = %s, "
+                "updated_at = now() FROM zip_assign z WHERE p.id = z.id AND p.zip_code IS DISTINCT FROM z.zip",
+                [ZIP_ACTOR],
+            )
+            changed = cur.rowcount
     uncovered = len(findings)
     return ZipResult({"plates": total, "assigned": total - uncovered, "uncovered": uncovered, "changed": changed}, findings)
