@@ -145,9 +145,9 @@ def prune_tile_cache(*, keep_marks: timedelta = KEEP_MARKS) -> Pruned:
     Why this is safe: after the first delete every cached tile's txid is at least every mark covering it, so no
     mark still invalidates a tile in the cache. A mark matters again only for a tile encoded from a snapshot
     taken before the mark's change committed and stored later — a render in flight, which ``keep_marks`` (far
-    longer than any tile statement) outlasts. Marks are applied first so that the newest changes count.
+    longer than any tile statement) outlasts. Marks not yet applied need not be: the tiles they will invalidate
+    are refused by their txid once they are (and by the lookup's lag check until then).
     """
-    apply_invalidations()
     with transaction.atomic(using=settings.SEARCH_DB), _cursor() as cur:
         _lock(cur, wait=True)
         cur.execute(sql.PRUNE_INVALID_TILES)

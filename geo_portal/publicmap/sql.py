@@ -86,8 +86,11 @@ RESET = ["DELETE FROM publicmap_cachedtile", "DELETE FROM publicmap_tiledirty"]
 
 # The greatest mark covering a tile address: its own, its zoom level's and its layer's (three probes of the
 # unique index). Shared by the tile lookups (``tile_cache``) and the prune.
-DIRTY_TXID = """coalesce((SELECT max(d.txid) FROM publicmap_tiledirty d WHERE d.layer = {layer}
-    AND (d.z, d.x, d.y) IN (({z}, {x}, {y}), ({z}, -1, -1), (-1, -1, -1))), -1)"""
+DIRTY_TXID = """greatest(
+    (SELECT d.txid FROM publicmap_tiledirty d WHERE d.layer = {layer} AND d.z = {z} AND d.x = {x} AND d.y = {y}),
+    (SELECT d.txid FROM publicmap_tiledirty d WHERE d.layer = {layer} AND d.z = {z} AND d.x = -1 AND d.y = -1),
+    (SELECT d.txid FROM publicmap_tiledirty d WHERE d.layer = {layer} AND d.z = -1 AND d.x = -1 AND d.y = -1),
+    -1)"""
 
 PRUNE_INVALID_TILES = f"""
 DELETE FROM publicmap_cachedtile t WHERE t.txid < {DIRTY_TXID.format(layer="t.layer", z="t.z", x="t.x", y="t.y")}"""

@@ -258,7 +258,8 @@ def test_a_tile_encoded_before_a_change_commits_and_stored_after_its_marks_is_ne
         renderer.execute("SELECT 1")
         DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed: txid T + 1
         apply_invalidations()  # committed: the mark T + 1 on the old tile
-        _etag, content, cached, lagging = renderer.execute(_lookup_or_render_sql(tile_query(*address).sql), params).fetchone()
+        statement = _lookup_or_render_sql(tile_query(*address).sql)
+        _etag, content, cached, lagging = renderer.execute(statement, params).fetchone()
         renderer.commit()
     assert (bytes(content), cached, lagging) == (before_move, False, False)  # it saw the world before the move
     stored = CachedTile.objects.get()
