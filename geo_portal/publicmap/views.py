@@ -123,7 +123,7 @@ def districts(request: HttpRequest) -> HttpResponse:
 @require_GET
 @client_throttled("tiles")
 def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
-    """A Mapbox vector tile of one public layer, cached per data version, with an ETag (304 when unchanged).
+    """A Mapbox vector tile of one public layer, cached until a change touches it, with an ETag (304 when unchanged).
 
     A plain view, not DRF: the map asks for dozens of tiles at once, and every skipped layer counts.
     """
