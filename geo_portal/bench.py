@@ -123,7 +123,21 @@ def _analysis() -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
+def _write_path(env: dict[str, str]) -> dict:
+    cmd = [sys.executable, "-m", "bench.write_path"]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# The door-plate and road capture triggers of the change log, off: the import as it ran before the change log.
+CAPTURE_OFF = " ".join(
+    f"ALTER TABLE {table} DISABLE TRIGGER changes_{entity}_{op};"
+    for table, entity in (("addresses_doorplate", "plate"), ("areas_road", "road"))
+    for op in ("insert", "update", "delete")
+)
+
+
+def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
@@ -132,6 +146,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
     results: list[dict] = []
     search: dict[str, dict] = {}
     maps: dict[str, dict] = {}
+    write_path: dict[str, dict] = {}
     pg = _pg_args(url)
     psql = [
         "psql",
@@ -151,24 +166,31 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
 
     if (real / REAL_PLATES).is_file():
         rows, plates_csv = 108_172, str(real / REAL_PLATES)
-        _fresh_db(url, env)
-        _setup(
-            [
-                _manage("load_villages", str(real / "boundaries/hsinchu_city_villages_moi_nlsc_20230928_attributes.csv")),
-                _manage(
-                    "load_boundaries",
-                    str(real / "boundaries/DERIVED_hsinchu_east_villages_from_stat_areas.geojson"),
-                    "--level",
-                    "village",
-                    "--code-field",
-                    "VILLCODE",
-                ),
-            ],
-            env,
-        )
+        boundaries = [
+            _manage("load_villages", str(real / "boundaries/hsinchu_city_villages_moi_nlsc_20230928_attributes.csv")),
+            _manage(
+                "load_boundaries",
+                str(real / "boundaries/DERIVED_hsinchu_east_villages_from_stat_areas.geojson"),
+                "--level",
+                "village",
+                "--code-field",
+                "VILLCODE",
+            ),
+        ]
         ours = _manage("import_doorplates", plates_csv, "--preset", "tw-address-data", "--report-dir", str(reports))
-        _measure(results, "real 東區: geo_portal import (parse, checks, villages, merge, indexes)", rows, ours, env)
+        # The first import with its change events vs the same import with the change-log capture switched off (the
+        # import as it was before the change log), each on a fresh database, twice, alternating; same cluster.
+        for attempt in (1, 2):
+            for events in (False, True):
+                _fresh_db(url, env)
+                _setup(boundaries, env)
+                if not events:
+                    _psql(url, CAPTURE_OFF)
+                label = "with change events" if events else "change capture off"
+                case = f"real 東區: geo_portal first import, {label} (run {attempt})"
+                _measure(results, case, rows, ours, env)
         _measure(results, "real 東區: geo_portal re-import of the same file (no change)", rows, ours, env)
+        write_path["real 東區 (108,162 plates)"] = _write_path(env)
         pg_conn = f"PG:dbname={BENCH_DB} host={pg['host']} port={pg['port']} user={pg['user']}"
         ogr = [
             "ogr2ogr",
@@ -247,7 +269,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
     maps[f"generated ({plates:,} plates)"] = _map(env, "10018990", browser=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
-    return results, search, maps
+    return results, search, maps, write_path
 
 
 def _print_map(maps: dict[str, dict]) -> None:
@@ -340,11 +362,37 @@ def _print_search(search: dict[str, dict]) -> None:
                 print(f"  {label:<44} {p['n']:>5} {p['p50_ms']:>8.2f} {p['p95_ms']:>8.2f} {p['p99_ms']:>8.2f}")
 
 
+def _print_write_path(results: list[dict], write_path: dict[str, dict]) -> None:
+    """The write path's table: import with events vs without, services vs ORM, feed reads, concurrent writers."""
+    first = {
+        events: [r["seconds"] for r in results if f"first import, {label}" in r["case"]]
+        for events, label in ((True, "with change events"), (False, "change capture off"))
+    }
+    if first[True] and first[False]:
+        ratio = min(first[True]) / min(first[False])
+        print(f"\nfirst import of the real file (best of 2, process start-up included): with change events "
+              f"{min(first[True]):.2f} s, capture off {min(first[False]):.2f} s → {ratio:.3f}x (target ≤ 1.15x)")  # fmt: skip
+    for name, w in write_path.items():
+        s = w["services_vs_orm"]
+        print(f"\nwrite path, {name} (one commit per operation on both sides, same cluster settings)")
+        print(f"  single-plate updates: services {s['services_per_s']:,.0f}/s, bare ORM update() {s['orm_update_per_s']:,.0f}/s"
+              f" → services cost {s['cost_ratio']:.2f}x (target ≤ 2x)")  # fmt: skip
+        f = w["feed"]
+        print(f"  feed: {f['events_per_read']:,} events per read ({f['bytes_per_read'] / 1e6:.1f} MB), "
+              f"p50 {f['p50_ms']:.0f} ms, p95 {f['p95_ms']:.0f} ms over {f['n']} reads")  # fmt: skip
+        for design, runs in w["concurrency"].items():
+            one, eight = runs["1"], runs["8"]
+            print(f"  {design}: 1 writer {one['ops_per_s']:,.0f}/s, 8 writers {eight['ops_per_s']:,.0f}/s "
+                  f"({eight['ops_per_s'] / one['ops_per_s']:.2f}x); lock-wait samples with 8 writers: "
+                  f"{eight['lock_wait_samples_in_commit']} in COMMIT, {eight['lock_wait_samples_elsewhere']} elsewhere "
+                  f"({eight['polls']} polls)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
-    results, search, maps = run(args.plates)
+    results, search, maps, write_path = run(args.plates)
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
     analysis = _analysis() if (real / REAL_PLATES).is_file() else None
     width = max(len(r["case"]) for r in results)
@@ -360,7 +408,8 @@ def main() -> None:
     _print_map(maps)
     if analysis:
         _print_analysis(analysis)
-    report = {"import": results, "search": search, "map": maps, "analysis": analysis}
+    _print_write_path(results, write_path)
+    report = {"import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path}
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
 

@@ -59,13 +59,12 @@ def bulk_load_mode(table: str) -> Iterator[None]:
     """
     name = check_identifier(table)
     with connection.cursor() as cursor:
-        # Django's foreign keys are deferred; DDL needs the table's queued checks run first. Only the foreign keys
-        # on or to this table: ALL would also fire other deferred triggers early (the change log numbers its
-        # transaction at commit, and would then hold its counter through the rest of the load).
+        # Django's foreign keys are deferred; DDL on this table and the tables its keys reference needs their queued
+        # checks run first. Foreign keys only, by name: ALL would also fire other deferred triggers early (the change
+        # log numbers its transaction at commit, and would then hold its counter through the rest of the load).
         cursor.execute(
-            "SELECT quote_ident(conname) FROM pg_constraint WHERE contype = 'f' AND condeferred "
-            "AND (conrelid = %s::regclass OR confrelid = %s::regclass)",
-            [name, name],
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.conname) FROM pg_constraint c "
+            "JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND c.condeferred"
         )
         deferred = [row[0] for row in cursor.fetchall()]
         if deferred:

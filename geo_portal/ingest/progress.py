@@ -38,7 +38,14 @@ class BatchProgress:
         self.batch_id: int = row[0]
 
     def stage(self, name: str) -> None:
-        self._side.execute("UPDATE ingest_importbatch SET stage = %s WHERE id = %s", [name[:60], self.batch_id])
+        """Best effort: the import may hold a lock on the batch table (its bulk load re-creates foreign keys that
+        reference it), and this connection must never wait for the very import it reports on."""
+        try:
+            with self._side.transaction():
+                self._side.execute("SET LOCAL lock_timeout = '200ms'")
+                self._side.execute("UPDATE ingest_importbatch SET stage = %s WHERE id = %s", [name[:60], self.batch_id])
+        except psycopg.errors.LockNotAvailable:
+            pass
 
     def failed(self, message: str) -> None:
         """Record the failure (after the import's transaction rolled back), naming the stage it reached."""
