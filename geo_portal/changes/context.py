@@ -39,15 +39,17 @@ def change_context(*, actor: str, cause: str, ref: object | None = None) -> Iter
     if not connection.in_atomic_block:
         raise RuntimeError("change_context needs a transaction: wrap the writes in transaction.atomic()")
     label = cause_label(cause, ref)
+    # The enclosing context (if any) is remembered here, not read back from the database: one round trip less.
+    before = getattr(connection, "_geo_portal_change_context", ("", ""))
     with connection.cursor() as cur:
-        cur.execute("SELECT changes_setting('actor'), changes_setting('cause')")
-        before = cur.fetchone()
         cur.execute(
             "SELECT set_config('changes.actor', %s, true), set_config('changes.cause', %s, true)", [actor[:150], label[:100]]
         )
+    connection._geo_portal_change_context = (actor[:150], label[:100])
     try:
         yield
     finally:
+        connection._geo_portal_change_context = before
         if connection.in_atomic_block and not connection.needs_rollback:
             with connection.cursor() as cur:
                 cur.execute("SELECT set_config('changes.actor', %s, true), set_config('changes.cause', %s, true)", before)

@@ -76,28 +76,62 @@ def check_retention(txid: int, channel: str = PUBLIC) -> ChannelState:
     return state
 
 
-_EVENTS = """
-SELECT t.txid, t.first_seq + e.ordinal - 1 AS seq, t.committed_at, e.cause, e.entity, e.entity_id, e.operation, e.data::text,
-       CASE WHEN e.geom IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(e.geom, 4326), 6) END
-FROM changes_transaction t JOIN changes_event e ON e.transaction_id = t.id
-WHERE t.channel = %(channel)s AND t.txid IS NOT NULL AND t.first_seq + e.ordinal - 1 > %(after_seq)s
-  AND t.txid >= %(from_txid)s
-ORDER BY t.txid, e.ordinal
-LIMIT %(limit)s
+# Events with seq > after_seq, in order: transactions from the one holding seq after_seq + 1 on, by txid (index),
+# each one's events by ordinal (index; an import's transaction holds 100,000 events), stopping at the limit.
+_PAGE = """
+WITH start AS (
+    SELECT txid FROM changes_transaction
+    WHERE channel = %(channel)s AND txid IS NOT NULL AND first_seq <= %(after_seq)s + 1
+    ORDER BY first_seq DESC LIMIT 1
+), limited AS (
+    SELECT t.txid, t.first_seq + e.ordinal - 1 AS seq, t.committed_at, e.cause, e.entity, e.entity_id, e.operation,
+           e.data, e.geom
+    FROM (
+        SELECT id, txid, first_seq, committed_at FROM changes_transaction
+        WHERE channel = %(channel)s AND txid >= coalesce((SELECT txid FROM start), 0)
+        ORDER BY txid LIMIT %(limit)s
+    ) t
+    CROSS JOIN LATERAL (
+        SELECT * FROM changes_event e
+        WHERE e.transaction_id = t.id AND e.ordinal > %(after_seq)s - t.first_seq + 1
+        ORDER BY e.ordinal LIMIT %(limit)s
+    ) e
+    ORDER BY t.txid, e.ordinal LIMIT %(limit)s
+)
 """
+
+_EVENTS = (
+    _PAGE
+    + """SELECT txid, seq, committed_at, cause, entity, entity_id, operation, data::text,
+       CASE WHEN geom IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(geom, 4326), 6) END
+FROM limited ORDER BY seq"""
+)
+
+# The same page as one JSON array built by PostgreSQL (the feed's hot path: no per-event Python objects).
+_EVENTS_JSON = (
+    _PAGE
+    + """SELECT coalesce(json_agg(json_build_object(
+           'txid', txid, 'seq', seq, 'committed_at', committed_at, 'cause', split_part(cause, ':', 1),
+           'entity', entity, 'id', entity_id, 'operation', operation,
+           'data', CASE WHEN operation <> 'delete' THEN data END,
+           'geometry', CASE WHEN geom IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(geom, 4326), 6)::json END
+       ) ORDER BY seq), '[]')::text, max(seq), count(*)
+FROM limited"""
+)
 
 
 def events_after(*, after_seq: int, limit: int, channel: str = PUBLIC) -> list[FeedEvent]:
     """Events with seq > ``after_seq`` in order, at most ``limit``."""
     with connection.cursor() as cur:
-        # The transaction holding seq after_seq + 1 (seqs grow with txids): the scan starts there, on the index.
-        cur.execute(
-            "SELECT coalesce(max(txid), 0) FROM changes_transaction WHERE channel = %s AND first_seq <= %s",
-            [channel, after_seq + 1],
-        )
-        from_txid = cur.fetchone()[0]
-        cur.execute(_EVENTS, {"channel": channel, "after_seq": after_seq, "from_txid": from_txid, "limit": limit})
+        cur.execute(_EVENTS, {"channel": channel, "after_seq": after_seq, "limit": limit})
         return [FeedEvent(*row) for row in cur.fetchall()]
+
+
+def events_after_json(*, after_seq: int, limit: int, channel: str = PUBLIC) -> tuple[str, int | None, int]:
+    """The same events as a JSON array (text), with the last seq in it (None when empty) and their number."""
+    with connection.cursor() as cur:
+        cur.execute(_EVENTS_JSON, {"channel": channel, "after_seq": after_seq, "limit": limit})
+        return cur.fetchone()
 
 
 def seq_before_txid(txid: int, channel: str = PUBLIC) -> int:
