@@ -28,13 +28,13 @@ from geo_portal.ingest.errors import Finding, ImportRefused
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.progress import BatchProgress, mark_interrupted
 from geo_portal.ingest.services import batch_record_failure, batch_start, write_findings
-from geo_portal.jobs.queue import defer_on_commit
+from geo_portal.jobs.queue import defer_in_transaction
 
 DOORPLATE_IMPORT_LOCK = 0x6770_0001  # advisory lock id: one door-plate import at a time
 DEFAULT_RETIRE_LIMIT = 0.05
 # Adding more rows than the table holds (a first load): rebuild the indexes once instead of row by row.
 BULK_LOAD_MIN_ROWS = 50_000
-# Jobs queued after an import commits, by task name: buildings.tasks (addresses may not import buildings), tasks.
+# Jobs queued with an import (committed with it, run after it), by task name: addresses may not import buildings.
 AFTER_IMPORT_TASKS = ("buildings.link_imported_plates", "addresses.assign_imported_zip_codes")
 
 
@@ -136,7 +136,7 @@ def import_doorplates(
                 transaction.set_rollback(True)
             else:
                 for task_name in AFTER_IMPORT_TASKS:
-                    defer_on_commit(task_name, since_batch_id=result.batch_id)
+                    defer_in_transaction(task_name, since_batch_id=result.batch_id)
     except Exception as exc:
         message = str(exc) if isinstance(exc, ImportRefused) else f"{type(exc).__name__}: {exc}"
         if tracker is not None:

@@ -47,6 +47,21 @@ def defer(task_name: str, **task_kwargs: Any) -> int | None:
         return None
 
 
+def defer_in_transaction(task_name: str, **task_kwargs: Any) -> int | None:
+    """Queue a job of ``task_name`` as part of the current transaction (a transactional outbox for jobs).
+
+    procrastinate's Django connector writes the job row through Django's own connection: the job commits with
+    the work that asked for it, or not at all, and no worker sees it before that commit. A job already waiting
+    (queueing lock) is not an error: the savepoint keeps the caller's transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            return app.configure_task(name=task_name, allow_unknown=False).defer(**task_kwargs)
+    except AlreadyEnqueued:
+        logger.info("job %s not queued: one is already waiting (%s)", task_name, task_kwargs)
+        return None
+
+
 def defer_on_commit(task_name: str, **task_kwargs: Any) -> None:
     """Queue a job of ``task_name`` once the current transaction commits (at once outside a transaction).
 

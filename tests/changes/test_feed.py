@@ -147,3 +147,17 @@ def test_retention_compacts_and_old_positions_get_410(client, committed):
     assert client.get(f"/api/v1/changes/snapshot/plate.geojson?txid={horizon - 1}").status_code == 410
     ok = client.get(f"/api/v1/changes?after={horizon}").json()
     assert [e["operation"] for e in ok["events"]] == ["update"]
+
+
+def test_the_nightly_job_and_the_command_prune(committed, capsys):
+    from django.core.management import call_command
+
+    from geo_portal.changes.tasks import prune_changes
+
+    make(committed, 11, 100)
+    assert prune_changes(timestamp=0) == {"horizon_txid": 0, "events_deleted": 0}  # nothing older than a year
+    with connection.cursor() as cur:
+        cur.execute("UPDATE changes_transaction SET committed_at = now() - interval '3 days'")
+    call_command("prune_changes", "--days", "2")
+    horizon = channel_state().txid
+    assert capsys.readouterr().out == f"horizon txid {horizon}, 1 events compacted\n"  # the district's first event

@@ -17,8 +17,7 @@ from geo_portal.buildings.tasks import LINK_IMPORTED_PLATES_TASK
 from tests.conftest import X0, Y0, square, write_csv
 from tests.jobs.conftest import job_rows
 
-# serialized_rollback: the flush after each test empties every table; this restores the rows migrations seeded.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADER = ["address", "village_code", "neighborhood", "x", "y"]
 MAPPING = {"address": "address", "village_code": "village_code", "neighborhood": "neighborhood", "x": "x", "y": "y"}

@@ -26,7 +26,7 @@ from geo_portal.publicmap.models import CachedTile
 from geo_portal.publicmap.tasks import PRUNE_TILE_CACHE_TASK, prune_tile_cache
 from tests.jobs.conftest import job_rows
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def seconds_until_scheduled(job_id: int) -> float:
