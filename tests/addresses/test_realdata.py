@@ -12,10 +12,11 @@ from django.db.models import Count, Q
 from geo_portal.addresses.batch import geocode_csv
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address
+from geo_portal.addresses.plates import PlateRefused, plate_move, plates_outside_district
 from geo_portal.addresses.search import geocode
 from geo_portal.addresses.selectors import plates_matching_text
 from geo_portal.addresses.services import import_doorplates
-from geo_portal.areas.models import Road, Village
+from geo_portal.areas.models import District, Road, Village
 from geo_portal.buildings.models import Building, PlateBuilding
 
 pytestmark = pytest.mark.realdata
@@ -205,3 +206,17 @@ def test_every_entrance_with_only_floor_plates_is_found_by_its_number(loaded_rea
         if not result.hits or result.hits[0].plate_id != base.pk:
             misses.append(street)
     assert misses == []
+
+
+def test_real_plates_outside_the_district_are_reported_and_moves_there_refused(loaded_real, db):
+    district = District.objects.get(code="10018010")
+    outside = plates_outside_district(district=district)
+    assert len(outside) == 44
+    far = plates_outside_district(district=district, tolerance_m=50)
+    assert len(far) == 9
+    plate_id, _address, metres = far[-1]
+    plate = DoorPlate.objects.get(pk=plate_id)
+    # Reported, not blocked: a move to a point still that far out is refused, with the distance.
+    with pytest.raises(PlateRefused, match=r"^point: lies \d+ m outside 東區 \(more than the 50 m tolerance\)$"):
+        plate_move(plate_id=plate_id, version=plate.version, point=plate.geom, reason="check", actor="t")
+    assert metres > 50
