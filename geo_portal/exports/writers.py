@@ -6,7 +6,7 @@ a temporary file in the same directory, renamed at the end, so a failed export l
 leave after every chunk; a GeoPackage (SQLite, written with random access) is built in a temporary file first and
 then streamed. A progress callback receives (rows done, total rows) after every chunk.
 
-Called by the API view, the ``export_layer`` command and ``exports.bench``.
+Called by the API view, the ``export_layer`` command and ``bench.exports``.
 """
 
 from __future__ import annotations

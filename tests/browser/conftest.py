@@ -21,8 +21,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from geo_portal.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from geo_portal.core.dsn import database_url
+from support.chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(settings.BASE_DIR)
 ARTIFACTS = ROOT / "test-artifacts"

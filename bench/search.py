@@ -1,4 +1,4 @@
-"""Search benchmark, run by ``geo_portal.bench`` against its benchmark database (DATABASE_URL is set).
+"""Search benchmark, run by ``python -m bench`` against its benchmark database (DATABASE_URL is set).
 
 Measures, on whatever plates are loaded for ``--district``: top-1 accuracy of ``geocode`` per written form,
 the false-match rate on addresses that do not exist, and p50/p95/p99 latency in-process and over HTTP

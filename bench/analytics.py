@@ -1,4 +1,4 @@
-"""Planners' analysis benchmark, run by ``geo_portal.bench`` on the platform's database with the real data loaded
+"""Planners' analysis benchmark, run by ``python -m bench`` on the platform's database with the real data loaded
 (``demo_setup``): all plates into a GeoDataFrame through ``geo_portal.analytics`` vs ``geopandas.read_postgis``
 with a hand-written query (same columns and joins; target ≤ 1.2×), export throughput per format, and the
 execution time of each notebook. Prints one JSON object on stdout.
@@ -74,7 +74,7 @@ def notebook_times() -> dict:
 
 
 def export_throughput() -> list[dict]:
-    from geo_portal.exports.bench import benchmark
+    from bench.exports import benchmark
 
     return benchmark("plates")
 

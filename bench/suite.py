@@ -1,5 +1,5 @@
 """Benchmarks (``make bench``): door-plate import vs ogr2ogr vs raw COPY, batch geocoding, and address search
-(accuracy and latency vs naive LIKE, pg_trgm and raw SQL; see ``bench_search``), on real and generated data.
+(accuracy and latency vs naive LIKE, pg_trgm and raw SQL; see ``bench.search``), on real and generated data.
 
 Each contestant runs as its own process against a fresh benchmark database on the same PostgreSQL server, so
 wall time and peak memory (``wait4`` rusage of that process) are comparable. Prints a table and writes
@@ -101,7 +101,7 @@ def _manage(*args: str) -> list[str]:
 
 
 def _search(env: dict[str, str], district: str, *, accuracy: bool, sample: int = 1000) -> dict:
-    cmd = [sys.executable, "-m", "geo_portal.bench_search", "--district", district, "--sample", str(sample)]
+    cmd = [sys.executable, "-m", "bench.search", "--district", district, "--sample", str(sample)]
     done = subprocess.run(
         [*cmd, *(["--accuracy", "--zip"] if accuracy else [])], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
@@ -109,7 +109,7 @@ def _search(env: dict[str, str], district: str, *, accuracy: bool, sample: int =
 
 
 def _map(env: dict[str, str], district: str, *, browser: bool) -> dict:
-    cmd = [sys.executable, "-m", "geo_portal.bench_map", "--district", district, *(["--browser"] if browser else [])]
+    cmd = [sys.executable, "-m", "bench.map", "--district", district, *(["--browser"] if browser else [])]
     done = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -118,7 +118,7 @@ def _analysis() -> dict:
     """The planners' benchmark on the platform's own database, loaded as `make demo` / `make notebooks` load it."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     _setup([_manage("migrate", "--noinput"), _manage("demo_setup", "--no-admin")], env)
-    cmd = [sys.executable, "-m", "geo_portal.bench_analytics"]
+    cmd = [sys.executable, "-m", "bench.analytics"]
     done = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -1,4 +1,4 @@
-"""Public-map benchmark, run by ``geo_portal.bench`` against its benchmark database (DATABASE_URL is set).
+"""Public-map benchmark, run by ``python -m bench`` against its benchmark database (DATABASE_URL is set).
 
 For the plates loaded for ``--district``: vector-tile latency at zoom 14, 16 and 18 over HTTP (gunicorn with the
 production settings on loopback) — first request (encoded by PostGIS), cached, and 304 revalidation — side by
@@ -27,8 +27,8 @@ import django
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from geo_portal.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from geo_portal.core.dsn import connection_params
+from support.chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOOMS = (14, 16, 18)
@@ -308,7 +308,7 @@ def main() -> None:
         server.stop()
     result["raw_sql"] = raw_sql_latency(raw, tiles)
     raw.close()
-    raw_server = Server({**os.environ, "TILE_DATABASE_URL": conninfo}, app="geo_portal.bench_tileserver:application")
+    raw_server = Server({**os.environ, "TILE_DATABASE_URL": conninfo}, app="bench.tileserver:application")
     try:
         raw_http_latency(raw_server.port, {z: xys[:5] for z, xys in tiles.items()})  # warm both workers
         result["raw_http"] = raw_http_latency(raw_server.port, tiles)

@@ -1,7 +1,7 @@
 """The raw-SQL tile server the map benchmark compares against: a bare WSGI app (no Django, no cache) that runs
 the same ``ST_AsMVT`` statement per request over one psycopg connection per worker, like pg_tileserv or Martin.
 
-Served by gunicorn in ``geo_portal.bench_map``; ``TILE_DATABASE_URL`` is a libpq connection string.
+Served by gunicorn in ``bench.map``; ``TILE_DATABASE_URL`` is a libpq connection string.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""How the browser tests and the first-view benchmark start Debian's Chromium (installed by scripts/bootstrap.sh).
+"""How the browser tests (``tests/browser``) and the first-view benchmark (``bench.map``) start Debian's Chromium
+(installed by scripts/bootstrap.sh).
 
 Playwright's own browser download does not work here; Debian's build is launched instead. Without the
 background-networking flags Chromium keeps trying to reach Google's services, which a closed network refuses.

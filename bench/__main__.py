@@ -1,0 +1,5 @@
+"""``python -m bench`` (``make bench``): the whole benchmark suite (``bench.suite``)."""
+
+from bench.suite import main
+
+main()
