@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from procrastinate.contrib.django import app
 
-from geo_portal.buildings.services import link_changed_plates
+from geo_portal.buildings.linking import link_changed_plates
 from geo_portal.jobs.queue import RETRY_TRANSIENT, lock_timeout
 
 LINK_IMPORTED_PLATES_TASK = "buildings.link_imported_plates"

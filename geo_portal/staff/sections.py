@@ -1,6 +1,6 @@
 """What the staff home page shows each role: a section per role with links and counts of work waiting.
 
-Built from the lower apps' selectors (reports, ingest, accounts); called by ``views.home``. A user with several
+Built from the lower apps' selectors (reports, ingest, jobs, accounts); called by ``views.home``. A user with several
 roles sees several sections; a superuser without a role group sees the administrator's.
 """
 
@@ -17,6 +17,7 @@ from geo_portal.accounts.roles import Role
 from geo_portal.accounts.selectors import roles_of
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.selectors import failed_batch_count
+from geo_portal.jobs.selectors import jobs_summary
 from geo_portal.reports.models import CitizenReport
 from geo_portal.reports.selectors import report_count
 
@@ -50,6 +51,22 @@ def _failed_imports_link() -> Link:
         _("Failed import batches"),
         _admin_list("ingest_importbatch", status=ImportBatch.Status.FAILED.value),
         failed_batch_count(),
+    )
+
+
+def _jobs_links() -> tuple[Link, ...]:
+    summary = jobs_summary(limit=0)
+    return (
+        Link(
+            _("Background jobs waiting"),
+            _admin_list("procrastinate_procrastinatejob", status="todo"),
+            summary.counts["todo"],
+        ),
+        Link(
+            _("Background jobs failed in the last day"),
+            _admin_list("procrastinate_procrastinatejob", status="failed"),
+            summary.failed_last_day,
+        ),
     )
 
 
@@ -115,6 +132,7 @@ def _administrator() -> Section:
             Link(_("Staff accounts"), _admin_list("auth_user")),
             Link(_("Role changes"), _admin_list("accounts_rolechange")),
             _failed_imports_link(),
+            *_jobs_links(),
             Link(_("Data maintenance (admin)"), reverse("admin:index")),
         ),
     )

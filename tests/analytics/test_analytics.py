@@ -15,8 +15,8 @@ from geo_portal import analytics
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import VillagePopulation
+from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building
-from geo_portal.buildings.services import link_plates_to_buildings
 from tests.conftest import X0, Y0, square, write_csv
 
 

@@ -9,8 +9,9 @@ import pytest
 from shapely.geometry import Polygon
 
 from geo_portal.addresses.services import import_doorplates
+from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building, PlateBuilding
-from geo_portal.buildings.services import BuildingFields, import_buildings, link_plates_to_buildings
+from geo_portal.buildings.services import BuildingFields, import_buildings
 from geo_portal.ingest.errors import ImportRefused
 from tests.conftest import X0, Y0, write_csv
 

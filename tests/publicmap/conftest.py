@@ -14,8 +14,8 @@ from pyproj import Transformer
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.services import import_doorplates
+from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building
-from geo_portal.buildings.services import link_plates_to_buildings
 from tests.conftest import X0, Y0, square, write_csv
 
 TO_WGS84 = Transformer.from_crs(3826, 4326, always_xy=True)

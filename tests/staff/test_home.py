@@ -114,6 +114,8 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         ("Staff accounts", ""),
         ("Role changes", ""),
         ("Failed import batches", "1 waiting"),
+        ("Background jobs waiting", "0 waiting"),
+        ("Background jobs failed in the last day", "0 waiting"),
         ("Data maintenance (admin)", ""),
     ]
     assert 'href="/admin/reports/citizenreport/?status__exact=new"' in en

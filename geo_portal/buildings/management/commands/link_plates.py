@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from geo_portal.buildings.services import DEFAULT_LINK_TOLERANCE_M, link_plates_to_buildings
+from geo_portal.buildings.linking import DEFAULT_LINK_TOLERANCE_M, link_plates_to_buildings
 from geo_portal.ingest.cli import print_counts, refusals_as_command_errors
 
 
