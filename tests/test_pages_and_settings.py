@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from geo_portal.addresses.services import import_doorplates
+from geo_portal.addresses.imports import import_doorplates
 from tests.conftest import X0, Y0, write_csv
 
 

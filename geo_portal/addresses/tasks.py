@@ -1,6 +1,6 @@
 """Jobs of the addresses app: give the plates of a door-plate import their 3+3 zip codes once it has committed.
 
-Queued by ``services.import_doorplates`` through ``geo_portal.jobs.queue.defer_on_commit``; run by the worker,
+Queued by ``imports.import_doorplates`` through ``geo_portal.jobs.queue.defer_on_commit``; run by the worker,
 retried with backoff. Uses the rules stored by ``import_zip_rules``; no rules stored means no codes change.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from procrastinate.contrib.django import app
 
-from geo_portal.addresses.zipcode_services import assign_zip_codes
+from geo_portal.addresses.zipcodes.services import assign_zip_codes
 from geo_portal.jobs.queue import RETRY_TRANSIENT, lock_timeout
 
 ASSIGN_IMPORTED_ZIP_CODES_TASK = "addresses.assign_imported_zip_codes"

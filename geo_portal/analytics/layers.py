@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_portal.addresses.public_sql import PUBLIC_PLATES_SELECT
+from geo_portal.addresses.public import PUBLIC_PLATES_SELECT
 from geo_portal.analytics.db import engine
 from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS
 

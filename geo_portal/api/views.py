@@ -15,8 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from geo_portal.addresses.batch import geocode_csv_stream
-from geo_portal.addresses.search import autocomplete, geocode, plate_card, reverse
+from geo_portal.addresses.search import autocomplete, geocode, geocode_csv_stream, plate_card, reverse
 from geo_portal.api.serializers import (
     AutocompleteQuery,
     BatchUpload,

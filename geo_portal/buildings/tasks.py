@@ -1,6 +1,6 @@
 """Jobs of the buildings app: link the plates of a door-plate import to their buildings once it has committed.
 
-``addresses.services.import_doorplates`` queues ``buildings.link_imported_plates`` by name (addresses may not
+``addresses.imports.import_doorplates`` queues ``buildings.link_imported_plates`` by name (addresses may not
 import buildings) through ``geo_portal.jobs.queue.defer_on_commit``. Run by the worker; retried with backoff.
 """
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from geo_portal.addresses.services import import_doorplates
-from geo_portal.addresses.zipcode_services import assign_zip_codes, import_zip_rules
+from geo_portal.addresses.imports import import_doorplates
+from geo_portal.addresses.zipcodes import assign_zip_codes, import_zip_rules
 from geo_portal.areas.population import import_population
 from geo_portal.areas.services import import_road_names, load_boundaries, load_village_table
 from geo_portal.buildings.services import BuildingFields, import_buildings

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo_portal.addresses.public_sql import PUBLIC_PLATE_COLUMNS, PUBLIC_PLATES_SELECT
+from geo_portal.addresses.public import PUBLIC_PLATE_COLUMNS, PUBLIC_PLATES_SELECT
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
 from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS as MIN_HOUSEHOLDS
 

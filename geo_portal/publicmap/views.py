@@ -18,8 +18,7 @@ from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from geo_portal.addresses.results import PlateHit
-from geo_portal.addresses.search import geocode, plate_card
+from geo_portal.addresses.search import PlateHit, geocode, plate_card
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.throttling import client_throttled
 from geo_portal.publicmap import stats

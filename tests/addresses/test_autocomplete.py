@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.search import autocomplete
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Road
 from tests.conftest import X0, Y0, write_csv
 

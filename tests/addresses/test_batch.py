@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from geo_portal.addresses.batch import RESULT_COLUMNS, geocode_csv
-from geo_portal.addresses.services import import_doorplates
+from geo_portal.addresses.imports import import_doorplates
+from geo_portal.addresses.search import RESULT_COLUMNS, geocode_csv
 from geo_portal.ingest.errors import ImportRefused
 from tests.conftest import X0, Y0, write_csv
 

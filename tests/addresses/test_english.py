@@ -1,6 +1,6 @@
 import pytest
 
-from geo_portal.addresses.english import EnglishAddress, looks_english, parse_english
+from geo_portal.addresses.search.english import EnglishAddress, looks_english, parse_english
 
 
 @pytest.mark.parametrize(

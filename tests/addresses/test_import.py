@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
-from geo_portal.addresses.importing import Mapping, load_area_index, stage_rows, stage_rows_parallel
+from geo_portal.addresses.imports import Mapping, import_doorplates, load_area_index, stage_rows, stage_rows_parallel
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Neighborhood, Road, RoadAlias
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused

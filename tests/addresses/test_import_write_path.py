@@ -15,9 +15,9 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.plates import plate_move, plate_retire, plate_set_condition
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.core.dsn import database_url
 from geo_portal.ingest.models import ImportBatch
 from tests.addresses.test_import import HEADER, MAPPING, rows_twd97
@@ -126,7 +126,7 @@ def test_one_import_is_one_txid_with_its_cause(areas, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_import_leaves_a_record_naming_the_stage(areas, tmp_path, monkeypatch):
-    from geo_portal.addresses import services
+    from geo_portal.addresses.imports import services
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -9,13 +9,12 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Q
 
-from geo_portal.addresses.batch import geocode_csv
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address
 from geo_portal.addresses.plates import PlateRefused, plate_move, plates_outside_district
-from geo_portal.addresses.search import geocode
+from geo_portal.addresses.search import geocode, geocode_csv
 from geo_portal.addresses.selectors import plates_matching_text
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import District, Road, Village
 from geo_portal.buildings.models import Building, PlateBuilding
 

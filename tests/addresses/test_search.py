@@ -7,9 +7,9 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from pyproj import Transformer
 
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.search import geocode, reverse
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Road
 from tests.conftest import X0, Y0, write_csv
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.exc import InternalError
 
 from geo_portal import analytics
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import VillagePopulation
 from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon
 
-from geo_portal.addresses.services import import_doorplates
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building, PlateBuilding
 from geo_portal.buildings.services import BuildingFields, import_buildings

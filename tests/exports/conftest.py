@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.areas.models import Village, VillagePopulation
 from geo_portal.buildings.models import Building
 from geo_portal.core.geo import STORAGE_SRID, transformer

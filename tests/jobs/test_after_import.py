@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from procrastinate.contrib.django import app
 
+from geo_portal.addresses.imports import AFTER_IMPORT_TASKS, import_doorplates
 from geo_portal.addresses.models import DoorPlate, ZipCodeRule
-from geo_portal.addresses.services import AFTER_IMPORT_TASKS, import_doorplates
 from geo_portal.addresses.tasks import ASSIGN_IMPORTED_ZIP_CODES_TASK
 from geo_portal.buildings.models import Building, PlateBuilding
 from geo_portal.buildings.tasks import LINK_IMPORTED_PLATES_TASK

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from geo_portal import analytics
-from geo_portal.addresses.services import import_doorplates
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.areas.models import VillagePopulation
 from geo_portal.ingest.errors import ImportRefused
 from geo_portal.offices.models import ServicePoint

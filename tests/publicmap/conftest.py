@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from pyproj import Transformer
 
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.services import import_doorplates
 from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building
 from tests.conftest import X0, Y0, square, write_csv

@@ -10,8 +10,8 @@ from django.utils import translation
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.services import import_doorplates
 from tests.conftest import X0, Y0, write_csv
 
 GPS = {1: "N", 2: (24.0, 47.0, 30.5), 3: "E", 4: (120.0, 59.0, 10.0)}

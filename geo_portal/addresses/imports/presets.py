@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo_portal.addresses.staging import (
+from geo_portal.addresses.imports.staging import (
     FIELDS,
     AreaIndex,
     Mapping,

@@ -18,8 +18,8 @@ import pghistory
 from django.db import connection, transaction
 from django.utils import timezone
 
-from geo_portal.addresses import sql
-from geo_portal.addresses.importing import PRESETS, STAGE_COLUMNS, Mapping, load_area_index, stage_rows_parallel
+from geo_portal.addresses.imports import sql
+from geo_portal.addresses.imports.presets import PRESETS, STAGE_COLUMNS, Mapping, load_area_index, stage_rows_parallel
 from geo_portal.changes.context import Cause, change_context
 from geo_portal.core.db import advisory_lock, bulk_load_mode, copy_rows
 from geo_portal.core.geo import KNOWN_SRIDS

@@ -1,8 +1,8 @@
 """Turning door-plate CSV rows into staging rows: mapping, parsing, per-row checks, parallel workers.
 
 Pure Python (no Django import), so worker processes start from a small ``forkserver``. Called by
-``services.import_doorplates`` through ``importing``; the district and village tables arrive as an
-``AreaIndex`` of plain dictionaries, loaded by ``importing.load_area_index``.
+``services.import_doorplates`` through ``presets``; the district and village tables arrive as an
+``AreaIndex`` of plain dictionaries, loaded by ``presets.load_area_index``.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import TextIO
 from django.db import connection
 
 from geo_portal.addresses.parsing import parse
-from geo_portal.addresses.search import geocode, is_canonical
+from geo_portal.addresses.search.geocode import geocode, is_canonical
 from geo_portal.core.db import copy_rows
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused

@@ -1,7 +1,6 @@
-"""Address search: forward geocoding with graded answers, and reverse lookup by nearest plate.
+"""Forward geocoding with graded answers: ``geocode(text, limit=...)``, and ``plate_card(id)``.
 
-Public interface (also used by the API and the public map): ``geocode(text, limit=...)``,
-``autocomplete(text)`` (from ``autocomplete``), ``reverse(point, radius_m=...)`` and ``plate_card(id)``.
+Public through ``addresses.search`` (used by the API, the public map, service points and batch geocoding).
 Design: parse → resolve the road on the small road table (exact name, known alias, then pg_trgm
 similarity) → exact lookup on indexed columns → graceful fall-backs, each graded:
 
@@ -26,12 +25,10 @@ from django.contrib.gis.geos import Point
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import F, QuerySet
 
-from geo_portal.addresses.autocomplete import Suggestion, autocomplete
-from geo_portal.addresses.english import english_from_parts, looks_english, parse_english
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
-from geo_portal.addresses.results import MAX_LIMIT, GeocodeResult, PlateHit, ReverseResult
-from geo_portal.addresses.reverse import MAX_REVERSE_RADIUS_M, reverse
+from geo_portal.addresses.search.english import english_from_parts, looks_english, parse_english
+from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, PlateHit
 from geo_portal.addresses.selectors import filter_by_components
 from geo_portal.areas.models import Road, RoadAlias
 from geo_portal.core.geo import (
@@ -309,19 +306,3 @@ def _interpolate_or_suggest(
     else:
         notes.append(f"no plate {addr.street()}; the nearest numbers on the same side are listed as suggestions")
     return GeocodeResult(text, "none", notes=notes, suggestions=suggestions, problems=problems)
-
-
-__all__ = [
-    "GRADES",
-    "MAX_LIMIT",
-    "MAX_REVERSE_RADIUS_M",
-    "GeocodeResult",
-    "PlateHit",
-    "ReverseResult",
-    "Suggestion",
-    "autocomplete",
-    "english_address",
-    "geocode",
-    "is_canonical",
-    "reverse",
-]

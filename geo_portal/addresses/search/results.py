@@ -1,4 +1,4 @@
-"""Typed answers of the address search (geocode, reverse), shared by ``search`` and ``reverse``."""
+"""Typed answers of the address search (geocode, reverse), shared by ``geocode``, ``reverse`` and ``batch``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reverse lookup: a point → the nearest active plates (KNN on the GiST index), with the village and building
-there. Public through ``search.reverse``; one prepared statement for the plates, one for the area."""
+there. Public through ``addresses.search``; one prepared statement for the plates, one for the area."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connections
 
-from geo_portal.addresses import search_sql
-from geo_portal.addresses.english import english_from_parts
-from geo_portal.addresses.results import MAX_LIMIT, PlateHit, ReverseResult
+from geo_portal.addresses.search import sql as search_sql
+from geo_portal.addresses.search.english import english_from_parts
+from geo_portal.addresses.search.results import MAX_LIMIT, PlateHit, ReverseResult
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84, to_storage, transformer
 
 MAX_REVERSE_RADIUS_M = 2_000

@@ -2,7 +2,7 @@
 
 Called by ``import_zip_rules`` / ``assign_zip_codes`` commands and ``demo_setup``; after each door-plate import
 the job ``addresses.assign_imported_zip_codes`` assigns codes to the new and changed plates only. The rule
-language is read by ``zipcodes``; rules are stored verbatim so a later door-plate import can be assigned without
+language is read by ``rules``; rules are stored verbatim so a later door-plate import can be assigned without
 the file.
 """
 
@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from geo_portal.addresses.models import DoorPlate, ZipCodeRule
-from geo_portal.addresses.zipcodes import ZipRule, find_zip, parse_scope
+from geo_portal.addresses.zipcodes.rules import ZipRule, find_zip, parse_scope
 from geo_portal.changes.context import Cause, change_context
 from geo_portal.core.db import copy_rows
 from geo_portal.core.numerals import int_to_cn

@@ -1,4 +1,4 @@
-"""``manage.py import_doorplates FILE``: load door plates from CSV (see ``addresses.services``)."""
+"""``manage.py import_doorplates FILE``: load door plates from CSV (see ``addresses.imports``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from geo_portal.addresses.importing import FIELDS, PRESETS
-from geo_portal.addresses.services import DEFAULT_RETIRE_LIMIT, import_doorplates
+from geo_portal.addresses.imports.presets import FIELDS, PRESETS
+from geo_portal.addresses.imports.services import DEFAULT_RETIRE_LIMIT, import_doorplates
 from geo_portal.ingest.cli import count_lines, print_findings, progress_bar
 from geo_portal.ingest.errors import ImportRefused
 

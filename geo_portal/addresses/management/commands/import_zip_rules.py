@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from geo_portal.addresses.zipcode_services import assign_zip_codes, import_zip_rules
+from geo_portal.addresses.zipcodes.services import assign_zip_codes, import_zip_rules
 from geo_portal.ingest.cli import print_counts, print_findings, refusals_as_command_errors
 
 

@@ -1,0 +1,31 @@
+"""Address search: forward geocoding with graded answers, type-ahead, reverse lookup by nearest plate, batch CSV.
+
+The public face of the subpackage; the API, the public map, service points and the bench import from here.
+``geocode`` (graded, see ``Grade``), ``autocomplete``, ``reverse``, ``plate_card``, ``geocode_csv`` /
+``geocode_csv_stream`` (CSV in → CSV out). Inside: ``geocode``, ``autocomplete``, ``reverse``, ``batch``, ``english``
+(MOI-format English addresses), ``results`` (the typed answers and their one builder) and ``sql`` (reverse lookup).
+"""
+
+from geo_portal.addresses.search.autocomplete import Suggestion, autocomplete
+from geo_portal.addresses.search.batch import RESULT_COLUMNS, geocode_csv, geocode_csv_stream
+from geo_portal.addresses.search.geocode import english_address, geocode, is_canonical, plate_card
+from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, PlateHit, ReverseResult
+from geo_portal.addresses.search.reverse import MAX_REVERSE_RADIUS_M, reverse
+
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_REVERSE_RADIUS_M",
+    "RESULT_COLUMNS",
+    "GeocodeResult",
+    "PlateHit",
+    "ReverseResult",
+    "Suggestion",
+    "autocomplete",
+    "english_address",
+    "geocode",
+    "geocode_csv",
+    "geocode_csv_stream",
+    "is_canonical",
+    "plate_card",
+    "reverse",
+]
