@@ -43,6 +43,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         {
             _HOME,
             "accounts.edit_plates",
+            # The door-plate admin writes only through the versioned plate services (a clerk's edits are history).
+            "addresses.view_doorplate",
+            "addresses.add_doorplate",
+            "addresses.change_doorplate",
             "reports.view_citizenreport",
             "reports.change_citizenreport",
             "ingest.view_importbatch",

@@ -27,6 +27,9 @@ def test_migrate_created_every_role_group_with_its_permissions():
     assert group_permissions()["clerk"] == [
         "accounts.edit_plates",
         "accounts.view_staff_home",
+        "addresses.add_doorplate",
+        "addresses.change_doorplate",
+        "addresses.view_doorplate",
         "ingest.view_importbatch",
         "reports.change_citizenreport",
         "reports.view_citizenreport",

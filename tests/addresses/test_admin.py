@@ -7,11 +7,13 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from geo_portal.accounts.services import roles_sync
 from geo_portal.addresses.models import DoorPlate, PlateSuccessor
 from geo_portal.addresses.plates import Components, plate_create, plate_set_condition
 from geo_portal.areas.models import Road
@@ -406,3 +408,16 @@ def test_the_change_page_carries_the_version_and_shows_the_history(admin_client,
     html = admin_client.get(change_url(plates["p101"]), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert '<input type="hidden" name="seen_version" value="1" id="id_seen_version">' in html
     assert '<table class="plate-history">' in html and "<td>loader</td><td>staff</td><td></td><td>1</td>" in html
+
+
+def test_a_clerk_edits_plates_through_the_services_a_surveyor_cannot(client, django_user_model):
+    roles_sync()
+    clerk = django_user_model.objects.create_user("clara", password="a long secret 2026", is_staff=True)
+    clerk.groups.add(Group.objects.get(name="clerk"))
+    surveyor = django_user_model.objects.create_user("sam", password="a long secret 2026", is_staff=True)
+    surveyor.groups.add(Group.objects.get(name="surveyor"))
+    assert client.login(username="clara", password="a long secret 2026")
+    assert client.get("/admin/addresses/doorplate/").status_code == 200
+    client.logout()
+    assert client.login(username="sam", password="a long secret 2026")
+    assert client.get("/admin/addresses/doorplate/").status_code == 403
