@@ -59,6 +59,8 @@ def timed(fn: Callable, args: list) -> list[float]:
 
 
 def accuracy(sample, geocode, parse) -> dict:
+    from geo_portal.addresses.search import CONFIDENT_GRADES
+
     table = {}
     for name, form in FORMS.items():
         hits = 0
@@ -82,7 +84,7 @@ def accuracy(sample, geocode, parse) -> dict:
         ]
     for q in nonexistent:
         result = geocode(q)
-        if result.grade in ("exact", "normalised", "fuzzy") and result.hits:
+        if result.grade in CONFIDENT_GRADES and result.hits:
             false_exact += 1
     return {
         "top1": table,

@@ -27,6 +27,12 @@ GLOSSARY = {
         "任何寫法皆可：光復路2段101-1號5F、光復路二段一百零一之一號五樓…"
     ),
     "Components": "地址組成",
+    "exact match": "完全相符",
+    "match after normalisation": "正規化後相符",
+    "road name corrected": "路名已更正",
+    "entrance of the unit asked for": "所查樓層或之號所屬的門牌",
+    "interpolated position": "內插位置（約略）",
+    "no match": "查無相符門牌",
     "Lifecycle": "生命週期",
     "Provenance": "來源",
     "history (old values)": "異動歷程（舊值）",

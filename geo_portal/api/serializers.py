@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from geo_portal.addresses.parsing import MAX_INPUT_LENGTH
-from geo_portal.addresses.search import MAX_LIMIT, MAX_REVERSE_RADIUS_M
+from geo_portal.addresses.search import MAX_LIMIT, MAX_REVERSE_RADIUS_M, Grade
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
 
 
@@ -57,7 +57,7 @@ class PlateCardSerializer(serializers.Serializer):
 
 class GeocodeResultSerializer(serializers.Serializer):
     query = serializers.CharField()
-    grade = serializers.ChoiceField(choices=["exact", "normalised", "fuzzy", "base", "interpolated", "none"])
+    grade = serializers.ChoiceField(choices=Grade.values)
     hits = PlateHitSerializer(many=True)
     notes = serializers.ListField(child=serializers.CharField())
     suggestions = serializers.ListField(child=serializers.CharField())

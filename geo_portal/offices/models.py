@@ -3,6 +3,7 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from geo_portal.addresses.search.results import Grade
 from geo_portal.core.geo import STORAGE_SRID
 
 
@@ -27,7 +28,7 @@ class ServicePoint(models.Model):
         related_name="+",
         verbose_name=_("door plate"),
     )
-    geocode_grade = models.CharField(_("geocoding grade"), max_length=12, blank=True)
+    geocode_grade = models.CharField(_("geocoding grade"), max_length=12, blank=True, choices=Grade.choices)
     geocode_note = models.CharField(_("geocoding note"), max_length=300, blank=True)
     located_at = models.DateTimeField(_("located at"), null=True, blank=True)
 

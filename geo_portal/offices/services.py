@@ -9,20 +9,20 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
-from geo_portal.addresses.search import geocode
+from geo_portal.addresses.search import Grade, geocode
 from geo_portal.core.geo import STORAGE_SRID
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused
 from geo_portal.offices.models import ServicePoint
 
 # Grades precise enough to measure distances from: the plate itself, or its entrance.
-ACCEPTED_GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated")
+ACCEPTED_GRADES = tuple(grade for grade in Grade if grade != Grade.NONE)
 COLUMNS = ("name", "name_en", "kind", "address")
 
 
 @dataclass(frozen=True)
 class Located:
-    grade: str
+    grade: Grade
     note: str
 
 

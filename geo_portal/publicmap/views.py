@@ -18,7 +18,7 @@ from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from geo_portal.addresses.search import PlateHit, geocode, plate_card
+from geo_portal.addresses.search import Grade, PlateHit, geocode, plate_card
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.throttling import client_throttled
 from geo_portal.publicmap import stats
@@ -91,7 +91,7 @@ def _permalink_target(request: HttpRequest) -> tuple[PlateHit | None, str, str]:
         return card, "", query
     if query:
         result = geocode(query, limit=1)
-        if result.hits and result.grade != "none":
+        if result.hits and result.grade != Grade.NONE:
             return result.hits[0], "", query
         return None, _("No door plate matches “%(query)s”.") % {"query": query}, query
     return None, "", query

@@ -9,14 +9,23 @@ The public face of the subpackage; the API, the public map, service points and t
 from geo_portal.addresses.search.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.search.batch import RESULT_COLUMNS, geocode_csv, geocode_csv_stream
 from geo_portal.addresses.search.geocode import english_address, geocode, is_canonical, plate_card
-from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, PlateHit, ReverseResult
+from geo_portal.addresses.search.results import (
+    CONFIDENT_GRADES,
+    MAX_LIMIT,
+    GeocodeResult,
+    Grade,
+    PlateHit,
+    ReverseResult,
+)
 from geo_portal.addresses.search.reverse import MAX_REVERSE_RADIUS_M, reverse
 
 __all__ = [
+    "CONFIDENT_GRADES",
     "MAX_LIMIT",
     "MAX_REVERSE_RADIUS_M",
     "RESULT_COLUMNS",
     "GeocodeResult",
+    "Grade",
     "PlateHit",
     "ReverseResult",
     "Suggestion",

@@ -20,6 +20,7 @@ from django.db import connection
 
 from geo_portal.addresses.parsing import parse
 from geo_portal.addresses.search.geocode import geocode, is_canonical
+from geo_portal.addresses.search.results import Grade
 from geo_portal.core.db import copy_rows
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused
@@ -41,7 +42,13 @@ ADDRESS_COLUMN_GUESSES = ("address", "地址", "門牌", "FULL_ADDR", "addr", "�
 CHUNK = 10_000
 # geo_status: ok (a plate), partial (its entrance: the unit is unknown), approximate (interpolated position),
 # ambiguous (several plates, e.g. two 鄰), none, error (malformed row).
-STATUS_BY_GRADE = {"exact": "ok", "normalised": "ok", "fuzzy": "ok", "base": "partial", "interpolated": "approximate"}
+STATUS_BY_GRADE = {
+    Grade.EXACT: "ok",
+    Grade.NORMALISED: "ok",
+    Grade.FUZZY: "ok",
+    Grade.BASE: "partial",
+    Grade.INTERPOLATED: "approximate",
+}
 
 _MATCH = """
 SELECT s.row_no, count(p.id), min(p.id), min(p.address), min(ST_X(ST_Transform(p.geom, 4326))),
@@ -134,7 +141,7 @@ def _match_chunk(chunk: list[tuple[int, list[str]]], col: int, width: int) -> di
             cur.execute(_MATCH)
             for line, count, pk, address, lon, lat, x, y, zip_code, village in cur.fetchall():
                 if count == 1:
-                    grade = "exact" if canonical[line] else "normalised"
+                    grade = Grade.EXACT if canonical[line] else Grade.NORMALISED
                     results[line] = [
                         "ok",
                         grade,
@@ -171,7 +178,7 @@ def _match_chunk(chunk: list[tuple[int, list[str]]], col: int, width: int) -> di
             ]
         else:
             note = "; ".join(result.problems + result.notes + [f"did you mean {s}" for s in result.suggestions])
-            results[line] = ["none", "none", "", "", "", "", "", "", "", "", note]
+            results[line] = ["none", Grade.NONE, "", "", "", "", "", "", "", "", note]
     return results
 
 

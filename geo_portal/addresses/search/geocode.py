@@ -21,44 +21,33 @@ import re
 from dataclasses import replace
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import F, QuerySet
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
 from geo_portal.addresses.search.english import english_from_parts, looks_english, parse_english
-from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, PlateHit
+from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, Grade, PlateHit, plate_hit
 from geo_portal.addresses.selectors import filter_by_components
 from geo_portal.areas.models import Road, RoadAlias
-from geo_portal.core.geo import (
-    STORAGE_SRID,
-    WGS84_SRID,
-    transform_point,
-)
 
-GRADES = ("exact", "normalised", "fuzzy", "base", "interpolated", "none")
 FUZZY_MIN_SIMILARITY = 0.3
 _DASHED_NUMBER = re.compile(r"\d\s*[-－‐‑‒–—―−]\s*\d")
 
 
-def _hit(plate: DoorPlate, distance_m: float | None = None) -> PlateHit:
-    lonlat = transform_point(plate.geom, WGS84_SRID)
+def _hit(plate: DoorPlate) -> PlateHit:
     link = getattr(plate, "building_link", None)
-    return PlateHit(
+    return plate_hit(
         plate_id=plate.pk,
         address=plate.address,
+        x=plate.geom.x,
+        y=plate.geom.y,
         address_en=english_address(plate),
         address_en_is_pinyin=bool(plate.road_id and plate.road.name_en_source == "pinyin"),
         zip_code=plate.zip_code,
         village=plate.village.name if plate.village else "",
         neighborhood=plate.neighborhood.number if plate.neighborhood else None,
-        lon=round(lonlat.x, 6),
-        lat=round(lonlat.y, 6),
-        x=round(plate.geom.x, 2),
-        y=round(plate.geom.y, 2),
         building_id=link.building_id if link else None,
-        distance_m=None if distance_m is None else round(distance_m, 1),
     )
 
 
@@ -152,17 +141,17 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
     addr = result.address
     problems = [str(p) for p in result.problems]
     if addr is None or addr.number is None or any(p.field == "road" for p in result.problems):
-        return GeocodeResult(text, "none", problems=problems)
+        return GeocodeResult(text, Grade.NONE, problems=problems)
     roads, correction, addr = _resolve_roads(addr)
     if addr.road and not roads:
         return GeocodeResult(
             text,
-            "none",
+            Grade.NONE,
             notes=[f"no road named {addr.road_section} in the loaded districts"],
             suggestions=_similar_roads(addr.road_section),
             problems=problems,
         )
-    grade = "fuzzy" if correction else ("exact" if is_canonical(addr, text) else "normalised")
+    grade = Grade.FUZZY if correction else (Grade.EXACT if is_canonical(addr, text) else Grade.NORMALISED)
     notes = [correction] if correction else []
     if correction:
         addr = replace(addr, road=roads[0].base_name, section=roads[0].section)  # continue with the corrected road
@@ -178,7 +167,7 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
                 f"{addr.number}號之{addr.sub_number} are different plates"
             )
             return GeocodeResult(
-                text, "normalised", [_hit(p) for p in active + alternatives][:limit], notes, problems=problems
+                text, Grade.NORMALISED, [_hit(p) for p in active + alternatives][:limit], notes, problems=problems
             )
         active = active or alternatives
     if active:
@@ -204,7 +193,7 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
             )
         if base:
             notes.append(f"the unit {addr.number_part()} is not registered; showing its entrance")
-            return GeocodeResult(text, "base", [_hit(p) for p in base], notes, problems=problems)
+            return GeocodeResult(text, Grade.BASE, [_hit(p) for p in base], notes, problems=problems)
     else:
         # Some buildings have floor plates but no bare N號 plate: their lowest unit stands for the entrance.
         units = list(
@@ -223,7 +212,7 @@ def _geocode_english(text: str, limit: int) -> GeocodeResult:
     if english is None:
         return GeocodeResult(
             text,
-            "none",
+            Grade.NONE,
             problems=[
                 "address: could not read this English address (expected the MOI "
                 "form, e.g. No. 101, Sec. 2, Guangfu Rd., East Dist., Hsinchu City)"
@@ -232,7 +221,7 @@ def _geocode_english(text: str, limit: int) -> GeocodeResult:
     roads = list(Road.objects.using(settings.SEARCH_DB).filter(name_en__iexact=english.road_name_en)[:2])
     if len(roads) != 1:
         reason = "no road" if not roads else "more than one road"
-        return GeocodeResult(text, "none", notes=[f"{reason} has the English name {english.road_name_en}"])
+        return GeocodeResult(text, Grade.NONE, notes=[f"{reason} has the English name {english.road_name_en}"])
     road = roads[0]
     chinese = Address(
         road=road.base_name,
@@ -245,7 +234,7 @@ def _geocode_english(text: str, limit: int) -> GeocodeResult:
         floor_sub=english.floor_sub,
     ).street()
     found = geocode(chinese, limit=limit)
-    grade = "normalised" if found.grade == "exact" else found.grade
+    grade = Grade.NORMALISED if found.grade == Grade.EXACT else found.grade
     return replace(found, query=text, grade=grade, notes=[f"read as {chinese}", *found.notes])
 
 
@@ -269,7 +258,7 @@ def _interpolate_or_suggest(
     text: str, addr: Address, roads: list[Road], notes: list[str], problems: list[str]
 ) -> GeocodeResult:
     if not roads:
-        return GeocodeResult(text, "none", notes=notes, problems=problems)
+        return GeocodeResult(text, Grade.NONE, notes=notes, problems=problems)
     side = _same_side(addr, roads).annotate(parity=F("number") % 2).filter(parity=addr.number % 2)
     related = ("district__county", "road", "village")
     below = side.filter(number__lt=addr.number).select_related(*related).order_by("-number").first()
@@ -279,30 +268,22 @@ def _interpolate_or_suggest(
         t = (addr.number - below.number) / (above.number - below.number)
         x = below.geom.x + t * (above.geom.x - below.geom.x)
         y = below.geom.y + t * (above.geom.y - below.geom.y)
-        point = Point(x, y, srid=STORAGE_SRID)
-        lonlat = transform_point(point, WGS84_SRID)
-        hit = PlateHit(
+        hit = plate_hit(
             plate_id=None,
             address=f"{below.district.county.name}{below.district.name}{addr.street()}",
-            address_en="",
-            address_en_is_pinyin=False,
+            x=x,
+            y=y,
             # Between two plates of the same zip code and village, the gap shares them.
             zip_code=below.zip_code if below.zip_code == above.zip_code else "",
             village=below.village.name if below.village_id and below.village_id == above.village_id else "",
-            neighborhood=None,
-            lon=round(lonlat.x, 6),
-            lat=round(lonlat.y, 6),
-            x=round(x, 2),
-            y=round(y, 2),
-            building_id=None,
         )
         notes.append(
             f"no plate {addr.street()}; position interpolated between {below.number} and {above.number} "
             "on the same side (approximate)"
         )
-        return GeocodeResult(text, "interpolated", [hit], notes, suggestions, problems)
+        return GeocodeResult(text, Grade.INTERPOLATED, [hit], notes, suggestions, problems)
     if not below and not above:
         notes.append(f"no numbers on this side of {addr.place}{addr.lane and addr.lane + '巷'}")
     else:
         notes.append(f"no plate {addr.street()}; the nearest numbers on the same side are listed as suggestions")
-    return GeocodeResult(text, "none", notes=notes, suggestions=suggestions, problems=problems)
+    return GeocodeResult(text, Grade.NONE, notes=notes, suggestions=suggestions, problems=problems)

@@ -1,10 +1,32 @@
-"""Typed answers of the address search (geocode, reverse), shared by ``geocode``, ``reverse`` and ``batch``."""
+"""Typed answers of the address search: the match ``Grade``, ``PlateHit`` and its one builder ``plate_hit``,
+``GeocodeResult`` and ``ReverseResult``. Shared by ``geocode``, ``reverse`` and ``batch``; the API, the public map
+and service points read the grade from here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, transformer
+
 MAX_LIMIT = 50  # most hits any search answer returns
+
+
+class Grade(models.TextChoices):
+    """How an answer was found, best first; a wrong confident answer is worse than ``NONE``."""
+
+    EXACT = "exact", _("exact match")  # typed in canonical form
+    NORMALISED = "normalised", _("match after normalisation")  # numerals, 臺/台, 之/-, 樓/F, spacing…
+    FUZZY = "fuzzy", _("road name corrected")
+    BASE = "base", _("entrance of the unit asked for")  # the floor/之 unit is unknown
+    INTERPOLATED = "interpolated", _("interpolated position")  # between two numbers on the same side
+    NONE = "none", _("no match")
+
+
+CONFIDENT_GRADES = (Grade.EXACT, Grade.NORMALISED, Grade.FUZZY)
 
 
 @dataclass(frozen=True)
@@ -26,10 +48,43 @@ class PlateHit:
     distance_m: float | None = None
 
 
+def plate_hit(
+    *,
+    plate_id: int | None,
+    address: str,
+    x: float,
+    y: float,
+    address_en: str = "",
+    address_en_is_pinyin: bool = False,
+    zip_code: str = "",
+    village: str = "",
+    neighborhood: int | None = None,
+    building_id: int | None = None,
+    distance_m: float | None = None,
+) -> PlateHit:
+    """The one builder of a plate in an answer, from its storage (TWD97) position: WGS84 and rounding here only."""
+    lon, lat = transformer(STORAGE_SRID, WGS84_SRID).transform(x, y)
+    return PlateHit(
+        plate_id=plate_id,
+        address=address,
+        address_en=address_en,
+        address_en_is_pinyin=address_en_is_pinyin,
+        zip_code=zip_code,
+        village=village,
+        neighborhood=neighborhood,
+        lon=round(lon, 6),
+        lat=round(lat, 6),
+        x=round(x, 2),
+        y=round(y, 2),
+        building_id=building_id,
+        distance_m=None if distance_m is None else round(distance_m, 1),
+    )
+
+
 @dataclass(frozen=True)
 class GeocodeResult:
     query: str
-    grade: str
+    grade: Grade
     hits: list[PlateHit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)

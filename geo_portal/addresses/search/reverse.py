@@ -9,8 +9,8 @@ from django.db import connections
 
 from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts
-from geo_portal.addresses.search.results import MAX_LIMIT, PlateHit, ReverseResult
-from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, point_in_taiwan_wgs84, to_storage, transformer
+from geo_portal.addresses.search.results import MAX_LIMIT, ReverseResult, plate_hit
+from geo_portal.core.geo import point_in_taiwan_wgs84, to_storage
 
 MAX_REVERSE_RADIUS_M = 2_000
 REVERSE_CANDIDATES = 60
@@ -23,7 +23,6 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
         raise ValueError(f"radius must be between 0 and {MAX_REVERSE_RADIUS_M} m")
     p = to_storage(point)
     where = {"x": p.x, "y": p.y}
-    to_wgs84 = transformer(STORAGE_SRID, WGS84_SRID)
     with connections[settings.SEARCH_DB].cursor() as cur:
         # KNN on the GiST index for a small candidate set, then a deterministic order (distance, entrance first,
         # key): floor units share their entrance's point, so ties are common.
@@ -62,11 +61,12 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
         county_en,
         building_id,
     ) in rows:
-        lon, lat = to_wgs84.transform(x, y)
         hits.append(
-            PlateHit(
+            plate_hit(
                 plate_id=pk,
                 address=address,
+                x=x,
+                y=y,
                 address_en=english_from_parts(
                     number_prefix=prefix,
                     number=number,
@@ -84,12 +84,8 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
                 zip_code=zip_code,
                 village=village or "",
                 neighborhood=hood,
-                lon=round(lon, 6),
-                lat=round(lat, 6),
-                x=round(x, 2),
-                y=round(y, 2),
                 building_id=building_id,
-                distance_m=round(distance, 1),
+                distance_m=distance,
             )
         )
     return ReverseResult(hits, village_name or "", village_code or "", building)
