@@ -1,10 +1,13 @@
-"""Door-plate reads shared by the admin and the search services."""
+"""Door-plate reads shared by the admin, the search services and the census splitter."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from django.db.models import QuerySet
+from django.contrib.gis.geos import MultiPolygon
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
@@ -53,3 +56,59 @@ def plates_matching_text(text: str, queryset: QuerySet[DoorPlate] | None = None)
         return None
     qs = filter_by_components(queryset if queryset is not None else DoorPlate.objects.all(), addr, any_floor=True)
     return qs.filter(district__name=addr.district) if addr.district else qs
+
+
+class PlateRow(NamedTuple):
+    """An active plate as the census splitter needs it (point in EPSG:3826)."""
+
+    id: int
+    road_id: int | None
+    area: str
+    lane: str
+    alley: str
+    number_prefix: str
+    number: int
+    sub_number: int | None
+    number_suffix: int | None
+    floor: int | None
+    floor_sub: int | None
+    street_key: str
+    village_id: int | None
+    last_checked_on: dt.date | None
+    x: float
+    y: float
+    # The point lies outside the village the plate is registered in (False when it has no village).
+    outside_village: bool
+
+
+def active_plate_rows(*, district_id: int, area: MultiPolygon) -> list[PlateRow]:
+    """Active plates of the district whose point lies in ``area``, unordered (one query, no model objects)."""
+    rows = (
+        DoorPlate.objects.active()
+        .filter(district_id=district_id, geom__coveredby=area)
+        .annotate(x=Func("geom", function="ST_X", output_field=FloatField()))
+        .annotate(y=Func("geom", function="ST_Y", output_field=FloatField()))
+        .annotate(inside=Func(F("village__boundary"), F("geom"), function="ST_Covers", output_field=BooleanField()))
+        .values_list(
+            "id",
+            "road_id",
+            "area",
+            "lane",
+            "alley",
+            "number_prefix",
+            "number",
+            "sub_number",
+            "number_suffix",
+            "floor",
+            "floor_sub",
+            "street_key",
+            "village_id",
+            "last_checked_on",
+            "x",
+            "y",
+            "inside",
+        )
+        .order_by()
+    )
+    # inside is NULL for a plate without a village: not counted as outside.
+    return [PlateRow(*row[:-1], row[-1] is False) for row in rows]

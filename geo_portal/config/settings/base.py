@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "geo_portal.reports",
     "geo_portal.exports",
     "geo_portal.offices",
+    "geo_portal.census",
     "geo_portal.publicmap",
     "geo_portal.api",
     "geo_portal.staff",
