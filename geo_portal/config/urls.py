@@ -16,5 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", client_throttled("pages")(set_language), name="set_language"),
     path("reports/", include("geo_portal.reports.urls")),
     path("staff/", include("geo_portal.staff.urls")),
+    path("census/field/", include("geo_portal.census.field.urls")),
+    path("census/", include("geo_portal.census.office.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]
