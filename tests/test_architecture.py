@@ -37,9 +37,6 @@ KNOWN = {
     "geo_portal/addresses/search/sql.py: addresses is not above buildings and names its table buildings_building",
     "geo_portal/addresses/search/sql.py: addresses is not above buildings and names its table buildings_platebuilding",
     "geo_portal/analytics/access.py: analytics is not above offices and names its table offices_servicepoint",
-    "geo_portal/analytics/layers.py: names areas_villagepopulation, which areas does not declare",
-    "geo_portal/exports/layers.py: names areas_villagepopulation, which areas does not declare",
-    "geo_portal/publicmap/stats.py: names areas_villagepopulation, which areas does not declare",
 }
 WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY)\s+(\w+)", re.IGNORECASE)
 

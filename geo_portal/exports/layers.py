@@ -2,8 +2,8 @@
 
 Each layer is one ordered query with a typed column list; the writers (``exports.writers``) choose how the geometry
 is encoded (WKB, WKT or GeoJSON, transformed to the output SRID in PostGIS) and read it in chunks. Only public
-fields are selected: nothing about households, persons or the contacts of citizen reports. Village figures of
-fewer than ``MIN_HOUSEHOLDS`` (``core.privacy``) households are suppressed (NULL) in SQL, so no format can leak them.
+fields are selected: nothing about households, persons or the contacts of citizen reports. Village figures are read
+from ``areas_village_stats_public_v``, where areas applies the small-numbers rule (``core.privacy``).
 
 Called by ``exports.writers``, ``exports.views`` (API) and the ``export_layer`` command.
 """
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from geo_portal.addresses.public import PUBLIC_PLATE_COLUMNS, PUBLIC_PLATES_SELECT
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
-from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS as MIN_HOUSEHOLDS
 
 SRIDS = (STORAGE_SRID, WGS84_SRID)
 # Decimal places of coordinates written as text (CSV WKT, GeoJSON): 1 mm in TWD97 metres, ~1 mm in degrees.
@@ -77,8 +76,10 @@ ORDER BY b.id""",
     count_sql="SELECT count(*) FROM buildings_building",
 )
 
-# The latest month of statistics; a village without figures for it gets NULLs. ``suppressed`` tells a withheld
-# figure from a missing one. The area is measured in TWD97 metres whatever the output SRID.
+# The latest month of statistics; a village without figures for it gets NULLs. Figures come from the read view
+# ``areas_village_stats_public_v``, which withholds small villages' figures (NULL, ``suppressed`` true), so no
+# format can leak them; ``suppressed`` tells a withheld figure from a missing one. The area is measured in TWD97
+# metres whatever the output SRID.
 VILLAGES = Layer(
     name="villages",
     geometry_type="MultiPolygon",
@@ -87,21 +88,16 @@ VILLAGES = Layer(
         "code:text name:text name_en:text district_code:text area_km2:float64 plates:int64 month:date "
         "households:int32 population:int32 male:int32 female:int32 suppressed:bool"
     ),
-    sql=f"""
+    sql="""
 SELECT v.code, v.name, v.name_en, d.code, round((ST_Area(v.boundary) / 1e6)::numeric, 6)::float8,
-       coalesce(pc.plates, 0), vp.month,
-       CASE WHEN vp.households >= {MIN_HOUSEHOLDS} THEN vp.households END,
-       CASE WHEN vp.households >= {MIN_HOUSEHOLDS} THEN vp.population END,
-       CASE WHEN vp.households >= {MIN_HOUSEHOLDS} THEN vp.male END,
-       CASE WHEN vp.households >= {MIN_HOUSEHOLDS} THEN vp.female END,
-       coalesce(vp.households < {MIN_HOUSEHOLDS}, false),
-       {{geometry}}
+       coalesce(pc.plates, 0), s.month, s.households, s.population, s.male, s.female, coalesce(s.suppressed, false),
+       {geometry}
 FROM areas_village v
 JOIN areas_district d ON d.id = v.district_id
 LEFT JOIN (SELECT village_id, count(*) AS plates FROM addresses_doorplate
            WHERE status = 'active' GROUP BY village_id) pc ON pc.village_id = v.id
-LEFT JOIN areas_villagepopulation vp
-       ON vp.village_id = v.id AND vp.month = (SELECT max(month) FROM areas_villagepopulation)
+LEFT JOIN areas_village_stats_public_v s
+       ON s.village_id = v.id AND s.month = (SELECT max(month) FROM areas_village_stats_public_v)
 WHERE v.boundary IS NOT NULL
 ORDER BY v.code""",
     count_sql="SELECT count(*) FROM areas_village WHERE boundary IS NOT NULL",

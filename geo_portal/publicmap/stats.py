@@ -1,7 +1,8 @@
 """Per-village statistics for the public dashboard (/stats/): population, households, door plates, density.
 
-Aggregates only; a village with fewer than ``MIN_HOUSEHOLDS`` (``core.privacy``) households has its household and population
-figures suppressed (shown as missing), as in ``geo_portal.analytics``.
+Aggregates only. The figures come from ``geo_portal.areas.statistics``, which applies the small-numbers rule
+(``core.privacy``): a withheld figure arrives as ``None`` with ``suppressed`` set, and is shown as missing; this
+module only adds the plate counts, areas, ratios and map geometry.
 """
 
 from __future__ import annotations
@@ -13,24 +14,17 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import connections
 
-from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS
+from geo_portal.areas.statistics import village_figures
 
-MIN_HOUSEHOLDS = MIN_PUBLISHED_HOUSEHOLDS
-
-VILLAGE_STATS_SQL = """
-SELECT v.code, v.name, v.name_en, ST_Area(v.boundary) / 1e6 AS area_km2,
+# Villages on the page: those with a boundary that reported for the month or have door plates.
+VILLAGES_SQL = """
+SELECT v.id, v.code, v.name, v.name_en, ST_Area(v.boundary) / 1e6 AS area_km2,
        (SELECT count(*) FROM addresses_doorplate p WHERE p.village_id = v.id AND p.status = 'active') AS plates,
-       vp.households, vp.population, vp.male, vp.female,
        ST_AsGeoJSON(ST_Multi(ST_Transform(ST_SimplifyPreserveTopology(v.boundary, 2), 4326)), 6) AS geojson
 FROM areas_village v
-LEFT JOIN areas_villagepopulation vp ON vp.village_id = v.id AND vp.month = %(month)s
 WHERE v.boundary IS NOT NULL
-  AND (vp.id IS NOT NULL OR EXISTS (SELECT 1 FROM addresses_doorplate p WHERE p.village_id = v.id))
+  AND (v.id = ANY(%(reported)s::bigint[]) OR EXISTS (SELECT 1 FROM addresses_doorplate p WHERE p.village_id = v.id))
 ORDER BY v.code"""
-
-TOTALS_SQL = """
-SELECT vp.month, sum(vp.households), sum(vp.population), sum(vp.male), sum(vp.female), count(*)
-FROM areas_villagepopulation vp GROUP BY vp.month ORDER BY vp.month"""
 
 
 @dataclass(frozen=True)
@@ -49,39 +43,16 @@ class VillageStats:
     suppressed: bool
 
 
-@dataclass(frozen=True)
-class MonthTotals:
-    month: dt.date
-    households: int
-    population: int
-    male: int
-    female: int
-    villages: int
-
-
-def months() -> list[dt.date]:
-    with connections[settings.SEARCH_DB].cursor() as cursor:
-        cursor.execute("SELECT DISTINCT month FROM areas_villagepopulation ORDER BY month")
-        return [row[0] for row in cursor.fetchall()]
-
-
-def monthly_totals() -> list[MonthTotals]:
-    """District-wide totals per loaded month, oldest first (the time series)."""
-    with connections[settings.SEARCH_DB].cursor() as cursor:
-        cursor.execute(TOTALS_SQL)
-        return [MonthTotals(*row) for row in cursor.fetchall()]
-
-
 def village_stats(month: dt.date | None) -> tuple[list[VillageStats], list[dict]]:
     """Rows for the table and GeoJSON features for the map, one per village, for one month."""
+    figures = village_figures(month=month)
     with connections[settings.SEARCH_DB].cursor() as cursor:
-        cursor.execute(VILLAGE_STATS_SQL, {"month": month})
+        cursor.execute(VILLAGES_SQL, {"reported": list(figures)})
         rows = cursor.fetchall()
     stats, features = [], []
-    for code, name, name_en, area, plates, households, population, male, female, geojson in rows:
-        suppressed = households is not None and households < MIN_HOUSEHOLDS
-        if suppressed:
-            households = population = male = female = None
+    for village_id, code, name, name_en, area, plates, geojson in rows:
+        f = figures.get(village_id)
+        households, population = (f.households, f.population) if f else (None, None)
         row = VillageStats(
             code=code,
             name=name,
@@ -90,11 +61,11 @@ def village_stats(month: dt.date | None) -> tuple[list[VillageStats], list[dict]
             plates=plates,
             households=households,
             population=population,
-            male=male,
-            female=female,
+            male=f.male if f else None,
+            female=f.female if f else None,
             density_per_km2=round(population / area, 1) if population is not None and area else None,
             households_per_plate=round(households / plates, 3) if households is not None and plates else None,
-            suppressed=suppressed,
+            suppressed=f.suppressed if f else False,
         )
         stats.append(row)
         features.append({"type": "Feature", "properties": asdict(row), "geometry": json.loads(geojson)})

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from geo_portal.addresses.search import Grade, PlateHit, geocode, plate_card
+from geo_portal.areas.statistics import month_totals, population_months
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.throttling import client_throttled
 from geo_portal.publicmap import stats
@@ -164,7 +165,7 @@ class CardView(APIView):
 
 
 def _stats_month(request: HttpRequest) -> tuple[list, object, str]:
-    available = stats.months()
+    available = population_months()
     try:
         return available, stats.parse_month(request.GET.get("month", "").strip()[:10], available), ""
     except ValueError as exc:
@@ -177,7 +178,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     """The public statistics dashboard: per-village choropleth, sortable table, time series, downloads."""
     available, month, error = _stats_month(request)
     rows, _features = stats.village_stats(month) if month or not available else ([], [])
-    totals = stats.monthly_totals()
+    totals = month_totals()
     status = 400 if error else 200
     context = {
         "months": available,

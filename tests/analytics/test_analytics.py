@@ -121,6 +121,16 @@ def test_age_structure(district):
     assert math.isclose(row.share_65_plus, 21 / 86)
 
 
+def test_a_withheld_village_shows_no_figures_in_the_age_structure(district):
+    VillagePopulation.objects.filter(village=district["b"]).update(age_male=[1] * 101, age_female=[0] * 101)
+    ages = analytics.age_structure()
+    assert list(ages["code"]) == ["10018010001", "10018010002"] and list(ages["suppressed"]) == [False, True]
+    withheld = ages.iloc[1]
+    figures = ["households", "population", "age_0_14", "age_15_64", "age_65_plus", "age_80_plus", "share_65_plus"]
+    assert [math.isnan(withheld[column]) for column in figures] == [True] * len(figures)
+    assert (ages.iloc[0].households, ages.iloc[0].population, ages.iloc[0].age_65_plus) == (40, 110, 21)
+
+
 def test_quality_indicators(district):
     outside = analytics.plates_outside_village()
     assert list(outside["address"]) == ["新竹市東區光復路二段2號"]

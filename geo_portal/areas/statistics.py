@@ -1,0 +1,66 @@
+"""Selectors of the published village population statistics: the small-numbers rule is applied once, here.
+
+A village with fewer than ``core.privacy.MIN_PUBLISHED_HOUSEHOLDS`` households has its household, resident, sex
+and age figures withheld (``None``, ``suppressed=True``). The rule is written in one place, the read view
+``areas_village_stats_public_v`` that areas declares (migration ``0005_village_stats_public_view``): the selectors
+below read it for Python callers (the public statistics page and its CSV/GeoJSON downloads), and the bulk SQL
+readers (``exports.layers``, ``analytics.layers``) join it. No other app reads ``areas_villagepopulation``.
+
+Runs on the ``SEARCH_DB`` connection, like the other public reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connections
+
+from geo_portal.areas import sql
+
+
+@dataclass(frozen=True)
+class VillageFigures:
+    """One village's published figures for one month; ``None`` where the rule withholds them."""
+
+    village_id: int
+    month: dt.date
+    households: int | None
+    population: int | None
+    male: int | None
+    female: int | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    """District-wide sums of one month over every village that reported (suppressed ones included)."""
+
+    month: dt.date
+    households: int
+    population: int
+    male: int
+    female: int
+    villages: int
+
+
+def population_months() -> list[dt.date]:
+    """Months with statistics, oldest first."""
+    with connections[settings.SEARCH_DB].cursor() as cursor:
+        cursor.execute(sql.MONTHS)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def month_totals() -> list[MonthTotals]:
+    """District totals per loaded month, oldest first (the time series)."""
+    with connections[settings.SEARCH_DB].cursor() as cursor:
+        cursor.execute(sql.MONTH_TOTALS)
+        return [MonthTotals(*row) for row in cursor.fetchall()]
+
+
+def village_figures(*, month: dt.date | None) -> dict[int, VillageFigures]:
+    """Published figures of every village that reported for ``month``, by village id (empty for ``None``)."""
+    with connections[settings.SEARCH_DB].cursor() as cursor:
+        cursor.execute(sql.VILLAGE_FIGURES, {"month": month})
+        return {row[0]: VillageFigures(*row) for row in cursor.fetchall()}

@@ -1,0 +1,104 @@
+"""The published village statistics: the small-numbers rule in the view, the selectors, and no way around them.
+
+Exact figures on both sides of the threshold: a village at ``MIN_PUBLISHED_HOUSEHOLDS - 1`` households is withheld,
+one at the threshold is published unchanged. If the view and ``core.privacy`` disagree (the constant changed without
+a migration replacing the view), these tests fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from geo_portal.areas.models import Village, VillagePopulation
+from geo_portal.areas.statistics import MonthTotals, VillageFigures, month_totals, population_months, village_figures
+from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS as MIN
+from tests.conftest import X0, Y0, square
+
+MAY, JUNE = dt.date(2026, 5, 1), dt.date(2026, 6, 1)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def report(village: Village, month: dt.date, households: int, male: int, female: int, ages: bool = False) -> None:
+    VillagePopulation.objects.create(
+        village=village,
+        month=month,
+        neighborhoods=4,
+        neighborhoods_with_plates=3,
+        households=households,
+        population=male + female,
+        male=male,
+        female=female,
+        age_male=[1] * 101 if ages else None,
+        age_female=[2] * 101 if ages else None,
+        source="test",
+    )
+
+
+@pytest.fixture
+def reported(areas):
+    c = Village.objects.create(
+        code="10018010003",
+        district=areas["district"],
+        name="丙里",
+        name_en="Bing Vil.",
+        boundary=square(X0, Y0 - 1000, 1000),
+    )
+    report(areas["a"], MAY, MIN, 4, 3)  # at the threshold: published
+    report(areas["b"], MAY, MIN - 1, 2, 1, ages=True)  # one below: withheld, ages too
+    report(areas["a"], JUNE, MIN + 40, 50, 61, ages=True)
+    report(c, JUNE, 1, 1, 0)
+    return {**areas, "c": c}
+
+
+def view_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.code, s.month, s.neighborhoods, s.households, s.population, s.male, s.female, "
+            "s.age_male IS NOT NULL, s.age_female IS NOT NULL, s.has_ages, s.suppressed "
+            "FROM areas_village_stats_public_v s JOIN areas_village v ON v.id = s.village_id ORDER BY s.month, v.code"
+        )
+        return cursor.fetchall()
+
+
+def test_the_view_withholds_every_figure_below_the_threshold_and_nothing_at_it(reported):
+    assert view_rows() == [
+        ("10018010001", MAY, 4, MIN, 7, 4, 3, False, False, False, False),
+        ("10018010002", MAY, 4, None, None, None, None, False, False, True, True),
+        ("10018010001", JUNE, 4, MIN + 40, 111, 50, 61, True, True, True, False),
+        ("10018010003", JUNE, 4, None, None, None, None, False, False, False, True),
+    ]
+
+
+def test_village_figures_of_a_month(reported):
+    a, b, c = reported["a"].pk, reported["b"].pk, reported["c"].pk
+    assert village_figures(month=MAY) == {
+        a: VillageFigures(a, MAY, households=MIN, population=7, male=4, female=3, suppressed=False),
+        b: VillageFigures(b, MAY, households=None, population=None, male=None, female=None, suppressed=True),
+    }
+    assert list(village_figures(month=JUNE)) == [a, c] and village_figures(month=JUNE)[c].suppressed
+    assert village_figures(month=dt.date(2025, 1, 1)) == {} and village_figures(month=None) == {}
+
+
+def test_months_and_district_totals(reported):
+    assert population_months() == [MAY, JUNE]
+    assert month_totals() == [
+        MonthTotals(month=MAY, households=2 * MIN - 1, population=10, male=6, female=4, villages=2),
+        MonthTotals(month=JUNE, households=MIN + 41, population=112, male=51, female=61, villages=2),
+    ]
+
+
+def test_no_module_outside_areas_reads_the_raw_figures():
+    """The model and its table are named only in areas (the view and the selectors): any other reader bypasses
+    the rule."""
+    raw = re.compile(r"\bVillagePopulation\b|\bareas_villagepopulation\b|\bpopulation__")
+    found = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "geo_portal").rglob("*.py"))
+        if path.relative_to(ROOT).parts[1] != "areas" and raw.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
