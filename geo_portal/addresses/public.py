@@ -21,4 +21,4 @@ FROM addresses_doorplate p
 JOIN areas_district d ON d.id = p.district_id
 LEFT JOIN areas_road r ON r.id = p.road_id
 LEFT JOIN areas_village v ON v.id = p.village_id
-LEFT JOIN areas_neighborhood n ON n.id = p.neighborhood_id"""
+LEFT JOIN areas_neighborhood_v n ON n.id = p.neighborhood_id"""

@@ -1,4 +1,8 @@
-"""Accessibility: distance from every door plate to the nearest service point of the office (straight line)."""
+"""Accessibility: distance from every door plate to the nearest service point of the office (straight line).
+
+Service points are read through ``offices_servicepoint_v``, the read view offices declares (analytics and offices
+are siblings: neither names the other's tables).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ SELECT p.id, p.address, v.code AS village_code, v.name AS village, s.name AS ser
 FROM addresses_doorplate p
 LEFT JOIN areas_village v ON v.id = p.village_id
 CROSS JOIN LATERAL (
-    SELECT sp.name, sp.location FROM offices_servicepoint sp
+    SELECT sp.name, sp.location FROM offices_servicepoint_v sp
     WHERE sp.active AND sp.location IS NOT NULL ORDER BY sp.location <-> p.geom LIMIT 1
 ) s
 WHERE p.status = 'active'
@@ -21,7 +25,7 @@ ORDER BY p.id"""
 
 SERVICE_POINTS_SQL = """
 SELECT name, name_en, kind, address, geocode_grade, location AS geom
-FROM offices_servicepoint WHERE active AND location IS NOT NULL ORDER BY kind, name"""
+FROM offices_servicepoint_v WHERE active AND location IS NOT NULL ORDER BY kind, name"""
 
 
 def service_points(*, crs: int = STORAGE_CRS) -> gpd.GeoDataFrame:

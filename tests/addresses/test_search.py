@@ -11,7 +11,9 @@ from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.search import geocode, reverse
 from geo_portal.areas.models import Road
-from tests.conftest import X0, Y0, write_csv
+from geo_portal.buildings.linking import link_plates_to_buildings
+from geo_portal.buildings.models import Building
+from tests.conftest import X0, Y0, square, write_csv
 
 ROWS = [
     # odd side of 光復路二段 at y = Y0 + 10, x grows 10 m per number step of 2
@@ -138,6 +140,20 @@ def test_reverse_nearest_plates_with_distance_village_and_building(plates):
     ]
     assert (result.village, result.village_code, result.building_id) == ("光復里", "10018010001", None)
     assert reverse(Point(X0 + 900, Y0 + 900, srid=3826), radius_m=50).hits == []
+
+
+def test_reverse_shows_the_building_of_each_plate_and_at_the_point(plates):
+    """Through the read views buildings declares (``buildings_plate_building_v``, ``buildings_footprint_v``)."""
+    building = Building.objects.create(geom=square(X0 + 15, Y0 + 5, 10), source="t", source_id="b3")
+    link_plates_to_buildings(tolerance_m=0)
+    result = reverse(Point(X0 + 22, Y0 + 10, srid=3826), radius_m=15)
+    assert [(h.address, h.building_id) for h in result.hits] == [
+        ("新竹市東區光復路二段3號", building.pk),
+        ("新竹市東區光復路二段3號2樓", building.pk),
+        ("新竹市東區光復路二段1號", None),
+    ]
+    assert result.building_id == building.pk
+    assert reverse(Point(X0 + 12, Y0 + 10, srid=3826), radius_m=5).building_id is None
 
 
 @pytest.mark.parametrize(

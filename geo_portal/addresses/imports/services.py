@@ -284,11 +284,11 @@ def _conflict(row: int, plate_id: int, version: int, by: str, at, field: str, de
 def _merge(
     cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, source: str, findings: list[Finding]
 ) -> dict[str, int]:
-    cur.execute(sql.INSERT_ROADS)
-    roads_added = cur.rowcount
-    cur.execute(sql.INSERT_ROAD_VARIANTS)
-    cur.execute(sql.INSERT_NEIGHBORHOODS)
-    neighborhoods_added = cur.rowcount
+    cur.execute(sql.ADD_ROADS)
+    roads_added = cur.fetchone()[0]
+    cur.execute(sql.ADD_ROAD_VARIANTS)
+    cur.execute(sql.ADD_NEIGHBORHOODS)
+    neighborhoods_added = cur.fetchone()[0]
     cur.execute(sql.CREATE_INCOMING)
     cur.execute(sql.ANALYZE_INCOMING)
     cur.execute(sql.ACTIVE_IN_SCOPE)

@@ -68,25 +68,26 @@ SELECT w.row_no, v.name FROM doorplate_work w JOIN areas_village v ON v.id = w.v
 WHERE v.boundary IS NOT NULL AND NOT ST_Covers(v.boundary, w.geom) ORDER BY w.row_no
 """
 
-INSERT_ROADS = """
-INSERT INTO areas_road (district_id, name, base_name, section, name_en)
-SELECT DISTINCT district_id, road_name, road_base, section, '' FROM doorplate_work WHERE road_name <> ''
-ON CONFLICT ON CONSTRAINT road_district_name_uniq DO NOTHING
+# New roads, variant spellings and 鄰 go through the functions areas declares for them (areas owns the tables):
+# each statement hands over the distinct rows as parallel arrays (built in one pass, so aligned) and answers how
+# many rows were added.
+ADD_ROADS = """
+SELECT areas_add_roads(array_agg(district_id), array_agg(road_name), array_agg(road_base), array_agg(section))
+FROM (SELECT DISTINCT district_id, road_name, road_base, section FROM doorplate_work WHERE road_name <> ''
+      ORDER BY district_id, road_name) t
 """
 
 # Variant spellings are read from every staged row: a row rejected as a duplicate still shows how people write it.
-INSERT_ROAD_VARIANTS = """
-INSERT INTO areas_roadalias (road_id, alias, kind)
-SELECT DISTINCT r.id, w.raw_road, 'variant' FROM doorplate_stage w
-JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
-WHERE w.raw_road <> ''
-ON CONFLICT ON CONSTRAINT roadalias_road_alias_uniq DO NOTHING
+ADD_ROAD_VARIANTS = """
+SELECT areas_add_road_aliases(array_agg(district_id), array_agg(road_name), array_agg(raw_road), 'variant')
+FROM (SELECT DISTINCT district_id, road_name, raw_road FROM doorplate_stage WHERE raw_road <> ''
+      ORDER BY district_id, road_name, raw_road) t
 """
 
-INSERT_NEIGHBORHOODS = """
-INSERT INTO areas_neighborhood (village_id, number)
-SELECT DISTINCT village_id, hood FROM doorplate_work WHERE village_id IS NOT NULL AND hood IS NOT NULL
-ON CONFLICT ON CONSTRAINT neighborhood_village_number_uniq DO NOTHING
+ADD_NEIGHBORHOODS = """
+SELECT areas_add_neighborhoods(array_agg(village_id), array_agg(hood))
+FROM (SELECT DISTINCT village_id, hood FROM doorplate_work WHERE village_id IS NOT NULL AND hood IS NOT NULL
+      ORDER BY village_id, hood) t
 """
 
 CREATE_INCOMING = """
@@ -97,7 +98,7 @@ FROM doorplate_work w
 JOIN areas_district d ON d.id = w.district_id
 JOIN areas_county c ON c.id = d.county_id
 LEFT JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
-LEFT JOIN areas_neighborhood n ON n.village_id = w.village_id AND n.number = w.hood
+LEFT JOIN areas_neighborhood_v n ON n.village_id = w.village_id AND n.number = w.hood
 """
 
 ACTIVE_IN_SCOPE = """

@@ -1,7 +1,9 @@
 """SQL for reverse lookup: one statement for the nearest plates with everything a hit shows, one for the
 village and building at the point. Run on the search connection, where psycopg prepares them once.
 
-Buildings sit above addresses in the layer order: their tables are only read here, in SQL, for the answer.
+Buildings sit above addresses in the layer order: their data is read only through the read views that buildings
+declares for lower apps (``buildings_plate_building_v``, ``buildings_footprint_v``), and areas' 鄰 through
+``areas_neighborhood_v``.
 """
 
 # The point is written out where it is used (not taken from a CTE) so that ORDER BY geom <-> point can walk the
@@ -21,9 +23,9 @@ FROM knn JOIN addresses_doorplate p ON p.id = knn.id
 JOIN areas_district d ON d.id = p.district_id
 JOIN areas_county c ON c.id = d.county_id
 LEFT JOIN areas_village v ON v.id = p.village_id
-LEFT JOIN areas_neighborhood n ON n.id = p.neighborhood_id
+LEFT JOIN areas_neighborhood_v n ON n.id = p.neighborhood_id
 LEFT JOIN areas_road r ON r.id = p.road_id
-LEFT JOIN buildings_platebuilding pb ON pb.plate_id = p.id
+LEFT JOIN buildings_plate_building_v pb ON pb.plate_id = p.id
 ORDER BY distance, p.floor NULLS FIRST, p.address_key
 LIMIT %(limit)s
 """
@@ -31,5 +33,5 @@ LIMIT %(limit)s
 AREA_AT_POINT = f"""
 SELECT (SELECT v.name FROM areas_village v WHERE ST_Covers(v.boundary, {_POINT}) ORDER BY v.code LIMIT 1),
        (SELECT v.code FROM areas_village v WHERE ST_Covers(v.boundary, {_POINT}) ORDER BY v.code LIMIT 1),
-       (SELECT b.id FROM buildings_building b WHERE ST_Intersects(b.geom, {_POINT}) ORDER BY b.id LIMIT 1)
+       (SELECT b.id FROM buildings_footprint_v b WHERE ST_Intersects(b.geom, {_POINT}) ORDER BY b.id LIMIT 1)
 """
