@@ -219,7 +219,7 @@ def _write_tasks(campaign: Campaign, planned: list[splitting.PlannedTask]) -> Sp
             stop_count=len(p.stops),
             plate_count=sum(len(s.plate_ids) for s in p.stops),
             hint_count=sum(len(s.hints) for s in p.stops),
-            geom=GEOSGeometry(p.outline.wkb, srid=STORAGE_SRID),
+            geom=GEOSGeometry(memoryview(p.outline.wkb), srid=STORAGE_SRID),
         )
         for i, p in enumerate(planned, start=1)
     )
@@ -492,7 +492,7 @@ def _child(task: Task, number: int, stops: list[Stop], user: AbstractBaseUser) -
         stop_count=len(stops),
         plate_count=sum(len(s.plate_ids) for s in stops),
         hint_count=sum(len(s.hints) for s in stops),
-        geom=GEOSGeometry(shapely.to_wkb(outline), srid=STORAGE_SRID),
+        geom=GEOSGeometry(memoryview(shapely.to_wkb(outline)), srid=STORAGE_SRID),
         split_from=task,
     )
     Stop.objects.filter(pk__in=[s.pk for s in stops]).update(task=child)

@@ -158,10 +158,10 @@ class _Street:
         return sum(len(item) for items in self.sides.values() for _pos, item in items)
 
     def walked(self) -> Item:
-        """All its stops in walking order: up the odd side, back down the even side."""
+        """All its stops in walking order: up the odd side, back down the even side (a single side: upwards)."""
         odd = [s for _p, item in sorted(self.sides.get("odd", []), key=_position) for s in item]
         even = [s for _p, item in sorted(self.sides.get("even", []), key=_position) for s in item]
-        return odd + even[::-1]
+        return odd + even[::-1] if odd else even
 
 
 def _position(entry: tuple[float, Item]) -> tuple:
