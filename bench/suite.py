@@ -129,6 +129,13 @@ def _write_path(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _census(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.census"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # The door-plate and road capture triggers of the change log, off: the import as it ran before the change log.
 CAPTURE_OFF = " ".join(
     f"ALTER TABLE {table} DISABLE TRIGGER changes_{entity}_{op};"
@@ -137,7 +144,7 @@ CAPTURE_OFF = " ".join(
 )
 
 
-def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
+def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
@@ -147,6 +154,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict
     search: dict[str, dict] = {}
     maps: dict[str, dict] = {}
     write_path: dict[str, dict] = {}
+    census: dict[str, dict] = {}
     pg = _pg_args(url)
     psql = [
         "psql",
@@ -236,6 +244,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict
         buildings = real / "buildings/nycu_guangfu_osm_buildings.geojson"
         _setup([_manage("import_buildings", str(buildings), "--source", "osm", "--id-field", "osm_id")], env)
         maps["real 東區 (108,162 plates)"] = _map(env, "10018010", browser=True)
+        census["real 東區 (108,162 plates)"] = _census(env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -269,7 +278,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict
     maps[f"generated ({plates:,} plates)"] = _map(env, "10018990", browser=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
-    return results, search, maps, write_path
+    return results, search, maps, write_path, census
 
 
 def _print_map(maps: dict[str, dict]) -> None:
@@ -388,11 +397,34 @@ def _print_write_path(results: list[dict], write_path: dict[str, dict]) -> None:
                   f"({eight['polls']} polls)")  # fmt: skip
 
 
+def _print_census(census: dict[str, dict]) -> None:
+    """The census table: task generation, the offline package, sync, photos, the supervisor's map."""
+    for name, c in census.items():
+        s, p, y, ph, m = c["split"], c["package"], c["sync"], c["photos"], c["supervisor_map"]
+        print(f"\ncensus, {name} (in process through Django's WSGI handler, same cluster settings)")
+        print(
+            f"  task generation, whole district: best {s['best_s']:.2f} s, worst {s['worst_s']:.2f} s of {len(s['runs_s'])} "
+            f"(target ≤ 10 s) → {s['tasks']:,} tasks, {s['stops']:,} stops, {s['plates']:,} plates, {s['hints']:,} hints"
+        )
+        print(
+            f"  offline package of a {p['task_stops']}-stop task ({p['task_plates']} plates): JSON {p['json_gzip_bytes'] / 1024:.0f} KB "
+            f"gzip + {p['tiles']} tiles {p['tile_gzip_bytes'] / 1024:.0f} KB gzip = {p['total_gzip_bytes'] / 1024:.0f} KB "
+            f"(target ≤ 1024 KB) in {p['package_s'] + p['tiles_s']:.2f} s"
+        )
+        print(
+            f"  sync of {y['findings']} findings in one request: {y['first_s']:.2f} s (target ≤ 2 s); "
+            f"the same again {y['resend_s']:.2f} s ({y['resend_duplicates']} duplicates, nothing new)"
+        )
+        print(f"  photo uploads: {ph['per_s']:.1f} photos/s ({ph['bytes_each'] / 1024:.0f} KB each)")
+        print(f"  supervisor's map of all {m['tasks']:,} tasks: p50 {m['p50_ms']:.0f} ms, p95 {m['p95_ms']:.0f} ms "
+              f"({m['bytes'] / 1024:.0f} KB) over {m['n']} reads")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
-    results, search, maps, write_path = run(args.plates)
+    results, search, maps, write_path, census = run(args.plates)
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
     analysis = _analysis() if (real / REAL_PLATES).is_file() else None
     width = max(len(r["case"]) for r in results)
@@ -409,7 +441,10 @@ def main() -> None:
     if analysis:
         _print_analysis(analysis)
     _print_write_path(results, write_path)
-    report = {"import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path}
+    _print_census(census)
+    report = {
+        "import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path, "census": census,
+    }  # fmt: skip
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.contrib.gis.geos import MultiPolygon
-from django.db.models import BooleanField, F, FloatField, Func, QuerySet
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
@@ -81,12 +81,22 @@ class PlateRow(NamedTuple):
     outside_village: bool
 
 
-def active_plate_rows(*, district_id: int, area: MultiPolygon) -> list[PlateRow]:
-    """Active plates of the district whose point lies in ``area``, unordered (one query, no model objects)."""
+def active_plate_rows(
+    *, district_id: int, area: MultiPolygon | None = None, village_ids: Sequence[int] | None = None
+) -> list[PlateRow]:
+    """Active plates of the district registered in one of ``village_ids`` (or, without a village, lying in
+    ``area``), or all whose point lies in ``area`` when no villages are given; unordered, one query."""
+    plates = DoorPlate.objects.active().filter(district_id=district_id)
+    if village_ids is not None:
+        # By registration, not by point: a plate whose point strays outside its village is still its village's.
+        where = Q(village_id__in=list(village_ids))
+        if area is not None:
+            where |= Q(village__isnull=True, geom__coveredby=area)
+        plates = plates.filter(where)
+    elif area is not None:
+        plates = plates.filter(geom__coveredby=area)
     rows = (
-        DoorPlate.objects.active()
-        .filter(district_id=district_id, geom__coveredby=area)
-        .annotate(x=Func("geom", function="ST_X", output_field=FloatField()))
+        plates.annotate(x=Func("geom", function="ST_X", output_field=FloatField()))
         .annotate(y=Func("geom", function="ST_Y", output_field=FloatField()))
         .annotate(inside=Func(F("village__boundary"), F("geom"), function="ST_Covers", output_field=BooleanField()))
         .values_list(

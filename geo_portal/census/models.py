@@ -48,7 +48,7 @@ class Campaign(models.Model):
     target_min_stops = models.PositiveSmallIntegerField(_("smallest task (stops)"), default=40)
     target_max_stops = models.PositiveSmallIntegerField(_("largest task (stops)"), default=80)
     # A lane or alley with at most this many entrances is walked as part of the road side it opens onto.
-    fold_max_stops = models.PositiveSmallIntegerField(_("fold lanes up to (stops)"), default=12)
+    fold_max_stops = models.PositiveSmallIntegerField(_("fold lanes up to (stops)"), default=40)
     max_tasks_per_surveyor = models.PositiveSmallIntegerField(_("tasks a surveyor may hold"), default=2)
     lock_hours = models.PositiveSmallIntegerField(_("claim lasts (hours)"), default=12)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)

@@ -83,7 +83,7 @@ def campaign_create(
     team: list[AbstractBaseUser] | None = None,
     target_min_stops: int = 40,
     target_max_stops: int = 80,
-    fold_max_stops: int = 12,
+    fold_max_stops: int = 40,
     max_tasks_per_surveyor: int = 2,
     lock_hours: int = 12,
 ) -> Campaign:
@@ -185,7 +185,8 @@ def campaign_split(*, campaign_id: int, actor: AbstractBaseUser) -> SplitSummary
 
 def plan_campaign(campaign: Campaign) -> list[splitting.PlannedTask]:
     """Read the plates and hints of the campaign's area and plan its tasks (no writes)."""
-    rows = active_plate_rows(district_id=campaign.district_id, area=campaign.area)
+    village_ids = list(campaign.villages.values_list("pk", flat=True))
+    rows = active_plate_rows(district_id=campaign.district_id, area=campaign.area, village_ids=village_ids or None)
     reports = [(r.kind, r.plate_id, r.x, r.y) for r in open_report_hints(area=campaign.area)]
     rules = splitting.SplitRules(
         target_min_stops=campaign.target_min_stops,

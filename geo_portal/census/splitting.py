@@ -59,6 +59,7 @@ class PlannedStop:
     last_checked: dt.date | None  # the most recent check of any of its plates
     checked_all_since: dt.date | None  # the oldest last check among its plates (None: some plate never checked)
     hints: list[dict] = field(default_factory=list)
+    folded: bool = False  # on a lane or alley walked with the side of the street it opens onto
 
 
 @dataclass
@@ -72,19 +73,24 @@ class PlannedTask:
     outline: shapely.Polygon
 
     @property
+    def own_numbers(self) -> list[int]:
+        """The numbers of the street itself (a folded lane's numbers are its own); all when only lanes remain."""
+        return [s.number for s in self.stops if not s.folded] or [s.number for s in self.stops]
+
+    @property
     def first_number(self) -> int:
-        return min(s.number for s in self.stops)
+        return min(self.own_numbers)
 
     @property
     def last_number(self) -> int:
-        return max(s.number for s in self.stops)
+        return max(self.own_numbers)
 
 
 @dataclass(frozen=True)
 class SplitRules:
     target_min_stops: int = 40
     target_max_stops: int = 80
-    fold_max_stops: int = 12
+    fold_max_stops: int = 40
     scope: str = "all"  # Campaign.Scope values
     not_checked_since: dt.date | None = None
 
@@ -207,7 +213,10 @@ def build_sides(streets: dict[tuple, list[PlannedStop]], *, fold_max_stops: int)
             parent_key = (key[0], key[1], key[2], "") if depth == 3 else (key[0], key[1], "", "")
             parent = street(parent_key)
             # Just after the entrance with the lane's number: 101巷 opens beside 101號.
-            parent.sides[_side(number)].append((number + 0.5, child.walked()))
+            block = child.walked()
+            for stop in block:
+                stop.folded = True
+            parent.sides[_side(number)].append((number + 0.5, block))
             del by_key[key]
     return sorted(by_key.values(), key=lambda s: tuple("" if v is None else str(v) for v in s.key))
 
@@ -326,6 +335,10 @@ _SIDE_LABEL = {"odd": "單號", "even": "雙號", "area": ""}
 
 
 def _task(road_id, area_name, village_id, side, name, stops: Item) -> PlannedTask:
-    numbers = [s.number for s in stops]
-    label = f"{name} {_SIDE_LABEL[side]} {min(numbers)}–{max(numbers)}".replace("  ", " ")
-    return PlannedTask(road_id, area_name, village_id, side, label, list(stops), _outline(stops))
+    task = PlannedTask(road_id, area_name, village_id, side, "", list(stops), _outline(stops))
+    if any(not s.folded for s in stops):
+        span = f"{task.first_number}–{task.last_number}"
+    else:  # only lanes folded into this side: name the first and last entrance, 4巷2號–4巷6弄1號
+        span = f"{stops[0].label.removeprefix(name)}–{stops[-1].label.removeprefix(name)}"
+    task.label = f"{name} {_SIDE_LABEL[side]} {span}".replace("  ", " ")
+    return task

@@ -62,7 +62,7 @@ def test_a_short_lane_folds_into_the_side_it_opens_onto_and_a_long_lane_is_its_o
     rows += [row(n, lane="20", x=2000 + n) for n in (1, 3, 5)]  # long: 3 entrances > fold_max_stops
     tasks = plan(rows, target_max_stops=10)
     assert labels(tasks) == [
-        ("光復路二段 單號 1–103",
+        ("光復路二段 單號 99–103",
          ["光復路二段99號", "光復路二段101號", "光復路二段101巷1號", "光復路二段101巷2號", "光復路二段103號"]),
         ("光復路二段20巷 單號 1–5", ["光復路二段20巷1號", "光復路二段20巷3號", "光復路二段20巷5號"]),
     ]  # fmt: skip
@@ -73,7 +73,7 @@ def test_a_short_alley_folds_into_its_lane_and_the_lane_into_the_road():
     tasks = plan(rows, fold_max_stops=2)
     assert labels(tasks) == [
         ("光復路二段 單號 1–3", ["光復路二段1號", "光復路二段3號"]),
-        ("光復路二段 雙號 1–2", ["光復路二段4巷2號", "光復路二段4巷6弄1號"]),
+        ("光復路二段 雙號 4巷2號–4巷6弄1號", ["光復路二段4巷2號", "光復路二段4巷6弄1號"]),
     ]
 
 
