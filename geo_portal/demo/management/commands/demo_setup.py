@@ -1,7 +1,8 @@
 """``manage.py demo_setup``: what ``make demo`` runs once the database is up.
 
 Loads the real 東區 data (or, without ../shared/data/real, a generated district) unless door plates are
-already loaded, and makes sure an admin login and one staff login per role exist; prints them.
+already loaded, and makes sure an admin login and one staff login per role exist (printed) and a demo census
+campaign is open for the surveyor login.
 """
 
 import secrets
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.demo.census_demo import ensure_demo_campaign
 from geo_portal.demo.generator import generate
 from geo_portal.demo.loading import load_generated, load_real, real_data_available
 from geo_portal.demo.staff_logins import ensure_staff_logins
@@ -44,6 +46,11 @@ class Command(BaseCommand):
         if not opts["no_admin"]:
             self._ensure_admin()
             self._ensure_staff_logins()
+            campaign = ensure_demo_campaign()
+            if campaign is not None:
+                self.stdout.write(
+                    f"==> census demo campaign '{campaign.name}': {campaign.tasks.count()} tasks, open for field work"
+                )
 
     def _ensure_admin(self):
         secret_file = settings.BASE_DIR / ".data" / "admin-password"
