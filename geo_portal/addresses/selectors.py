@@ -122,3 +122,19 @@ def active_plate_rows(
     )
     # inside is NULL for a plate without a village: not counted as outside.
     return [PlateRow(*row[:-1], row[-1] is False) for row in rows]
+
+
+class PlateCondition(NamedTuple):
+    """A plate's physical condition as the public may see it (from the last census or staff check)."""
+
+    condition: str
+    label: str
+    last_checked_on: dt.date | None
+
+
+def plate_condition(plate_id: int) -> PlateCondition | None:
+    """The condition of an active plate and when it was last checked (None for an unknown plate)."""
+    row = DoorPlate.objects.active().filter(pk=plate_id).values_list("condition", "last_checked_on").first()
+    if row is None:
+        return None
+    return PlateCondition(row[0], str(DoorPlate.Condition(row[0]).label), row[1])

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from geo_portal.addresses.search import Grade, PlateHit, geocode, plate_card
+from geo_portal.addresses.selectors import plate_condition
 from geo_portal.areas.statistics import month_totals, population_months
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.throttling import client_throttled
@@ -35,7 +36,7 @@ throttled = client_throttled("pages")
 
 
 def card_context(request: HttpRequest, plate: PlateHit, note: str = "") -> dict:
-    """What ``publicmap/_card.html`` needs: the plate, its building outline and its permalink."""
+    """What ``publicmap/_card.html`` needs: the plate, its condition, its building outline and its permalink."""
     building = outline_geojson(plate.building_id) if plate.building_id else None
     permalink = f"{reverse('publicmap:home')}?plate={plate.plate_id}"
     return {
@@ -45,6 +46,7 @@ def card_context(request: HttpRequest, plate: PlateHit, note: str = "") -> dict:
         "permalink": permalink,
         "permalink_full": request.build_absolute_uri(permalink),
         "note": note,
+        "condition": plate_condition(plate.plate_id) if plate.plate_id else None,
     }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+from geo_portal.addresses.plates import plate_set_condition
 from tests.conftest import X0, Y0
 
 CSP = {
@@ -116,3 +118,13 @@ def test_pages_are_in_both_languages(client, mapped):
 def test_district_summary_moved_to_its_own_page(client, mapped):
     html = client.get("/districts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<th scope="row">新竹市東區<br><span lang="en">East Dist., Hsinchu City</span></th>' in html
+
+
+def test_card_shows_the_plate_condition_and_when_it_was_checked(client, mapped):
+    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+    html = client.get(f"/cards/{plate.pk}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dd class="condition condition-unknown">unknown <small>(not checked yet)</small></dd>' in html
+    plate_set_condition(plate_id=plate.pk, version=plate.version, condition="missing", checked_on=dt.date(2026, 11, 30),
+                        actor="sup1")  # fmt: skip
+    html = client.get(f"/cards/{plate.pk}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dd class="condition condition-missing">missing <small>(checked on 2026-11-30)</small></dd>' in html
