@@ -158,7 +158,15 @@ STATIC_ROOT = BASE_DIR / ".data" / "static"
 MEDIA_ROOT = Path(os.environ.get("GEO_PORTAL_MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 # Front-end libraries installed by npm (scripts/bootstrap.sh) and served as our own static files: no CDN.
-STATICFILES_DIRS = [("vendor/protomaps-leaflet", BASE_DIR / "node_modules" / "protomaps-leaflet" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/protomaps-leaflet", BASE_DIR / "node_modules" / "protomaps-leaflet" / "dist"),
+    # The census field app: IndexedDB through idb, and Workbox's prebuilt service-worker modules (one folder).
+    ("vendor/idb", BASE_DIR / "node_modules" / "idb" / "build"),
+    *(
+        ("vendor/workbox", BASE_DIR / "node_modules" / f"workbox-{name}" / "build")
+        for name in ("core", "routing", "strategies", "precaching")
+    ),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
