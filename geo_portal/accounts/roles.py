@@ -68,6 +68,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "reports.view_citizenreport",
             "reports.change_citizenreport",
             "reports.delete_citizenreport",
+            # The census in the admin, read-only (its writes go through the census services and office pages).
+            "census.view_campaign",
+            "census.view_task",
+            "census.view_stop",
+            "census.view_tasktransition",
+            "census.view_fielddevice",
+            "census.view_finding",
+            "census.view_proposal",
         }
     ),
 }
