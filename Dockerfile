@@ -1,4 +1,5 @@
-# Image for the docker-compose "web" service: Debian's GDAL/GEOS/PROJ for GeoDjango, gunicorn, whitenoise.
+# Image for the docker-compose "web" service: Debian's GDAL/GEOS/PROJ for GeoDjango, Pango and a CJK font for
+# WeasyPrint (census sheets), gunicorn, whitenoise.
 
 # Front-end libraries pinned in package-lock.json (the map's vector-tile renderer), served as our own static files.
 FROM node:20-bookworm-slim AS assets
@@ -10,6 +11,7 @@ FROM python:3.12-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql-15-postgis-3 postgresql-contrib gdal-bin gettext chromium fonts-wqy-microhei python3-venv)
+# WeasyPrint (census sheets as PDF) lays out text with Pango and subsets fonts with HarfBuzz; Noto Sans CJK TC gives
+# the printouts Taiwan's glyph forms (WenQuanYi Micro Hei stays as the pages' fallback).
+APT_PACKAGES=(postgresql-15-postgis-3 postgresql-contrib gdal-bin gettext chromium fonts-wqy-microhei fonts-noto-cjk
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 

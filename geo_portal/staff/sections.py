@@ -1,6 +1,6 @@
 """What the staff home page shows each role: a section per role with links and counts of work waiting.
 
-Built from the lower apps' selectors (reports, ingest, jobs, accounts); called by ``views.home``. A user with several
+Built from the lower apps' selectors (reports, ingest, jobs, accounts, census); called by ``views.home``. A user with several
 roles sees several sections; a superuser without a role group sees the administrator's.
 """
 
@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from geo_portal.accounts.roles import Role
 from geo_portal.accounts.selectors import roles_of
+from geo_portal.census.office.selectors import conflicts_waiting_count, open_proposal_count, submitted_task_count
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.selectors import failed_batch_count
 from geo_portal.jobs.selectors import jobs_summary
@@ -74,12 +75,19 @@ def _map_link() -> Link:
     return Link(_("Public door-plate map"), reverse("publicmap:home"))
 
 
+def _field_app_url() -> str:
+    try:
+        return reverse("census_field:home")
+    except NoReverseMatch:  # the field app's URLs are not there yet: its address is fixed anyway
+        return "/census/field/"
+
+
 def _surveyor() -> Section:
     return Section(
         Role.SURVEYOR,
         _("Census field work"),
-        _("Your census tasks will appear here: mark each plate ok, missing, illegible or misplaced."),
-        (_map_link(),),
+        _("Your census tasks: mark each plate ok, missing, illegible or misplaced, also without a connection."),
+        (Link(_("Census field app"), _field_app_url()), _map_link()),
     )
 
 
@@ -87,8 +95,14 @@ def _census_supervisor() -> Section:
     return Section(
         Role.CENSUS_SUPERVISOR,
         _("Census supervision"),
-        _("Census campaigns and the surveyors' tasks will be listed here."),
-        (_map_link(), Link(_("Population statistics"), reverse("publicmap:stats"))),
+        _("Census campaigns, the surveyors' tasks to validate and the conflicts to decide."),
+        (
+            Link(_("Census campaigns"), reverse("census:campaigns")),
+            Link(_("Submitted census tasks"), reverse("census:tasks-submitted"), submitted_task_count()),
+            Link(_("Census conflicts"), reverse("census:conflicts"), conflicts_waiting_count()),
+            _map_link(),
+            Link(_("Population statistics"), reverse("publicmap:stats")),
+        ),
     )
 
 
@@ -96,10 +110,11 @@ def _clerk() -> Section:
     return Section(
         Role.CLERK,
         _("Door plates and citizen reports"),
-        _("Citizen reports of plate problems and the import runs that need a look."),
+        _("Citizen reports of plate problems, plates the census found, and the import runs that need a look."),
         (
             _reports_link(CitizenReport.Status.NEW, _("New citizen reports")),
             _reports_link(CitizenReport.Status.IN_REVIEW, _("Citizen reports in review")),
+            Link(_("Census plate proposals"), reverse("census:proposals"), open_proposal_count()),
             _failed_imports_link(),
         ),
     )

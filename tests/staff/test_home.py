@@ -8,7 +8,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.reports.models import CitizenReport
@@ -107,6 +108,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     assert links(en, "role-clerk") == [
         ("New citizen reports", "3 waiting"),
         ("Citizen reports in review", "1 waiting"),
+        ("Census plate proposals", "0 waiting"),
         ("Failed import batches", "1 waiting"),
     ]
     assert links(en, "role-reviewer") == [("Citizen reports in review", "1 waiting")]
@@ -123,9 +125,12 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     assert "Signed in as carl" in en
     zh = client.get("/staff/").content.decode()
     assert '<html lang="zh-Hant">' in zh
+    with translation.override("zh-hant"):
+        proposals = gettext("Census plate proposals")  # the census labels' zh-Hant come with the census strings
     assert links(zh, "role-clerk") == [
         ("新的民眾通報", "3 件待處理"),
         ("處理中的民眾通報", "1 件待處理"),
+        (proposals, "0 件待處理"),
         ("匯入失敗的批次", "1 件待處理"),
     ]
     assert "<h1>同仁工作首頁</h1>" in zh

@@ -9,6 +9,7 @@ view (WeasyPrint is loaded when a sheet is asked for, not by every web process) 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,9 @@ from django.utils import timezone
 from geo_portal.census.models import Finding, Task
 from geo_portal.census.office.dates import english_date, english_datetime, roc_date, roc_datetime
 from geo_portal.census.office.selectors import SheetStop
+
+# WeasyPrint logs each of its seven steps at INFO: a line per step per sheet in the server log says nothing useful.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 K = Finding.Kind
 # The sheet's columns: each kind's heading in both languages, in the order the surveyor thinks of them.

@@ -1,0 +1,36 @@
+"""The census in the Django admin: read-only for administrators (view, never add, change or delete), closed to
+the census roles, which work in the office pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.factories import PASSWORD, make_staff
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["campaign", "task", "stop", "tasktransition", "fielddevice", "finding", "proposal"]
+
+
+def test_administrators_view_the_census_read_only(submitted, client):
+    make_staff("ada", "administrator")
+    assert client.login(username="ada", password=PASSWORD)
+    index = client.get("/admin/census/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for model in MODELS:
+        assert f'href="/admin/census/{model}/"' in index
+        assert client.get(f"/admin/census/{model}/").status_code == 200, model
+        assert client.get(f"/admin/census/{model}/add/").status_code == 403, model
+    finding = submitted["f1"]
+    page = client.get(f"/admin/census/finding/{finding.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="_save"' not in html and "the plate changed since it was downloaded" in html
+    assert client.post(f"/admin/census/finding/{finding.pk}/change/", {"kind": "ok"}).status_code == 403
+    assert client.post(f"/admin/census/finding/{finding.pk}/delete/", {"post": "yes"}).status_code == 403
+    campaign = client.get(f"/admin/census/campaign/{finding.task.campaign_id}/change/").content.decode()
+    assert f'href="/census/campaigns/{finding.task.campaign_id}/"' in campaign
+
+
+def test_census_roles_work_in_the_office_pages_not_the_admin(submitted, client):
+    assert client.login(username="sup1", password=PASSWORD)
+    assert client.get("/admin/census/finding/").status_code == 302  # not admin staff: to the admin login
