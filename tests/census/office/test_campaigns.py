@@ -46,7 +46,7 @@ def new_campaign(street, staff, **fields) -> dict:
 def messages(response) -> list[str]:
     """The messages shown on the page a post redirected to (``follow=True``)."""
     html = response.content.decode()
-    return [html_unescape(m) for m in re.findall(r'<li class="census-message[^"]*" role="\w+">(.*?)</li>', html, re.S)]
+    return [html_unescape(m) for m in re.findall(r'<p class="census-message[^"]*" role="\w+">(.*?)</p>', html, re.S)]
 
 
 def test_pages_need_a_supervisor(street, staff, as_user, client):

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def shown(response) -> list[str]:
     html = response.content.decode()
-    return [unescape(m) for m in re.findall(r'<li class="census-message[^"]*" role="\w+">(.*?)</li>', html, re.S)]
+    return [unescape(m) for m in re.findall(r'<p class="census-message[^"]*" role="\w+">(.*?)</p>', html, re.S)]
 
 
 def rows(html: str) -> list[tuple[str, str, str]]:

@@ -113,7 +113,7 @@
         }
       });
       if (walk.length > 1) { L.polyline(walk, { color: "#0b3d5c", weight: 1, dashArray: "4 4" }).addTo(group); }
-      if (group.getLayers().length) { map.fitBounds(group.getBounds(), { maxZoom: 18, padding: [20, 20] }); }
+      if (group.getLayers().length) { map.fitBounds(group.getBounds(), { maxZoom: 19, padding: [10, 10] }); }
       el.dataset.loaded = String(data.features.length);
     });
   }
