@@ -9,7 +9,9 @@ request) read through a read-only SQLAlchemy engine::
     villages = analytics.villages()        # boundaries + latest month's statistics + plate counts and densities
 
 Only public data is exposed: plates, buildings, villages and aggregates. Household and population figures
-of a village with fewer than ``MIN_HOUSEHOLDS`` (3) households are suppressed (set to missing).
+of a village with fewer than ``MIN_HOUSEHOLDS`` (3) households are suppressed (set to missing), so a sum over a
+frame (pandas skips missing values) is a total of the villages shown, as the statistics page publishes it; never
+add a withheld village back into a total from elsewhere (the total minus the others would be its figures).
 """
 
 from geo_portal.analytics.access import plate_distances, service_points, village_access

@@ -6,6 +6,10 @@ and age figures withheld (``None``, ``suppressed=True``). The rule is written in
 below read it for Python callers (the public statistics page and its CSV/GeoJSON downloads), and the bulk SQL
 readers (``exports.layers``, ``analytics.layers``) join it. No other app reads ``areas_villagepopulation``.
 
+Totals follow the same rule: ``month_totals`` adds up the published villages only and counts the withheld ones,
+since a total over every village minus the published ones would reveal a withheld village (differencing). Readers
+that add figures up themselves (notebooks, GeoPandas users) get the same result by summing what is published.
+
 Runs on the ``SEARCH_DB`` connection, like the other public reads.
 """
 
@@ -35,7 +39,13 @@ class VillageFigures:
 
 @dataclass(frozen=True)
 class MonthTotals:
-    """District-wide sums of one month over every village that reported (suppressed ones included)."""
+    """Sums of one month over the published villages only, and how many villages were withheld.
+
+    A withheld village is left out of the sums (otherwise the sums minus the published villages would give its
+    figures away); ``villages`` counts the published villages that were added up, ``withheld`` the others, so
+    that every reader can say "totals of the villages shown; N withheld". For every month the sums equal the
+    sums of the published ``village_figures``.
+    """
 
     month: dt.date
     households: int
@@ -43,6 +53,7 @@ class MonthTotals:
     male: int
     female: int
     villages: int
+    withheld: int
 
 
 def population_months() -> list[dt.date]:
@@ -53,7 +64,7 @@ def population_months() -> list[dt.date]:
 
 
 def month_totals() -> list[MonthTotals]:
-    """District totals per loaded month, oldest first (the time series)."""
+    """Totals of the published villages per loaded month, oldest first (the time series)."""
     with connections[settings.SEARCH_DB].cursor() as cursor:
         cursor.execute(sql.MONTH_TOTALS)
         return [MonthTotals(*row) for row in cursor.fetchall()]

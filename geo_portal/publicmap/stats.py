@@ -2,7 +2,8 @@
 
 Aggregates only. The figures come from ``geo_portal.areas.statistics``, which applies the small-numbers rule
 (``core.privacy``): a withheld figure arrives as ``None`` with ``suppressed`` set, and is shown as missing; this
-module only adds the plate counts, areas, ratios and map geometry.
+module only adds the plate counts, areas, ratios and map geometry. Totals are those of ``areas.statistics`` (the
+published villages only); ``totals_note`` is the sentence that goes with them wherever they are shown.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import ngettext
 
-from geo_portal.areas.statistics import village_figures
+from geo_portal.areas.statistics import MonthTotals, village_figures
 
 # Villages on the page: those with a boundary that reported for the month or have door plates.
 VILLAGES_SQL = """
@@ -84,3 +86,17 @@ def parse_month(text: str, available: list[dt.date]) -> dt.date | None:
         loaded = ", ".join(f"{m:%Y-%m}" for m in available) or "none"
         raise ValueError(f"no statistics for {month:%Y-%m}; loaded months: {loaded}")
     return month
+
+
+def totals_note(totals: MonthTotals) -> str:
+    """What a month's totals cover: the villages shown, and how many were withheld (left out of the totals)."""
+    return ngettext(
+        "Totals of the villages shown; %(counter)s village withheld (fewer than 3 households).",
+        "Totals of the villages shown; %(counter)s villages withheld (fewer than 3 households).",
+        totals.withheld,
+    ) % {"counter": totals.withheld}
+
+
+def totals_json(totals: MonthTotals) -> dict:
+    """A month's totals for the GeoJSON download (a foreign member of the FeatureCollection), with the note."""
+    return {**asdict(totals), "month": f"{totals.month:%Y-%m}", "note": totals_note(totals)}

@@ -181,6 +181,8 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     available, month, error = _stats_month(request)
     rows, _features = stats.village_stats(month) if month or not available else ([], [])
     totals = month_totals()
+    # The note under the totals speaks of the month on show (the latest when the month asked for is unknown).
+    shown = next((t for t in totals if t.month == month), totals[-1] if totals else None)
     status = 400 if error else 200
     context = {
         "months": available,
@@ -188,6 +190,8 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "error": error,
         "rows": rows,
         "totals": totals,
+        "totals_shown": shown,
+        "totals_note": stats.totals_note(shown) if shown else "",
         "series_points": _series_points([t.population for t in totals]),
         "config": {
             "geojson": reverse("publicmap:stats-geojson") + (f"?month={month:%Y-%m}" if month else ""),
@@ -217,7 +221,10 @@ def _stats_download(request: HttpRequest, kind: str) -> HttpResponse:
     rows, features = stats.village_stats(month)
     name = f"villages-{month:%Y-%m}"
     if kind == "geojson":
-        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        # The month's totals (published villages only, withheld ones counted) ride along as a foreign member.
+        totals = next(t for t in month_totals() if t.month == month)
+        collection = {"type": "FeatureCollection", "totals": stats.totals_json(totals), "features": features}
+        body = json.dumps(collection, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -15,6 +15,7 @@ from geo_portal import analytics
 from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.areas.models import VillagePopulation
+from geo_portal.areas.statistics import month_totals
 from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building
 from tests.conftest import X0, Y0, square, write_csv
@@ -111,6 +112,19 @@ def test_villages_with_statistics_densities_and_suppression(district):
     assert b["name"] == "乙里" and b.suppressed and math.isnan(b.population) and math.isnan(b.households)
     assert analytics.months() == [dt.date(2026, 6, 1)]
     assert analytics.villages(month=dt.date(2026, 5, 1))["population"].isna().all()
+
+
+def test_what_a_planner_adds_up_is_the_published_totals(district):
+    """Summing the villages layer (withheld figures are missing, so left out) gives the totals the statistics
+    page publishes (``areas.statistics.month_totals``): 甲里 alone, 乙里 counted as withheld."""
+    villages = analytics.villages()
+    (june,) = month_totals()
+    sums = villages[["households", "population", "male", "female"]].sum()
+    assert sums.tolist() == [june.households, june.population, june.male, june.female] == [40, 110, 50, 60]
+    assert (int((~villages["suppressed"]).sum()), int(villages["suppressed"].sum())) == (june.villages, june.withheld)
+    assert (june.villages, june.withheld) == (1, 1)
+    ages = analytics.age_structure()
+    assert ages["population"].sum() == june.population
 
 
 def test_age_structure(district):

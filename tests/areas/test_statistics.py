@@ -84,12 +84,41 @@ def test_village_figures_of_a_month(reported):
     assert village_figures(month=dt.date(2025, 1, 1)) == {} and village_figures(month=None) == {}
 
 
-def test_months_and_district_totals(reported):
+def test_months_and_totals_of_the_published_villages(reported):
+    """A withheld village is left out of the totals and counted: with it, the total minus the published village
+    would be its figures (May: 乙里's MIN - 1 households and 3 residents)."""
     assert population_months() == [MAY, JUNE]
     assert month_totals() == [
-        MonthTotals(month=MAY, households=2 * MIN - 1, population=10, male=6, female=4, villages=2),
-        MonthTotals(month=JUNE, households=MIN + 41, population=112, male=51, female=61, villages=2),
+        MonthTotals(month=MAY, households=MIN, population=7, male=4, female=3, villages=1, withheld=1),
+        MonthTotals(month=JUNE, households=MIN + 40, population=111, male=50, female=61, villages=1, withheld=1),
     ]
+
+
+def test_a_month_with_every_village_withheld_has_empty_totals(reported):
+    july = dt.date(2026, 7, 1)
+    report(reported["b"], july, MIN - 1, 3, 2)
+    assert population_months() == [MAY, JUNE, july]
+    assert month_totals()[-1] == MonthTotals(july, households=0, population=0, male=0, female=0, villages=0, withheld=1)
+
+
+def test_every_published_total_is_the_sum_of_the_published_village_figures(reported):
+    """No total carries anything the published village figures do not: differencing reveals nothing."""
+    report(reported["b"], JUNE, MIN + 1, 2, 2)  # June: 甲里 and 乙里 published, 丙里 withheld
+    totals = month_totals()
+    assert [t.month for t in totals] == population_months() == [MAY, JUNE]
+    for total in totals:
+        figures = village_figures(month=total.month).values()
+        shown = [f for f in figures if not f.suppressed]
+        assert total == MonthTotals(
+            month=total.month,
+            households=sum(f.households for f in shown),
+            population=sum(f.population for f in shown),
+            male=sum(f.male for f in shown),
+            female=sum(f.female for f in shown),
+            villages=len(shown),
+            withheld=len(figures) - len(shown),
+        )
+    assert [(t.villages, t.withheld, t.population) for t in totals] == [(1, 1, 7), (2, 1, 115)]
 
 
 def test_no_module_outside_areas_reads_the_raw_figures():

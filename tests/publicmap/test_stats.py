@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 
@@ -43,11 +44,66 @@ def test_dashboard_table_for_the_latest_month(client, population):
     assert 'data-plates="3" data-area="1.0" data-density="252.0" data-hpp="33.667"' in html
 
 
-def test_time_series_of_district_totals(client, population):
+def test_time_series_of_the_published_villages_totals(client, population):
+    """乙里 is withheld in both months: the totals leave it out (with it, June's 256 residents minus 甲里's 252
+    would have given away its 4 residents and 2 households) and say that one village is withheld."""
     html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<svg class="series"' in html and '<polyline points="0.0,80.0 300.0,0.0" />' in html
-    assert '<tr><th scope="row">2026-05</th><td class="num">253</td><td class="num">102</td>' in html
-    assert '<tr><th scope="row">2026-06</th><td class="num">256</td><td class="num">103</td>' in html
+    assert (
+        '<tr><th scope="row">2026-05</th><td class="num">250</td><td class="num">100</td><td class="num">120</td>'
+        '<td class="num">130</td><td class="num">1</td><td class="num">1</td></tr>'
+    ) in html
+    assert (
+        '<tr><th scope="row">2026-06</th><td class="num">252</td><td class="num">101</td><td class="num">121</td>'
+        '<td class="num">131</td><td class="num">1</td><td class="num">1</td></tr>'
+    ) in html
+    assert (
+        '<p class="help" id="totals-note">2026-06: Totals of the villages shown; 1 village withheld '
+        "(fewer than 3 households).</p>"
+    ) in html
+    may = client.get("/stats/?month=2026-05", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<p class="help" id="totals-note">2026-05: Totals of the villages shown; 1 village withheld' in may
+
+
+def test_totals_note_counts_the_withheld_villages(client, population):
+    VillagePopulation.objects.filter(village=population["a"], month=dt.date(2026, 6, 1)).update(households=1)
+    html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2026-06: Totals of the villages shown; 2 villages withheld (fewer than 3 households)." in html
+    assert (
+        '<tr><th scope="row">2026-06</th><td class="num">0</td><td class="num">0</td><td class="num">0</td>'
+        '<td class="num">0</td><td class="num">0</td><td class="num">2</td></tr>'
+    ) in html
+
+
+def test_published_totals_are_the_sums_of_the_published_villages_of_every_month(client, population):
+    """Page totals, download totals and the downloaded village rows agree for every month: no published number
+    holds anything of a withheld village."""
+    html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = {
+        month: [int(v) for v in values]
+        for month, *values in re.findall(
+            r'<tr><th scope="row">(\d{4}-\d{2})</th>' + r'<td class="num">([\d,]+)</td>' * 6 + "</tr>", html
+        )
+    }
+    assert list(page) == ["2026-05", "2026-06"]
+    for month, (residents, households, men, women, villages, withheld) in page.items():
+        text = client.get(f"/stats/villages.csv?month={month}").content.decode("utf-8").lstrip("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        shown = [r for r in rows if r["suppressed"] == "False"]
+        assert residents == sum(int(r["population"]) for r in shown)
+        assert households == sum(int(r["households"]) for r in shown)
+        assert (men, women) == (sum(int(r["male"]) for r in shown), sum(int(r["female"]) for r in shown))
+        assert (villages, withheld) == (len(shown), sum(r["suppressed"] == "True" for r in rows)) == (1, 1)
+        geojson = json.loads(client.get(f"/stats/villages.geojson?month={month}").content)
+        totals = geojson["totals"]
+        assert [totals[k] for k in ("population", "households", "male", "female", "villages", "withheld")] == [
+            residents,
+            households,
+            men,
+            women,
+            villages,
+            withheld,
+        ]
 
 
 def test_an_earlier_month_and_bad_months(client, population):
@@ -109,6 +165,18 @@ def test_geojson_download(client, population):
     lon, lat = first["geometry"]["coordinates"][0][0][0]
     assert 120 < lon < 122 and 24 < lat < 25
     assert data["features"][1]["properties"]["households"] is None
+    assert data["totals"] == {
+        "month": "2026-06",
+        "households": 101,
+        "population": 252,
+        "male": 121,
+        "female": 131,
+        "villages": 1,
+        "withheld": 1,
+        "note": data["totals"]["note"],
+    }
+    english = json.loads(client.get("/stats/villages.geojson", HTTP_ACCEPT_LANGUAGE="en").content)
+    assert english["totals"]["note"] == "Totals of the villages shown; 1 village withheld (fewer than 3 households)."
 
 
 def test_no_statistics_loaded(client, mapped):
