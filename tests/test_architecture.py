@@ -8,6 +8,10 @@ declares in a migration (names that are not tables: ``buildings_plate_building_v
 Writing into another app's table (INSERT INTO, UPDATE, DELETE FROM, TRUNCATE, COPY) is never allowed: the owner
 declares a function for it (``areas_add_roads``). A view or function named with another app's prefix must be
 created by a migration of that app (not by the app that reads it).
+
+The same holds for the ORM: a lower app never traverses a reverse relation that a higher app declares
+(``DoorPlate.building_link``, ``DoorPlate.citizen_reports``, ``Building.plate_links``), in attributes, field paths or
+lookups; the names come from Django's model registry, so a new relation is checked as soon as it exists.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
@@ -155,3 +160,180 @@ def test_the_check_reads_strings_not_docstrings_and_sees_writes(tmp_path):
     path.write_text('"""FROM buildings_building"""\nA = "SELECT 1 FROM buildings_building"\nB = f"DELETE FROM x{A}"\n')
     assert [text for _, text in _strings(path)] == ["SELECT 1 FROM buildings_building", "DELETE FROM x"]
     assert WRITE.findall("DELETE FROM addresses_doorplate USING areas_road") == ["addresses_doorplate"]
+
+
+# ORM relations are a second channel import-linter cannot see: ``plate.building_link`` or
+# ``select_related("building_link")`` in addresses reaches buildings' model without importing buildings. A reverse
+# relation is declared by the app that holds the foreign key (``related_name`` on buildings' ``PlateBuilding``), so
+# its name is the higher app's; a lower app (or a sibling in the same layer) reads such data through a read view the
+# higher app declares (``buildings_plate_building_v``), never through the relation.
+# Calls whose string arguments are field paths (exact names; ``name__…`` strings are lookups anywhere).
+PATH_CALLS = {
+    "select_related",
+    "prefetch_related",
+    "values",
+    "values_list",
+    "only",
+    "defer",
+    "order_by",
+    "distinct",
+    "annotate",
+    "aggregate",
+    "F",
+    "Prefetch",
+    "FilteredRelation",
+    "Count",
+    "Sum",
+    "Min",
+    "Max",
+    "Avg",
+    "ArrayAgg",
+    "OuterRef",
+    "getattr",
+    "hasattr",
+}
+# Calls whose keyword arguments are lookups (``filter(building_link=None)``).
+LOOKUP_CALLS = {"filter", "exclude", "get", "get_or_create", "update_or_create", "Q"}
+# Admin options whose strings are field paths (``list_select_related = ["building_link"]``).
+PATH_OPTIONS = {
+    "list_select_related",
+    "list_display",
+    "list_filter",
+    "search_fields",
+    "ordering",
+    "fields",
+    "readonly_fields",
+    "raw_id_fields",
+    "autocomplete_fields",
+}
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A reverse relation on a model of ``target`` into ``holder`` (the app of the model with the foreign key)."""
+
+    target: str
+    holder: str
+    accessor: str  # attribute and prefetch_related name: ``plate.building_link``
+    query: str  # lookup and select_related name: ``building_link__building``
+    where: str  # for the message: ``addresses.DoorPlate.building_link → buildings.PlateBuilding``
+
+
+def _reverse_relations() -> list[Relation]:
+    """Every named reverse relation whose foreign key is held by one of our apps, on any model (auth's User too)."""
+    own = {config.label for config in _own_apps()}
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        for rel in model._meta.get_fields():
+            if not (rel.auto_created and not rel.concrete and rel.is_relation) or rel.hidden:
+                continue
+            holder = rel.related_model._meta.label
+            if rel.related_model._meta.app_label in own:
+                accessor = rel.get_accessor_name()
+                found.append(
+                    Relation(
+                        target=model._meta.app_label,
+                        holder=rel.related_model._meta.app_label,
+                        accessor=accessor,
+                        query=rel.field.related_query_name(),
+                        where=f"{model._meta.label}.{accessor} → {holder}",
+                    )
+                )
+    return found
+
+
+def _traversals(path: Path, relations: list[Relation]) -> list[tuple[int, Relation]]:
+    """Where a module uses one of ``relations``: attribute access, a field path in a query call, a lookup."""
+    by_accessor = {r.accessor: r for r in relations}
+    by_query = {r.query: r for r in relations} | {r.accessor: r for r in relations}  # prefetch_related: accessor
+
+    def path_of(text: str) -> Relation | None:
+        return by_query.get(text.split("__")[0]) if text else None
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in by_accessor:
+            found.append((node.lineno, by_accessor[node.attr]))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "__" in node.value:
+            if relation := path_of(node.value):
+                found.append((node.lineno, relation))
+        elif isinstance(node, ast.Call):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if func in PATH_CALLS:
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and (relation := path_of(arg.value)):
+                        found.append((arg.lineno, relation))
+            for keyword in node.keywords:
+                name = keyword.arg or ""
+                if (func in LOOKUP_CALLS or "__" in name) and (relation := path_of(name)):
+                    found.append((node.lineno, relation))
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") in PATH_OPTIONS for t in node.targets):
+            for item in ast.walk(node.value):
+                if isinstance(item, ast.Constant) and isinstance(item.value, str) and (relation := path_of(item.value)):
+                    found.append((item.lineno, relation))
+    return sorted(set(found), key=lambda item: item[0])
+
+
+def reverse_traversals() -> set[str]:
+    """ORM traversals, in an app's code (migrations excluded) and templates, of reverse relations that a higher
+    app (or a sibling in the same layer) holds, on models the app can see: its own, lower apps' and third-party
+    ones like auth's User (a relation between two higher models, ``Task.parts``, cannot be reached from below
+    without one of these first)."""
+    rank = _layer_rank()
+    relations = [r for r in _reverse_relations() if r.holder in rank]
+    found: set[str] = set()
+    for package in sorted(p for p in (ROOT / "geo_portal").iterdir() if p.is_dir() and p.name in rank):
+        label = package.name
+        above = [
+            r
+            for r in relations
+            if r.holder != label and rank[r.holder] <= rank[label] and rank.get(r.target, len(rank)) >= rank[label]
+        ]
+        if not above:
+            continue
+        for path in sorted(package.rglob("*.py")):
+            if "migrations" in path.relative_to(package).parts:
+                continue
+            for line, relation in _traversals(path, above):
+                found.add(f"{path.relative_to(ROOT)}:{line}: {label} traverses {relation.where}")
+        attribute = re.compile(r"\.(" + "|".join(sorted({re.escape(r.accessor) for r in above})) + r")\b")
+        for path in sorted((ROOT / "templates" / label).rglob("*.html")):
+            for match in attribute.finditer(path.read_text(encoding="utf-8")):
+                found.add(f"{path.relative_to(ROOT)}: {label} traverses {match.group(1)}")
+    return found
+
+
+def test_no_app_traverses_a_reverse_relation_into_a_higher_app():
+    assert sorted(reverse_traversals()) == []
+
+
+def test_the_relations_include_those_of_the_layers_and_the_scan_sees_each_form(tmp_path):
+    names = {(r.holder, r.accessor, r.query) for r in _reverse_relations()}
+    assert {("buildings", "building_link", "building_link"), ("reports", "citizen_reports", "citizen_reports")} <= names
+    assert {("buildings", "plate_links", "plate_links"), ("addresses", "plates", "plates")} <= names
+    on_user = {(r.holder, r.accessor) for r in _reverse_relations() if r.target == "auth"}
+    assert ("accounts", "staff_profile") in on_user  # on auth's User, which every app sees: ingest may not use it
+    relations = [r for r in _reverse_relations() if r.holder in {"buildings", "reports"}]
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "a = plate.building_link\n"
+        'b = DoorPlate.objects.select_related("village", "building_link")\n'
+        'c = getattr(plate, "building_link", None)\n'
+        "d = DoorPlate.objects.filter(citizen_reports__isnull=True)\n"
+        'e = DoorPlate.objects.exclude(building_link=None).values("building_link__building_id")\n'
+        "f = Q(citizen_reports=None) | Q(number=1)\n"
+        'g = {"building_link": 1, "plate_links": 2}  # a dict key is no traversal\n'
+        'h = Layer(name="plate_links", building_link=3)  # nor a keyword of another call\n'
+        "i = building.plate_links.count()\n"
+        'list_select_related = ["village", "building_link"]\n'
+    )
+    assert [(line, r.accessor) for line, r in _traversals(probe, relations)] == [
+        (1, "building_link"),
+        (2, "building_link"),
+        (3, "building_link"),
+        (4, "citizen_reports"),
+        (5, "building_link"),
+        (6, "citizen_reports"),
+        (9, "plate_links"),
+        (10, "building_link"),
+    ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pyproj import Transformer
 
 from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.search import geocode, reverse
+from geo_portal.addresses.search import geocode, plate_card, reverse
 from geo_portal.areas.models import Road
 from geo_portal.buildings.linking import link_plates_to_buildings
 from geo_portal.buildings.models import Building
@@ -154,6 +156,29 @@ def test_reverse_shows_the_building_of_each_plate_and_at_the_point(plates):
     ]
     assert result.building_id == building.pk
     assert reverse(Point(X0 + 12, Y0 + 10, srid=3826), radius_m=5).building_id is None
+
+
+def test_geocode_reads_the_building_through_the_view_buildings_declares(plates):
+    """No ORM traversal into buildings (``building_link``): one read of ``buildings_plate_building_v`` inside the
+    plate query, so a hit costs no query of its own."""
+    building = Building.objects.create(geom=square(X0 + 15, Y0 + 5, 10), source="t", source_id="b3")
+    link_plates_to_buildings(tolerance_m=0)
+    with CaptureQueriesContext(connection) as one:
+        result = geocode("光復路二段3號")
+    assert [(h.address, h.building_id) for h in result.hits] == [("新竹市東區光復路二段3號", building.pk)]
+    sql = " ".join(q["sql"] for q in one.captured_queries)
+    assert "buildings_plate_building_v" in sql and '"buildings_platebuilding"' not in sql
+    with CaptureQueriesContext(connection) as two:
+        result = geocode("建中路7號")
+    assert [(h.neighborhood, h.building_id) for h in result.hits] == [(1, None), (2, None)]
+    assert len(two) == len(one)
+    upstairs = DoorPlate.objects.get(address="新竹市東區光復路二段3號2樓")
+    assert (plate_card(upstairs.pk).building_id, geocode("光復路二段1號").hits[0].building_id) == (building.pk, None)
+    # A retired plate's successors come back with theirs too.
+    retired = DoorPlate.objects.get(address="新竹市東區光復路二段3號")
+    DoorPlate.objects.filter(pk=retired.pk).update(status=DoorPlate.Status.RETIRED, retired_on=timezone.localdate())
+    retired.successors.add(upstairs)
+    assert [(h.address, h.building_id) for h in geocode("光復路二段3號").hits] == [(upstairs.address, building.pk)]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 The public face of the subpackage; the API, the public map, service points and the bench import from here.
 ``geocode`` (graded, see ``Grade``), ``autocomplete``, ``reverse``, ``plate_card``, ``geocode_csv`` /
 ``geocode_csv_stream`` (CSV in → CSV out). Inside: ``geocode``, ``autocomplete``, ``reverse``, ``batch``, ``english``
-(MOI-format English addresses), ``results`` (the typed answers and their one builder) and ``sql`` (reverse lookup).
+(MOI-format English addresses), ``results`` (the typed answers and their one builder) and ``sql`` (reverse lookup, and
+the building of a geocoded plate through the read view buildings declares).
 """
 
 from geo_portal.addresses.search.autocomplete import Suggestion, autocomplete

@@ -22,10 +22,11 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import F, QuerySet
+from django.db.models import BigIntegerField, F, Func, QuerySet
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
+from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts, looks_english, parse_english
 from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, Grade, PlateHit, plate_hit
 from geo_portal.addresses.selectors import filter_by_components
@@ -36,7 +37,7 @@ _DASHED_NUMBER = re.compile(r"\d\s*[-－‐‑‒–—―−]\s*\d")
 
 
 def _hit(plate: DoorPlate) -> PlateHit:
-    link = getattr(plate, "building_link", None)
+    """A plate of ``_base_queryset`` (with its ``linked_building_id``) as a hit."""
     return plate_hit(
         plate_id=plate.pk,
         address=plate.address,
@@ -47,7 +48,7 @@ def _hit(plate: DoorPlate) -> PlateHit:
         zip_code=plate.zip_code,
         village=plate.village.name if plate.village else "",
         neighborhood=plate.neighborhood.number if plate.neighborhood else None,
-        building_id=link.building_id if link else None,
+        building_id=plate.linked_building_id,
     )
 
 
@@ -82,8 +83,13 @@ def is_canonical(addr: Address, text: str) -> bool:
 
 
 def _base_queryset() -> QuerySet[DoorPlate]:
-    return DoorPlate.objects.using(settings.SEARCH_DB).select_related(
-        "village", "neighborhood", "road", "district__county", "building_link"
+    """Plates with what a hit shows: areas through the ORM (a lower app), the building through the read view that
+    buildings declares (a higher app: no ``select_related("building_link")``)."""
+    building = Func(F("pk"), template=search_sql.PLATE_BUILDING, output_field=BigIntegerField())
+    return (
+        DoorPlate.objects.using(settings.SEARCH_DB)
+        .select_related("village", "neighborhood", "road", "district__county")
+        .annotate(linked_building_id=building)
     )
 
 

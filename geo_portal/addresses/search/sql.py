@@ -1,10 +1,16 @@
-"""SQL for reverse lookup: one statement for the nearest plates with everything a hit shows, one for the
-village and building at the point. Run on the search connection, where psycopg prepares them once.
+"""SQL of the search: for reverse lookup, one statement for the nearest plates with everything a hit shows, one
+for the village and building at the point (run on the search connection, where psycopg prepares them once); for
+geocoding, the building of each plate as a column of the plate query (``PLATE_BUILDING``).
 
 Buildings sit above addresses in the layer order: their data is read only through the read views that buildings
-declares for lower apps (``buildings_plate_building_v``, ``buildings_footprint_v``), and areas' 鄰 through
-``areas_neighborhood_v``.
+declares for lower apps (``buildings_plate_building_v``, ``buildings_footprint_v``), never through the ORM's
+reverse relation (``DoorPlate.building_link``), and areas' 鄰 through ``areas_neighborhood_v``.
 """
+
+# The building of a plate, as a scalar subquery for ``Func(F("pk"), template=...)``: the ORM fills in the plate id
+# column under whatever alias the query gives the plate table. One index probe per row of the plate query (the
+# plate key of the view's table is unique), no extra query per hit.
+PLATE_BUILDING = "(SELECT pb.building_id FROM buildings_plate_building_v pb WHERE pb.plate_id = %(expressions)s)"
 
 # The point is written out where it is used (not taken from a CTE) so that ORDER BY geom <-> point can walk the
 # GiST index in distance order instead of sorting everything within the radius.
