@@ -406,11 +406,10 @@ def _print_census(census: dict[str, dict]) -> None:
             f"  task generation, whole district: best {s['best_s']:.2f} s, worst {s['worst_s']:.2f} s of {len(s['runs_s'])} "
             f"(target ≤ 10 s) → {s['tasks']:,} tasks, {s['stops']:,} stops, {s['plates']:,} plates, {s['hints']:,} hints"
         )
-        print(
-            f"  offline package of a {p['task_stops']}-stop task ({p['task_plates']} plates): JSON {p['json_gzip_bytes'] / 1024:.0f} KB "
-            f"gzip + {p['tiles']} tiles {p['tile_gzip_bytes'] / 1024:.0f} KB gzip = {p['total_gzip_bytes'] / 1024:.0f} KB "
-            f"(target ≤ 1024 KB) in {p['package_s'] + p['tiles_s']:.2f} s"
-        )
+        print(f"  offline package of a {p['task_stops']}-stop task ({p['task_plates']} plates, with its surroundings): "
+              f"{p['json_bytes'] / 1024:.0f} KB, {p['json_gzip_bytes'] / 1024:.0f} KB gzip "
+              f"({'compressed by the server' if p['gzip_by_server'] else 'not compressed by the server'}; target ≤ 1024 KB) "
+              f"in {p['package_s'] * 1000:.0f} ms")  # fmt: skip
         print(
             f"  sync of {y['findings']} findings in one request: {y['first_s']:.2f} s (target ≤ 2 s); "
             f"the same again {y['resend_s']:.2f} s ({y['resend_duplicates']} duplicates, nothing new)"

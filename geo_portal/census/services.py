@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import shapely
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from geo_portal.areas.models import District, Road, Village
 from geo_portal.buildings.selectors import unplated_building_points
 from geo_portal.census import splitting
 from geo_portal.census.models import Campaign, Finding, Stop, Task, TaskTransition
+from geo_portal.census.sql import CLEAR_CAMPAIGN_SQL
 from geo_portal.core.db import copy_rows
 from geo_portal.core.geo import STORAGE_SRID
 from geo_portal.reports.selectors import open_report_hints
@@ -172,9 +173,9 @@ def campaign_split(*, campaign_id: int, actor: AbstractBaseUser) -> SplitSummary
         raise CensusRefused(
             _("Campaign %(name)s cannot be split again: work on its tasks has started.") % {"name": campaign.name}
         )
-    Stop.objects.filter(task__campaign=campaign).delete()
-    TaskTransition.objects.filter(task__campaign=campaign).delete()
-    campaign.tasks.all().delete()
+    with connection.cursor() as cur:
+        for statement in CLEAR_CAMPAIGN_SQL:
+            cur.execute(statement, [campaign.pk])
     planned = plan_campaign(campaign)
     summary = _write_tasks(campaign, planned)
     campaign.split_at = timezone.now()

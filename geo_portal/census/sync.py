@@ -1,8 +1,8 @@
 """Findings from the field: idempotent batch sync from devices (and paper sheets), photos, device revocation.
 
 ``sync_findings`` takes a batch as the field app queued it and answers per record: ``stored``, ``duplicate``
-(the same UUID and contents again: nothing changes) or ``error`` with the field and reason. Each record is
-applied in its own savepoint, so one bad record never costs the others. A finding based on a plate version
+(the same UUID and contents again: nothing changes) or ``error`` with the field and reason. Every record is
+checked on its own, so one bad record never costs the others; the valid ones are stored together. A finding based on a plate version
 that is no longer current is stored and flagged as a conflict, never applied. A revoked device is refused as a
 whole and told to wipe. Out-of-order arrival is handled: of two findings for one plate, the later observation
 stands and the earlier is marked superseded, whichever arrives first. Called by the field app's API views, the
@@ -11,6 +11,7 @@ paper key-in form and tests.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -23,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.census.models import Campaign, FieldDevice, Finding, Stop, Task
 from geo_portal.census.services import FIELDWORK, CensusRefused, task_submit
+from geo_portal.census.sql import SUPERSEDE_SQL
 from geo_portal.core.geo import in_taiwan, to_storage
 from geo_portal.reports.photo import PhotoRejected, process_photo
 
@@ -128,7 +130,13 @@ def sync_findings(
     source: str = Finding.Source.DEVICE,
     now: dt.datetime | None = None,
 ) -> SyncResult:
-    """Store a batch of findings (each in its own savepoint), then submit the tasks asked for."""
+    """Store a batch of findings, then submit the tasks asked for.
+
+    Set-based: the tasks, stops, plates and already-received UUIDs of the whole batch are read in four queries,
+    every record is checked in Python, the new findings are inserted in one statement and superseded ones marked
+    in one more. Should the insert collide with a concurrent sync of the same UUIDs, the batch falls back to one
+    savepoint per record.
+    """
     now = now or timezone.now()
     if not (user.is_active and user.has_perm(FIELDWORK)):
         raise CensusRefused(_("%(user)s may not do census field work.") % {"user": user.get_username()})
@@ -136,8 +144,28 @@ def sync_findings(
         raise CensusRefused(_("findings: must be a list"))
     if len(records) > MAX_BATCH:
         raise CensusRefused(_("findings: at most %(n)d per request (got %(got)d)") % {"n": MAX_BATCH, "got": len(records)})
-    results = [_one(record, user=user, device=device, source=source, now=now) for record in records]
-    result = SyncResult(results)
+    lookups = _Lookups.of(records)
+    results: list[RecordResult | None] = [None] * len(records)
+    pending: dict[uuidlib.UUID, tuple[int, Finding]] = {}
+    for index, record in enumerate(records):
+        label = _label(record)
+        try:
+            if not isinstance(record, dict):
+                raise _Invalid("record", _("must be an object"))
+            key = _uuid(record.get("uuid"))
+            label, digest = str(key), payload_hash(record)
+            earlier = lookups.existing.get(key) or (pending[key][1] if key in pending else None)
+            if earlier is not None:
+                results[index] = _resend(earlier, digest, user)
+                continue
+            finding = _build(
+                record, key=key, digest=digest, user=user, device=device, source=source, now=now, lookups=lookups
+            )
+            pending[key] = (index, finding)
+        except _Invalid as exc:
+            results[index] = RecordResult(label, "error", exc.errors)
+    _store(pending, results, records, user=user, device=device, source=source, now=now)
+    result = SyncResult([r for r in results if r is not None])
     for task_id in submit if isinstance(submit, list) else []:
         try:
             task_submit(task_id=int(task_id), user=user, now=now)
@@ -148,29 +176,57 @@ def sync_findings(
     return result
 
 
-def _one(record: Any, *, user, device, source: str, now: dt.datetime) -> RecordResult:
-    raw_uuid = record.get("uuid") if isinstance(record, dict) else None
-    label = str(raw_uuid)[:40] if raw_uuid is not None else ""
+def _label(record: Any) -> str:
+    raw = record.get("uuid") if isinstance(record, dict) else None
+    return str(raw)[:40] if raw is not None else ""
+
+
+def _store(pending, results, records, *, user, device, source, now) -> None:
+    """Insert the checked findings in one statement and mark superseded ones; per record on a collision."""
+    if not pending:
+        return
     try:
-        if not isinstance(record, dict):
-            raise _Invalid("record", _("must be an object"))
-        key = _uuid(raw_uuid)
-        label = str(key)
-        digest = payload_hash(record)
+        with transaction.atomic():
+            created = Finding.objects.bulk_create([finding for _index, finding in pending.values()])
+            superseded = supersede(created)
+    except IntegrityError:
+        # A concurrent sync stored some of these UUIDs first: one savepoint per record sorts it out.
+        for index, _finding in pending.values():
+            results[index] = _one(records[index], user=user, device=device, source=source, now=now)
+        return
+    for index, finding in pending.values():
+        results[index] = RecordResult(
+            str(finding.uuid), "stored", conflict=finding.conflict, photo_needed=finding.photo_expected,
+            superseded=finding.pk in superseded,
+        )  # fmt: skip
+
+
+def _one(record: Any, *, user, device, source: str, now: dt.datetime) -> RecordResult:
+    """One record in its own savepoint (the fallback when a batch insert collided)."""
+    label = _label(record)
+    try:
+        key = _uuid(record.get("uuid"))
+        label, digest = str(key), payload_hash(record)
         existing = Finding.objects.filter(uuid=key).first()
         if existing is not None:
             return _resend(existing, digest, user)
+        lookups = _Lookups.of([record])
         with transaction.atomic():
-            finding = _build(record, key=key, digest=digest, user=user, device=device, source=source, now=now)
+            finding = _build(
+                record, key=key, digest=digest, user=user, device=device, source=source, now=now, lookups=lookups
+            )
             finding.save()
-            superseded = _supersede(finding)
+            superseded = supersede([finding])
         return RecordResult(
-            label, "stored", conflict=finding.conflict, photo_needed=finding.photo_expected, superseded=superseded
+            label,
+            "stored",
+            conflict=finding.conflict,
+            photo_needed=finding.photo_expected,
+            superseded=finding.pk in superseded,
         )
     except _Invalid as exc:
         return RecordResult(label, "error", exc.errors)
     except IntegrityError:
-        # The same UUID arrived twice at once (two tabs): the first one is stored, this one is a resend.
         existing = Finding.objects.filter(uuid=label).first()
         if existing is not None:
             return _resend(existing, payload_hash(record), user)
@@ -244,7 +300,7 @@ def _observed_at(record: dict, campaign: Campaign, now: dt.datetime) -> dt.datet
     return parsed
 
 
-def _point(record: dict, district) -> tuple[Point, float | None]:
+def _point(record: dict, district, lookups: _Lookups) -> tuple[Point, float | None]:
     value = record.get("point")
     if not isinstance(value, dict):
         raise _Invalid("point", _('is required for this finding: {"lon": …, "lat": …}'))
@@ -254,8 +310,7 @@ def _point(record: dict, district) -> tuple[Point, float | None]:
     if not in_taiwan(float(lon), float(lat)):
         raise _Invalid("point", _("(%(lon)s, %(lat)s) is not in Taiwan") % {"lon": lon, "lat": lat})
     point = to_storage(Point(float(lon), float(lat), srid=4326))
-    tolerance = float(settings.PLATE_DISTRICT_TOLERANCE_M)
-    if district.boundary is not None and district.boundary.distance(point) > tolerance:
+    if lookups.outside(district, point):
         raise _Invalid("point", _("lies outside %(district)s") % {"district": district.name})
     accuracy = value.get("accuracy")
     if accuracy is not None and (
@@ -265,13 +320,55 @@ def _point(record: dict, district) -> tuple[Point, float | None]:
     return point, (float(accuracy) if accuracy is not None else None)
 
 
-def _build(record: dict, *, key, digest: str, user, device, source: str, now: dt.datetime) -> Finding:
+@dataclass
+class _Lookups:
+    """Everything a batch refers to, read once: tasks, stops, plates, already-received findings, boundaries."""
+
+    tasks: dict[int, Task]
+    stops: dict[int, Stop]
+    plates: dict[int, DoorPlate]
+    existing: dict[uuidlib.UUID, Finding]
+    prepared: dict[int, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, records: list[Any]) -> _Lookups:
+        dicts = [r for r in records if isinstance(r, dict)]
+
+        def ids(name: str) -> set[int]:
+            return {r[name] for r in dicts if isinstance(r.get(name), int) and not isinstance(r.get(name), bool)}
+
+        keys = set()
+        for r in dicts:
+            with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
+                keys.add(uuidlib.UUID(r["uuid"]))
+        tasks = Task.objects.select_related("campaign__district", "assignee").filter(pk__in=ids("task"))
+        stops = Stop.objects.only("id", "task_id", "plate_ids").filter(pk__in=ids("stop"))
+        plates = DoorPlate.objects.only("id", "version", "status", "updated_at", "updated_by").filter(pk__in=ids("plate"))
+        return cls(
+            tasks={t.pk: t for t in tasks},
+            stops={s.pk: s for s in stops},
+            plates={p.pk: p for p in plates},
+            existing={f.uuid: f for f in Finding.objects.filter(uuid__in=keys)},
+        )
+
+    def outside(self, district, point: Point) -> bool:
+        """The point lies further than the tolerance outside the district (prepared geometry, once per batch)."""
+        if district.boundary is None:
+            return False
+        if district.pk not in self.prepared:
+            self.prepared[district.pk] = district.boundary.prepared
+        if self.prepared[district.pk].covers(point):
+            return False
+        return district.boundary.distance(point) > float(settings.PLATE_DISTRICT_TOLERANCE_M)
+
+
+def _build(record: dict, *, key, digest: str, user, device, source: str, now: dt.datetime, lookups: _Lookups) -> Finding:
     kind = record.get("kind")
     if kind not in Finding.Kind.values:
         raise _Invalid("kind", _("must be one of %(kinds)s") % {"kinds": ", ".join(Finding.Kind.values)})
-    task = _task(record, user)
-    stop = _stop(record, task, required=kind not in WITHOUT_PLATE)
-    plate, version, conflict_note = _plate(record, stop, kind)
+    task = _task(record, user, lookups)
+    stop = _stop(record, task, lookups, required=kind not in WITHOUT_PLATE)
+    plate, version, conflict_note = _plate(record, stop, kind, lookups)
     finding = Finding(
         uuid=key,
         task=task,
@@ -296,15 +393,15 @@ def _build(record: dict, *, key, digest: str, user, device, source: str, now: dt
     if kind in NEEDS_WRITTEN and not finding.written_address:
         raise _Invalid("written_address", _("write the address as it is on the plate"))
     if kind in NEEDS_POINT or record.get("point") is not None:
-        finding.point, finding.accuracy_m = _point(record, task.campaign.district)
+        finding.point, finding.accuracy_m = _point(record, task.campaign.district, lookups)
     if not isinstance(record.get("has_photo", False), bool):
         raise _Invalid("has_photo", _("must be true or false"))
     return finding
 
 
-def _task(record: dict, user) -> Task:
+def _task(record: dict, user, lookups: _Lookups) -> Task:
     task_id = _int(record, "task")
-    task = Task.objects.select_related("campaign__district", "assignee").filter(pk=task_id).first()
+    task = lookups.tasks.get(task_id)
     if task is None:
         raise _Invalid("task", _("there is no task %(id)s") % {"id": task_id})
     if task.state == Task.State.CLAIMED and task.assignee_id != user.pk:
@@ -323,23 +420,23 @@ def _task(record: dict, user) -> Task:
     return task
 
 
-def _stop(record: dict, task: Task, *, required: bool) -> Stop | None:
+def _stop(record: dict, task: Task, lookups: _Lookups, *, required: bool) -> Stop | None:
     stop_id = _int(record, "stop", required=required)
     if stop_id is None:
         return None
-    stop = Stop.objects.filter(pk=stop_id, task=task).first()
-    if stop is None:
+    stop = lookups.stops.get(stop_id)
+    if stop is None or stop.task_id != task.pk:
         raise _Invalid("stop", _("stop %(id)s is not on task #%(n)s") % {"id": stop_id, "n": task.number})
     return stop
 
 
-def _plate(record: dict, stop: Stop | None, kind: str) -> tuple[DoorPlate | None, int | None, str]:
+def _plate(record: dict, stop: Stop | None, kind: str, lookups: _Lookups) -> tuple[DoorPlate | None, int | None, str]:
     plate_id = _int(record, "plate", required=kind not in WITHOUT_PLATE)
     if plate_id is None:
         return None, None, ""
     if stop is None or plate_id not in stop.plate_ids:
         raise _Invalid("plate", _("door plate %(id)s is not at this stop") % {"id": plate_id})
-    plate = DoorPlate.objects.filter(pk=plate_id).first()
+    plate = lookups.plates.get(plate_id)
     if plate is None:
         raise _Invalid("plate", _("there is no door plate %(id)s") % {"id": plate_id})
     version = _int(record, "plate_version")
@@ -357,15 +454,17 @@ def _plate(record: dict, stop: Stop | None, kind: str) -> tuple[DoorPlate | None
     return plate, version, ""
 
 
-def _supersede(finding: Finding) -> bool:
-    """Of the pending findings for one plate (or stop, for plate-less kinds) in a task, the latest observation
-    stands; returns True when ``finding`` itself arrived late and is superseded."""
-    if finding.plate_id is None:
-        return False
-    pending = Finding.objects.filter(task=finding.task, plate=finding.plate, review=Finding.Review.PENDING)
-    latest = pending.order_by("-observed_at", "-received_at", "-id").first()
-    pending.exclude(pk=latest.pk).update(review=Finding.Review.SUPERSEDED)
-    return latest.pk != finding.pk
+def supersede(findings: list[Finding]) -> set[int]:
+    """Of the pending findings for one plate in a task, the latest observation stands and the others are marked
+    superseded — whichever arrived first (one statement for the plates of ``findings``); returns the ids of
+    ``findings`` that arrived late and are superseded themselves."""
+    pairs = sorted({(f.task_id, f.plate_id) for f in findings if f.plate_id is not None})
+    if not pairs:
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(SUPERSEDE_SQL, [[t for t, _p in pairs], [p for _t, p in pairs]])
+        marked = {row[0] for row in cur.fetchall()}
+    return marked & {f.pk for f in findings}
 
 
 def attach_photo(*, user: AbstractBaseUser, finding_uuid: str, upload: IO[bytes]) -> Finding:

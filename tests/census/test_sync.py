@@ -181,3 +181,15 @@ def test_photo_arrives_once_and_then_the_finding_counts_as_synced(claimed, setti
         attach_photo(user=c["user"], finding_uuid=uid(1), upload=io.BytesIO(b"GIF89a not a photo"))
     assert str(err.value) == "The photo is not a JPEG, PNG or HEIC image."
     assert sync(c, [record(c, 1, kind="damaged", has_photo=True)])["records"][0]["photo_needed"] is False
+
+
+def test_one_batch_with_a_uuid_twice_and_two_observations_of_one_plate(claimed):
+    c = claimed
+    out = sync(c, [record(c, 30, kind="missing"), record(c, 30, kind="missing"), record(c, 30, kind="ok"), record(c, 2)])
+    assert [(r["status"], r.get("superseded"), r.get("errors")) for r in out["records"]] == [
+        ("stored", False, None),
+        ("duplicate", False, None),
+        ("error", None, {"uuid": "was already received with different contents; the first version is kept"}),
+        ("stored", True, None),  # observed at 09:02, before the 09:30 finding of the same plate
+    ]
+    assert sorted(Finding.objects.values_list("kind", "review")) == [("missing", "pending"), ("ok", "superseded")]
