@@ -39,14 +39,15 @@ def district_split(loaded_real, db):
 def test_every_active_plate_is_in_exactly_one_stop(district_split):
     campaign, summary = district_split
     active = set(DoorPlate.objects.active().filter(district__code="10018010").values_list("pk", flat=True))
-    counted = Counter(pid for ids in Stop.objects.filter(task__campaign=campaign).values_list("plate_ids", flat=True) for pid in ids)
+    stops = Stop.objects.filter(task__campaign=campaign)
+    counted = Counter(pid for ids in stops.values_list("plate_ids", flat=True) for pid in ids)
     assert set(counted) == active
     assert max(counted.values()) == 1
     assert (summary.plates, summary.stops) == (108_162, 44_429)
 
 
 def test_tasks_keep_one_side_of_one_street_in_walking_order_within_the_target_size(district_split):
-    campaign, summary = district_split
+    campaign, _summary = district_split
     tasks = list(Task.objects.filter(campaign=campaign).select_related("road"))
     assert max(t.stop_count for t in tasks) <= 80
     # Most tasks are of the target size; the short ones are short streets or sides with nothing to join.
