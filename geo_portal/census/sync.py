@@ -2,11 +2,11 @@
 
 ``sync_findings`` takes a batch as the field app queued it and answers per record: ``stored``,
 ``duplicate`` (the same UUID and contents again: nothing changes) or ``error`` with the field and reason. Every
-record is checked on its own, so one bad record never costs the others; the valid ones are stored together. A finding based on a plate version
-that is no longer current is stored and flagged as a conflict, never applied. A revoked device is refused as a
-whole and told to wipe. Out-of-order arrival is handled: of two findings for one plate, the later observation
-stands and the earlier is marked superseded, whichever arrives first. Called by the field app's API views, the
-paper key-in form and tests.
+record is checked on its own, so one bad record never costs the others; the valid ones are stored together. A
+finding based on a plate version that is no longer current is stored and flagged as a conflict, never applied.
+A revoked device is refused as a whole and told to wipe. Out-of-order arrival is handled: of two findings for
+one plate, the later observation stands and the earlier is marked superseded, whichever arrives first. Called
+by the field app's API views, the paper key-in form and tests.
 """
 
 from __future__ import annotations
