@@ -17,9 +17,10 @@ from django.utils import timezone
 from geo_portal.accounts.services import staff_create
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.areas.models import Village
-from geo_portal.census.models import Campaign, FieldDevice, Finding, Task
+from geo_portal.census.models import Campaign, FieldDevice, Finding, Proposal, Task
 from geo_portal.census.services import campaign_create, campaign_set_status, campaign_split, task_claim
 from geo_portal.census.sync import sync_findings
+from geo_portal.core.geo import transform_point
 from tests.browser.conftest import axe_violations, shot
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
@@ -33,10 +34,11 @@ def world(live_site, django_db_blocker):
     """Committed (the live server reads it): a supervisor and a surveyor; a campaign over the second-smallest
     village with at least 60 plates (the field-app test takes the smallest), split and opened; its first task of
     4+ stops submitted by the surveyor with the entrance plate of the first stop damaged and the others ok."""
-    passwords = {key: secrets.token_urlsafe(16) for key in ("sup", "sur")}
+    passwords = {key: secrets.token_urlsafe(16) for key in ("sup", "sur", "clerk")}
     with django_db_blocker.unblock():
         sup, _ = staff_create(actor=None, username="office-sup", roles=["census_supervisor"], password=passwords["sup"])
         sur, _ = staff_create(actor=None, username="office-sur", roles=["surveyor"], password=passwords["sur"])
+        staff_create(actor=None, username="office-clerk", roles=["clerk"], password=passwords["clerk"])
         busy = DoorPlate.objects.filter(address=KEEP_OUT, status="active").values_list("village_id", flat=True)
         village = (
             Village.objects.annotate(n=Count("plates"))
@@ -77,11 +79,23 @@ def world(live_site, django_db_blocker):
             }
             for i, stop in enumerate(stops)
         ]
+        last = transform_point(stops[-1].geom, 4326)
+        records.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "task": task.pk,
+                "kind": "unregistered",
+                "written_address": stops[-1].label.replace("號", "之1號"),
+                "point": {"lon": last.x + 0.00005, "lat": last.y},
+                "observed_at": observed,
+            }
+        )
         result = sync_findings(user=sur, device=None, records=records, submit=[task.pk])
         assert result.submitted == {task.pk: "submitted"}, result.as_dict()
         damaged = Finding.objects.get(task=task, kind="damaged")
     yield {"campaign": campaign, "task": task, "damaged": damaged, "passwords": passwords, "stops": len(stops)}
     with django_db_blocker.unblock():
+        Proposal.objects.filter(finding__task__campaign=campaign).delete()
         Finding.objects.filter(task__campaign=campaign).delete()
         Campaign.objects.filter(pk=campaign.pk).delete()
         FieldDevice.objects.filter(user__in=[sup, sur]).delete()
@@ -119,8 +133,8 @@ def test_a_supervisor_validates_a_task_and_the_public_card_follows(open_page, wo
     page.click(f'#submitted-tasks a[href="/census/tasks/{task.pk}/"]')
     page.wait_for_url(f"**/census/tasks/{task.pk}/")
     page.wait_for_selector("#task-map[data-loaded]")
-    assert page.get_attribute("#task-map", "data-loaded") == str(1 + world["stops"])  # outline and stops
-    assert page.locator("#findings tbody tr.finding").count() == world["stops"]
+    assert page.get_attribute("#task-map", "data-loaded") == str(2 + world["stops"])  # outline, stops, plate found
+    assert page.locator("#findings tbody tr.finding").count() == world["stops"] + 1
     assert page.inner_text("#task-state") == "submitted"
     assert axe_violations(page) == []
     shot(page, "census-office-01-review")
@@ -136,7 +150,7 @@ def test_a_supervisor_validates_a_task_and_the_public_card_follows(open_page, wo
 
     page.click("#accept-all")
     page.wait_for_selector(".census-message")
-    assert page.inner_text(".census-message") == f"{world['stops'] - 1} findings accepted."
+    assert page.inner_text(".census-message") == f"{world['stops']} findings accepted."  # the rest and the plate found
     page.click("#validate")
     page.wait_for_selector(".census-message")
     assert page.inner_text(".census-message") == f"Task #{task.number} validated."
@@ -165,3 +179,23 @@ def test_a_supervisor_validates_a_task_and_the_public_card_follows(open_page, wo
     page.goto(page.url.split("/census/")[0] + f"/census/tasks/{task.pk}/key-in/")
     assert page.locator("#keyin tbody tr").count() == world["stops"]
     assert axe_violations(page) == []
+
+
+def test_a_clerk_sees_the_plate_found_and_rejects_it(open_page, world):
+    proposal = Proposal.objects.filter(finding__task=world["task"]).first()
+    if proposal is None:
+        pytest.skip("runs after the supervisor's review, which makes the proposal")
+    page = open_page("/census/proposals/", locale="en-US")
+    sign_in(page, "office-clerk", world["passwords"]["clerk"])
+    page.wait_for_url("**/census/proposals/")
+    item = page.locator(f"#proposal-{proposal.pk}")
+    assert "unregistered plate found" in item.inner_text()
+    assert proposal.finding.written_address in item.inner_text()
+    page.wait_for_selector("#proposals-map .census-marker")
+    assert axe_violations(page) == []
+    shot(page, "census-office-05-proposals")
+    item.locator(f"#reject-note-{proposal.pk}").fill("招牌，不是門牌")
+    item.locator('form[action$="/reject"] button').click()
+    page.wait_for_selector(".census-message")
+    assert page.inner_text(".census-message") == f"Proposal {proposal.pk} rejected."
+    assert Proposal.objects.get(pk=proposal.pk).status == "rejected"

@@ -6,8 +6,11 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from geo_portal.accounts.services import staff_create
+from geo_portal.census.models import Proposal
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.reports.models import CitizenReport
 from tests.browser.conftest import axe_violations, shot
@@ -33,12 +36,14 @@ def sign_in(page, clerk: dict[str, str]) -> None:
     page.wait_for_url("**/staff/")
 
 
-def waiting() -> tuple[int, int, int]:
-    """New reports, reports in review and failed import batches, as committed (other browser tests add reports)."""
+def waiting() -> tuple[int, int, int, int]:
+    """New reports, reports in review, open census proposals and failed import batches, as committed (other
+    browser tests add reports and proposals)."""
     reports = CitizenReport.objects
     return (
         reports.filter(status="new").count(),
         reports.filter(status="in_review").count(),
+        Proposal.objects.filter(status="open").count(),
         ImportBatch.objects.filter(status="failed").count(),
     )
 
@@ -56,7 +61,9 @@ def test_clerk_signs_in_and_sees_the_work_waiting_in_both_languages(open_page, c
     shot(page, "staff-01-login")
     sign_in(page, clerk)
 
-    new, in_review, failed = waiting()
+    new, in_review, proposals, failed = waiting()
+    with translation.override("zh-hant"):
+        proposals_zh = gettext("Census plate proposals")  # the census labels' zh-Hant come with the census strings
     assert page.inner_text("h1") == "同仁工作首頁"
     assert page.inner_text(".staff-user") == f"已登入：{CLERK}"
     assert page.locator(".staff-section").evaluate_all("els => els.map(e => e.id)") == ["role-clerk"]
@@ -64,6 +71,7 @@ def test_clerk_signs_in_and_sees_the_work_waiting_in_both_languages(open_page, c
     assert section_links(page) == [
         f"新的民眾通報 {new} 件待處理",
         f"處理中的民眾通報 {in_review} 件待處理",
+        f"{proposals_zh} {proposals} 件待處理",
         f"匯入失敗的批次 {failed} 件待處理",
     ]
     assert axe_violations(page) == []
@@ -78,6 +86,7 @@ def test_clerk_signs_in_and_sees_the_work_waiting_in_both_languages(open_page, c
     assert section_links(page) == [
         f"New citizen reports {new} waiting",
         f"Citizen reports in review {in_review} waiting",
+        f"Census plate proposals {proposals} waiting",
         f"Failed import batches {failed} waiting",
     ]
     assert axe_violations(page) == []
@@ -94,6 +103,6 @@ def test_staff_home_on_a_phone(open_page, clerk):
     box = page.locator("#role-clerk").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     heights = page.locator("#role-clerk li a").evaluate_all("els => els.map(e => e.closest('li').offsetHeight)")
-    assert len(heights) == 3 and min(heights) >= 44  # touch targets
+    assert len(heights) == 4 and min(heights) >= 44  # touch targets
     assert axe_violations(page) == []
     shot(page, "staff-03-phone")

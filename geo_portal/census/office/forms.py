@@ -110,11 +110,35 @@ class KeyInRow(forms.Form):
     versions = forms.CharField(widget=forms.HiddenInput)  # "plate:version,…" as shown when the form was made
     kind = forms.ChoiceField(label=_("Finding"), choices=KEYIN_KINDS, required=False)
     plate = forms.TypedChoiceField(label=_("Plate"), coerce=int, required=False)
-    written_address = forms.CharField(label=_("Address as written on the plate"), max_length=160, required=False)
-    skip_reason = forms.CharField(label=_("Reason for skipping"), max_length=200, required=False)
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    written_address = forms.CharField(
+        label=_("Address as written on the plate"),
+        max_length=160,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("address as written on the plate")}),
+    )
+    skip_reason = forms.CharField(
+        label=_("Reason for skipping"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("reason for skipping")}),
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=1000, required=False, widget=forms.TextInput(attrs={"placeholder": _("note")})
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"placeholder": _("latitude"), "step": "any"}),
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"placeholder": _("longitude"), "step": "any"}),
+    )
 
     def __init__(self, *args, plates: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)

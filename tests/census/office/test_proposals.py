@@ -3,14 +3,18 @@ address as parsed (a new plate, or the plate's address changed), reject with a n
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 
 import pytest
+from PIL import Image
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.census.models import Proposal
 from geo_portal.census.review import finding_accept
+from geo_portal.census.sync import attach_photo
+from tests.census.office.conftest import uid
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +77,19 @@ def test_refusals_are_shown_and_nothing_changes(proposals, as_user):
     response = clerk.post(f"/census/proposals/{pk}/confirm", {"address": "光復路二段13號"}, follow=True)
     assert shown(response) == [f"Proposal {pk} is not open."]
     assert as_user("supervisor").post(f"/census/proposals/{pk}/reject", {"note": "x"}).status_code == 403
+
+
+def test_clerks_see_the_photo_of_a_finding_behind_a_proposal(proposals, staff, as_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 30, 200)).save(buffer, "JPEG")
+    buffer.seek(0)
+    attach_photo(user=staff["surveyor"], finding_uuid=uid(5), upload=buffer)
+    url = f"/census/findings/{proposals['f5'].pk}/photo"
+    response = as_user("clerk").get(url)
+    assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
+    html = as_user("clerk").get("/census/proposals/").content.decode()
+    assert f'<img class="census-photo" src="{url}" alt="Photo of proposal 2" width="160" height="120">' in html
+    forbidden = as_user("clerk").get(f"/census/findings/{proposals['f3'].pk}/photo")  # no proposal behind it
+    assert forbidden.status_code == 403
+    assert "Clerks see the photos of findings behind a proposal only." in forbidden.content.decode()
