@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from geo_portal.census.models import Finding, Task
 from geo_portal.census.office.dates import english_date, english_datetime, roc_date, roc_datetime
-from geo_portal.census.office.selectors import SheetStop
+from geo_portal.census.office.sheets import SheetStop
 
 # WeasyPrint logs each of its seven steps at INFO: a line per step per sheet in the server log says nothing useful.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

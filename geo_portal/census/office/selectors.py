@@ -1,6 +1,7 @@
 """Reads for the office's census pages: campaigns with their task counts, the campaign dashboard (task map,
 per-village progress, findings by kind, conflicts, work per surveyor, devices), the supervisor's queue of submitted
-tasks, a task's findings and map, the clerk's open proposals, the paper sheet and the findings export.
+tasks, a task's findings and map, the clerk's open proposals and the findings export (the paper sheet's reads are
+in ``sheets``).
 
 Querysets or frozen dataclasses, nothing written. Called by the office views, the staff home page (counts of work
 waiting) and tests. Coordinates leave in WGS84 with 6 decimals.
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Func, Max, OuterRef, Q, QuerySet
@@ -32,7 +32,8 @@ R = Finding.Review
 User = get_user_model()
 
 
-def _lonlat(field: str, axis: str) -> Func:
+def lonlat(field: str, axis: str) -> Func:
+    """ST_X or ST_Y of a geometry field in WGS84, for output only (a filter on a transformed column loses its index)."""
     return Func(Transform(field, WGS84), function=f"ST_{axis}", output_field=FloatField())
 
 
@@ -331,10 +332,10 @@ def open_proposals() -> QuerySet[Proposal]:
         Proposal.objects.filter(status=Proposal.Status.OPEN)
         .select_related("finding__task__campaign", "finding__plate", "finding__surveyor", "finding__stop")
         .annotate(
-            lon=_lonlat("finding__point", "X"),
-            lat=_lonlat("finding__point", "Y"),
-            plate_lon=_lonlat("finding__plate__geom", "X"),
-            plate_lat=_lonlat("finding__plate__geom", "Y"),
+            lon=lonlat("finding__point", "X"),
+            lat=lonlat("finding__point", "Y"),
+            plate_lon=lonlat("finding__plate__geom", "X"),
+            plate_lat=lonlat("finding__plate__geom", "Y"),
         )
         .order_by("created_at", "id")
     )
@@ -347,78 +348,6 @@ def open_proposal_count() -> int:
 def proposal_with_photo(finding_id: int) -> bool:
     """True when the finding is behind a proposal (a clerk may then see its photo)."""
     return Proposal.objects.filter(finding_id=finding_id).exists()
-
-
-# --- paper sheet and key-in -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SheetPlate:
-    id: int
-    address: str  # the street address (without county and district), as on the plate
-    version: int
-    condition: str
-
-
-@dataclass(frozen=True)
-class SheetStop:
-    id: int
-    seq: int
-    label: str
-    hints: list[dict[str, Any]]
-    plates: list[SheetPlate]
-    recorded: list[str]  # kinds already recorded for it (standing findings)
-    lon: float
-    lat: float
-
-
-def task_sheet(task: Task) -> list[SheetStop]:
-    """A task's stops in walking order with their plates (entrance plate first) as they are now, and the kinds
-    already recorded at each stop."""
-    stops = list(
-        task.stops.annotate(lon=_lonlat("geom", "X"), lat=_lonlat("geom", "Y"))
-        .order_by("seq")
-        .values("id", "seq", "label", "hints", "plate_ids", "lon", "lat")
-    )
-    plates = {
-        p["id"]: p
-        for p in DoorPlate.objects.filter(pk__in=[pid for s in stops for pid in s["plate_ids"]]).values(
-            "id", "street_key", "version", "condition"
-        )
-    }
-    recorded: dict[int, list[str]] = {}
-    for stop_id, kind in (
-        Finding.objects.filter(task=task, review__in=[R.PENDING, R.ACCEPTED])
-        .order_by("observed_at", "id")
-        .values_list("stop_id", "kind")
-    ):
-        recorded.setdefault(stop_id, []).append(kind)
-    return [
-        SheetStop(
-            id=s["id"],
-            seq=s["seq"],
-            label=s["label"],
-            hints=s["hints"],
-            plates=[
-                SheetPlate(pid, plates[pid]["street_key"], plates[pid]["version"], plates[pid]["condition"])
-                for pid in s["plate_ids"]
-                if pid in plates
-            ],
-            recorded=recorded.get(s["id"], []),
-            lon=round(s["lon"], 6),
-            lat=round(s["lat"], 6),
-        )
-        for s in stops
-    ]
-
-
-def may_work_on_paper(task: Task, user: AbstractBaseUser) -> bool:
-    """A supervisor, or the surveyor who holds (or last held) the task."""
-    if not user.is_active:
-        return False
-    if user.has_perm("accounts.supervise_census"):
-        return True
-    return user.has_perm("accounts.do_census_fieldwork") and user.pk in (task.assignee_id, task.last_assignee_id)
 
 
 # --- export ---------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from geo_portal.census.models import Finding, Task
 from geo_portal.census.office.dates import english_date, english_datetime, roc_date, roc_datetime
 from geo_portal.census.office.printing import task_sheet_pdf
-from geo_portal.census.office.selectors import task_sheet
+from geo_portal.census.office.sheets import task_sheet
 from geo_portal.census.services import task_claim, task_reassign
 from tests.census.office.conftest import NOW
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geo_portal.census.models import Finding, Task
-from geo_portal.census.office import selectors
+from geo_portal.census.office import sheets
 from geo_portal.census.office.forms import KeyInHead, KeyInRow
 from geo_portal.census.office.views.common import FIELDWORK, SUPERVISE, forbidden, refused, staff_only
 from geo_portal.census.services import CensusRefused
@@ -38,14 +38,14 @@ def _task(pk: int) -> Task:
 @staff_only(SUPERVISE, FIELDWORK, message=NOT_YOURS)
 def task_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(pk)
-    if not selectors.may_work_on_paper(task, request.user):
+    if not sheets.may_work_on_paper(task, request.user):
         return forbidden(request, str(NOT_YOURS))
     # Imported here, not at module level: WeasyPrint (with its fonts and layout engine) is loaded only by the
     # processes that print, not by every web worker that loads the URL configuration.
     from geo_portal.census.office.printing import task_sheet_pdf
 
     pdf = task_sheet_pdf(
-        task=task, stops=selectors.task_sheet(task), printed_at=timezone.now(), printed_by=request.user.get_username()
+        task=task, stops=sheets.task_sheet(task), printed_at=timezone.now(), printed_by=request.user.get_username()
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="census-{task.campaign_id}-task-{task.number}.pdf"'
@@ -60,7 +60,7 @@ def _surveyor_for(task: Task, user):
     return task.assignee or task.last_assignee
 
 
-def _record(task: Task, stop: selectors.SheetStop, row: dict, observed_at: str, versions: dict[int, int]) -> dict:
+def _record(task: Task, stop: sheets.SheetStop, row: dict, observed_at: str, versions: dict[int, int]) -> dict:
     kind = row["kind"]
     record = {
         "uuid": str(row["uuid"]),
@@ -89,10 +89,10 @@ def _record(task: Task, stop: selectors.SheetStop, row: dict, observed_at: str, 
 @staff_only(SUPERVISE, FIELDWORK, message=NOT_YOURS)
 def task_keyin(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(pk)
-    if not selectors.may_work_on_paper(task, request.user):
+    if not sheets.may_work_on_paper(task, request.user):
         return forbidden(request, str(NOT_YOURS))
     surveyor = _surveyor_for(task, request.user)
-    stops = selectors.task_sheet(task)
+    stops = sheets.task_sheet(task)
     data = request.POST if request.method == "POST" else None
     head = KeyInHead(data, initial={"observed_at": timezone.localtime().replace(second=0, microsecond=0)})
     rows = [
