@@ -150,7 +150,6 @@
     const n = (await pendingFindings()).length;
     $("pending-count").textContent = String(n);
     $("pending-text").textContent = n ? fmt(T.pending, { n }) : T.allSynced;
-    $("sync-btn").setAttribute("aria-label", `${$("sync-btn").querySelector(".sync-label").textContent}: ${n ? fmt(T.pending, { n }) : T.allSynced}`);
     $("sync-btn").classList.toggle("has-pending", n > 0);
     return n;
   }
@@ -510,6 +509,11 @@
     const m = ensureMap();
     Object.values(layers).forEach((layer) => layer && m.removeLayer(layer));
     const pkg = task.package;
+    // The view first: Leaflet cannot draw paths on a map without one.
+    const outline = L.geoJSON(pkg.task.outline);
+    const bounds = outline.getBounds();
+    if (bounds.isValid()) m.fitBounds(bounds, { padding: [12, 12], maxZoom: 18 });
+    else m.setView([pkg.stops[0].lat, pkg.stops[0].lon], 18);
     const s = pkg.surroundings || { buildings: { type: "FeatureCollection", features: [] }, plates: [] };
     layers.buildings = L.geoJSON(s.buildings, { interactive: false, style: { color: "#4e342e", weight: 1, fillColor: "#a1887f", fillOpacity: 0.45 } }).addTo(m);
     layers.neighbours = L.layerGroup(
@@ -526,8 +530,6 @@
       ),
     ).addTo(m);
     layers.stops = L.layerGroup().addTo(m);
-    const bounds = layers.outline.getBounds();
-    if (bounds.isValid()) m.fitBounds(bounds, { padding: [12, 12], maxZoom: 18 });
   }
 
   function square(lat, lon, metres) {
@@ -635,7 +637,7 @@
     const select = $("stop-select");
     select.replaceChildren(
       ...stops.map((st, i) =>
-        el("option", { value: String(i), selected: i === state.stopIndex, text: `${fmt(T.stopOf, { seq: st.seq, total: stops.length })} · ${st.label} · ${doneStops.has(st.id) ? T.stopDone : T.stopTodo}` }),
+        el("option", { value: String(i), selected: i === state.stopIndex, "data-done": doneStops.has(st.id) ? "1" : "0", text: `${fmt(T.stopOf, { seq: st.seq, total: stops.length })} · ${st.label} · ${doneStops.has(st.id) ? T.stopDone : T.stopTodo}` }),
       ),
     );
     $("prev-stop").disabled = state.stopIndex === 0;
@@ -796,9 +798,9 @@
     }
     const record = buildRecord(kind, plate, stop, task);
     await storeFinding(record, state.photo);
-    const n = await renderPending();
-    announce(fmt(T.saved, { what: `${kindLabel(kind)}${plate && !WITHOUT_PLATE.has(kind) ? ` – ${plate.address}` : ""}`, n }));
     await advance();
+    const n = await renderPending(); // last: the count changes once the next stop is ready for input
+    announce(fmt(T.saved, { what: `${kindLabel(kind)}${plate && !WITHOUT_PLATE.has(kind) ? ` – ${plate.address}` : ""}`, n }));
     if (navigator.onLine) syncNow();
   }
 
@@ -809,9 +811,9 @@
       state.photo = null;
       await storeFinding(buildRecord("ok", plate, stop, task), null);
     }
+    await advance();
     await renderPending();
     announce(fmt(T.allOkSaved, { n: stop.plates.length }));
-    await advance();
     if (navigator.onLine) syncNow();
   }
 
