@@ -20,6 +20,7 @@ from geo_portal.census.services import CensusRefused, campaign_create, campaign_
 from geo_portal.census.sync import device_revoke
 
 TASKS_PER_PAGE = 100
+CONFLICTS_LISTED = 50  # the rest are on the conflicts page
 
 
 @require_GET
@@ -98,7 +99,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "villages": selectors.village_progress(pk),
             "kinds": selectors.findings_by_kind(pk),
-            "conflicts": selectors.conflicts_waiting(campaign_id=pk)[:50],
+            "conflicts": selectors.conflicts_waiting(campaign_id=pk)[:CONFLICTS_LISTED],
+            "conflict_count": selectors.conflicts_waiting(campaign_id=pk).count(),
             "work": selectors.surveyor_work(pk),
             "devices": selectors.campaign_devices(pk),
             "team": list(campaign.team.order_by("username").values_list("username", flat=True)),
