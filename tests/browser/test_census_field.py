@@ -12,9 +12,13 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from PIL import Image
@@ -29,11 +33,10 @@ from geo_portal.census.sync import device_revoke
 from geo_portal.core.geo import transform_point
 from tests.browser.conftest import axe_violations, shot
 
-# No django_db mark: the test's own writes (a clerk's change, a lapsed claim) must be committed for the live server
-# to see them, so every test runs with autocommitted database access (``committed``).
-pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.usefixtures("committed")]
+pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+T = TypeVar("T")
 REQUEST_LINE = re.compile(r'"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP/')
 
 
@@ -79,10 +82,19 @@ def world(live_site, django_db_blocker, tmp_path_factory):
         FieldDevice.objects.filter(user__in=list(users.values())).delete()
 
 
-@pytest.fixture
-def committed(live_site, django_db_blocker):
-    with django_db_blocker.unblock():
-        yield
+def committed(write: Callable[[], T]) -> T:
+    """Run ``write`` on a connection of its own (autocommit): the test's connection is inside the test's
+    transaction, and the live server must see what a clerk or the lapse job did. The test's later reads see it too
+    (read committed)."""
+
+    def run() -> T:
+        try:
+            return write()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def requests_since(log: Path, mark: int) -> list[str]:
@@ -236,15 +248,19 @@ def test_a_day_offline_then_sync_without_loss_or_doubles(browser, live_site, wor
 
     # Meanwhile: a clerk changes the first stop's plate; the claim lapses and the lapse job releases the task.
     plate = DoorPlate.objects.get(pk=stops[0].plate_ids[0])
-    plate_set_condition(
-        plate_id=plate.pk,
-        version=plate.version,
-        condition="damaged",
-        checked_on=timezone.localdate(),
-        actor=world["users"]["clerk"],
-    )
-    Task.objects.filter(pk=task.pk).update(lock_expires_at=timezone.now() - dt.timedelta(minutes=1))
-    assert release_lapsed_claims() == 1
+
+    def clerk_and_lapse() -> int:
+        plate_set_condition(
+            plate_id=plate.pk,
+            version=plate.version,
+            condition="damaged",
+            checked_on=timezone.localdate(),
+            actor=world["users"]["clerk"],
+        )
+        Task.objects.filter(pk=task.pk).update(lock_expires_at=timezone.now() - dt.timedelta(minutes=1))
+        return release_lapsed_claims()
+
+    assert committed(clerk_and_lapse) == 1
 
     # --- online again: sync ------------------------------------------------------------------------------------
     context.set_offline(False)
@@ -311,7 +327,7 @@ def test_a_revoked_device_is_told_to_wipe(browser, live_site, world):
     page.wait_for_function("() => document.getElementById('pending-count').textContent === '0'")
 
     device = FieldDevice.objects.get(user=world["users"]["sur2"])
-    device_revoke(device_id=device.pk, actor=world["users"]["sup"])
+    committed(lambda: device_revoke(device_id=device.pk, actor=world["users"]["sup"]))
     context.set_offline(True)
     page.wait_for_function("() => !navigator.onLine")
     choose(page, "missing")

@@ -417,8 +417,10 @@
       if (error.status !== 410) announce(fmt(T.syncFailed, { reason: error.message }));
     }
     await renderPending();
-    if (state.task) await renderStopStatus();
-    else await renderTasks();
+    if (state.task) {
+      state.task = (await state.db.get("tasks", state.task.id)) || state.task; // its claim may have changed
+      await renderStopStatus();
+    } else await renderTasks();
   }
 
   async function applyResults(batch, result) {
