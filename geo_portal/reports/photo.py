@@ -15,7 +15,7 @@ from typing import IO
 import pillow_heif
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageFile, ImageOps
 
 # Enough for a 48 MP phone photo's 40 MP output modes; far below Pillow's own bomb limit (~89 MP).
 MAX_PIXELS = 40_000_000
@@ -94,6 +94,9 @@ def process_photo(uploaded: IO[bytes], keep_location: bool) -> ProcessedPhoto:
             _("The photo has too many pixels (%(width)d × %(height)d); the limit is %(limit)d million.")
             % {"width": width, "height": height, "limit": MAX_PIXELS // 1_000_000}
         )
+    # WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported (by the PDF views and
+    # jobs), which would let a half-uploaded photo through as a grey half; a photo must always be whole.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
         gps = dict(image.getexif().get_ifd(ExifTags.IFD.GPSInfo)) if keep_location else {}

@@ -131,6 +131,18 @@ def test_truncated_file():
     assert rejection(data[: len(data) // 2]) == "The photo file is damaged or incomplete."
 
 
+def test_truncated_file_is_refused_after_weasyprint_is_imported():
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is imported."""
+    from PIL import ImageFile
+    import weasyprint  # noqa: F401
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it, whatever the import order in this run
+    out = io.BytesIO()
+    Image.radial_gradient("L").resize((512, 512)).convert("RGB").save(out, "JPEG", quality=95)
+    data = out.getvalue()
+    assert rejection(data[: len(data) // 2]) == "The photo file is damaged or incomplete."
+
+
 @pytest.mark.parametrize(
     ("size", "text"), [(900, "900 B"), (2048, "2 KB"), (8 * 1024 * 1024, "8.0 MB"), (12_345_678, "11.8 MB")]
 )
