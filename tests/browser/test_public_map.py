@@ -55,6 +55,7 @@ def test_search_with_autocomplete_and_keyboard_opens_the_card(open_page):
         "英文地址": PLATE_EN,
         "3+3 郵遞區號": "300044",
         "村里": "光明里 7鄰",
+        "門牌狀況": "未知 (尚未查核)",
         "WGS84（緯度, 經度）": "24.796398, 120.996864",
         "TWD97 TM2（x, y）": "249682.93, 2743226.51",
         "永久連結": f"{page.url.split('/?')[0]}/?plate={plate_id()}",
