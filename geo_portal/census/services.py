@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geo_portal.addresses.selectors import active_plate_rows
 from geo_portal.areas.models import District, Road, Village
@@ -309,16 +310,17 @@ def _move(task: Task, action: str, actor: AbstractBaseUser | None, note: str = "
     return task
 
 
+# Lazy: read in the language of the request that is refused, not the one active when the module was imported.
 ACTION_LABELS = {
-    "claim": _("claimed"),
-    "extend": _("extended"),
-    "release": _("released"),
-    "lapse": _("released"),
-    "submit": _("submitted"),
-    "validate": _("validated"),
-    "send_back": _("sent back"),
-    "reassign": _("reassigned"),
-    "split": _("split"),
+    "claim": gettext_lazy("claimed"),
+    "extend": gettext_lazy("extended"),
+    "release": gettext_lazy("released"),
+    "lapse": gettext_lazy("released"),
+    "submit": gettext_lazy("submitted"),
+    "validate": gettext_lazy("validated"),
+    "send_back": gettext_lazy("sent back"),
+    "reassign": gettext_lazy("reassigned"),
+    "split": gettext_lazy("split"),
 }
 
 

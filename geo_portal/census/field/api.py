@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.gzip import gzip_page
 
 from geo_portal.census import selectors as census_selectors
 from geo_portal.census import services, sync
@@ -155,6 +156,7 @@ def _package(task: Task, user) -> dict[str, Any]:
     return package
 
 
+@gzip_page
 @field_api("GET")
 def tasks(request: HttpRequest) -> JsonResponse:
     """``mine``: the tasks the user holds, was sent back or submitted; ``claimable``: ready and sent-back tasks
@@ -171,6 +173,7 @@ def tasks(request: HttpRequest) -> JsonResponse:
 
 
 def _task_action(action: Callable[..., Task], *, with_package: bool) -> Callable:
+    @gzip_page  # a claim answers with the offline package: ~80 KB of JSON, ~7 KB gzipped
     @field_api("POST")
     def view(request: HttpRequest, task_id: int) -> JsonResponse:
         _required_device(request)
@@ -193,6 +196,7 @@ extend = _task_action(services.task_extend, with_package=False)
 release = _task_action(services.task_release, with_package=False)
 
 
+@gzip_page
 @field_api("GET")
 def package(request: HttpRequest, task_id: int) -> JsonResponse:
     """The offline package of a task the user holds (or last held): stops, plates with versions, hints, comments,

@@ -3,6 +3,7 @@ offline package, batch sync with a clear error per record, photos, and a revoked
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import uuid
@@ -261,6 +262,20 @@ def test_task_lists_claim_and_package(campaign, staff, surveyor):
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Task #1 is claimed by sur1 until ")
     assert surveyor.get(f"{API}/tasks").json()["mine"][0]["id"] == tasks[0].pk
+
+
+def test_the_package_travels_gzipped(claimed):
+    """The offline package is sent compressed to a client that accepts it (the app's fetch always does)."""
+    url = f"{API}/tasks/{claimed['task'].pk}/package"
+    plain = claimed["client"].get(url)
+    zipped = claimed["client"].get(url, headers={"Accept-Encoding": "gzip"})
+    assert (plain.get("Content-Encoding"), zipped["Content-Encoding"], zipped["Vary"]) == (
+        None,
+        "gzip",
+        "Accept-Encoding, Accept-Language, Cookie",
+    )
+    assert json.loads(gzip.decompress(zipped.content))["stops"] == plain.json()["stops"]
+    assert len(zipped.content) < len(plain.content) / 2  # Django pads gzip with up to 100 random bytes (BREACH)
 
 
 def test_extend_and_release(claimed, staff):

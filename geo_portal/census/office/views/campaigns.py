@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from geo_portal.census.models import Campaign, FieldDevice, Task
@@ -111,6 +112,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@gzip_page
 @require_GET
 @staff_only(SUPERVISE)
 def campaign_tasks_geojson(request: HttpRequest, pk: int) -> HttpResponse:

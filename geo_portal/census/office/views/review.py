@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from geo_portal.census import review as census_review
@@ -74,6 +75,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@gzip_page
 @require_GET
 @staff_only(SUPERVISE)
 def task_map(request: HttpRequest, pk: int) -> JsonResponse:
