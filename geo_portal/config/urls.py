@@ -18,5 +18,7 @@ urlpatterns = [
     path("staff/", include("geo_portal.staff.urls")),
     path("census/field/", include("geo_portal.census.field.urls")),
     path("census/", include("geo_portal.census.office.urls")),
+    path("reissue/", include("geo_portal.reissue.urls")),
+    path("registry/", include("geo_portal.registry.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]

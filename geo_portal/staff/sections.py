@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from geo_portal.accounts.roles import Role
@@ -75,19 +75,12 @@ def _map_link() -> Link:
     return Link(_("Public door-plate map"), reverse("publicmap:home"))
 
 
-def _field_app_url() -> str:
-    try:
-        return reverse("census_field:home")
-    except NoReverseMatch:  # the field app's URLs are not there yet: its address is fixed anyway
-        return "/census/field/"
-
-
 def _surveyor() -> Section:
     return Section(
         Role.SURVEYOR,
         _("Census field work"),
         _("Your census tasks: mark each plate ok, missing, illegible or misplaced, also without a connection."),
-        (Link(_("Census field app"), _field_app_url()), _map_link()),
+        (Link(_("Census field app"), reverse("census_field:app")), _map_link()),
     )
 
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "geo_portal.exports",
     "geo_portal.offices",
     "geo_portal.census",
+    "geo_portal.reissue",
+    "geo_portal.registry",
     "geo_portal.publicmap",
     "geo_portal.api",
     "geo_portal.staff",

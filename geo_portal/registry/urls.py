@@ -1,0 +1,4 @@
+"""URLs of the household register under ``/registry/`` (namespace ``registry``)."""
+
+app_name = "registry"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of re-issuance under ``/reissue/`` (namespace ``reissue``)."""
+
+app_name = "reissue"
+urlpatterns: list = []
