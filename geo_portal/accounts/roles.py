@@ -50,9 +50,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "reports.view_citizenreport",
             "reports.change_citizenreport",
             "ingest.view_importbatch",
+            # Re-issue cases from the counter to the plate on the wall (reissue.services).
+            "reissue.handle_cases",
         }
     ),
-    Role.REVIEWER: frozenset({_HOME, "accounts.review_changes", "reports.view_citizenreport"}),
+    Role.REVIEWER: frozenset(
+        {
+            _HOME,
+            "accounts.review_changes",
+            "reports.view_citizenreport",
+            # Money matters a second person decides (voiding a receipt someone else issued, refunds) and the fees.
+            "reissue.approve_money",
+            "reissue.manage_fees",
+        }
+    ),
     Role.REGISTRAR: frozenset({_HOME, "accounts.read_personal_data"}),
     Role.ADMINISTRATOR: frozenset(
         {

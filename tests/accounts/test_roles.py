@@ -31,7 +31,15 @@ def test_migrate_created_every_role_group_with_its_permissions():
         "addresses.change_doorplate",
         "addresses.view_doorplate",
         "ingest.view_importbatch",
+        "reissue.handle_cases",
         "reports.change_citizenreport",
+        "reports.view_citizenreport",
+    ]
+    assert group_permissions()["reviewer"] == [
+        "accounts.review_changes",
+        "accounts.view_staff_home",
+        "reissue.approve_money",
+        "reissue.manage_fees",
         "reports.view_citizenreport",
     ]
     assert group_permissions()["registrar"] == ["accounts.read_personal_data", "accounts.view_staff_home"]

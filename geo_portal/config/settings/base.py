@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
         "login": os.environ.get("GEO_PORTAL_THROTTLE_LOGIN", "10/minute"),
         # Whole-layer downloads (tens of MB each) per client.
         "exports": os.environ.get("GEO_PORTAL_THROTTLE_EXPORTS", "20/hour"),
+        # The public status page of re-issue cases, looked up by reference number.
+        "case_status": os.environ.get("GEO_PORTAL_THROTTLE_CASE_STATUS", "30/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -285,3 +287,46 @@ LOGGING.setdefault("loggers", {}).update(
 
 # Client addresses for throttling: trust X-Forwarded-For only from as many proxies as are really in front.
 REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ.get("GEO_PORTAL_NUM_PROXIES", "0"))
+
+# E-mail (receipts to applicants) through SMTP, configured from the environment; `make demo` prints e-mails on the
+# worker's console instead (settings.local) unless EMAIL_HOST is set.
+EMAIL_BACKEND = os.environ.get("GEO_PORTAL_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "geo_portal <no-reply@localhost>")
+
+
+def _step_days(text: str) -> dict[str, int]:
+    """``"ordered=30,delivered=10"`` → {"ordered": 30, "delivered": 10} (GEO_PORTAL_REISSUE_STEP_DAYS)."""
+    pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+    return {key.strip(): int(value) for key, value in pairs}
+
+
+# Re-issuance (補發門牌): the office that issues receipts (code in receipt numbers, names printed on them), the
+# target days for each step of a case (its due date; the overdue follow-up reads them), the plate maker named on
+# order sheets, and what proves an installation (a photo with a GPS position within this distance of the plate).
+REISSUE_OFFICE = {
+    "code": os.environ.get("GEO_PORTAL_REISSUE_OFFICE_CODE", "HCE"),
+    "name": os.environ.get("GEO_PORTAL_REISSUE_OFFICE_NAME", "新竹市東區戶政事務所"),
+    "name_en": os.environ.get(
+        "GEO_PORTAL_REISSUE_OFFICE_NAME_EN", "Hsinchu City East District Household Registration Office"
+    ),
+}
+REISSUE_STEP_DAYS = {
+    "requested": 3,
+    "fee_assessed": 14,
+    "paid": 5,
+    "ordered": 21,
+    "delivered": 14,
+    "installed": 3,
+    "collected": 3,
+    **_step_days(os.environ.get("GEO_PORTAL_REISSUE_STEP_DAYS", "")),
+}
+REISSUE_PLATE_MAKER = os.environ.get("GEO_PORTAL_REISSUE_PLATE_MAKER", "門牌製作廠商 (plate maker)")
+REISSUE_INSTALL_GPS_REQUIRED = os.environ.get("GEO_PORTAL_REISSUE_INSTALL_GPS_REQUIRED", "1") == "1"
+REISSUE_INSTALL_MAX_DISTANCE_M = float(os.environ.get("GEO_PORTAL_REISSUE_INSTALL_MAX_DISTANCE_M", "100"))

@@ -1,0 +1,22 @@
+"""Re-issuance models: cases and their plates, applicants and steps (``cases``); fee schedule, payments and
+receipts (``money``); production orders and installations (``work``)."""
+
+from geo_portal.reissue.models.cases import Case, CaseApplicant, CasePlate, CaseStep, PlateKind, Reason, Source
+from geo_portal.reissue.models.money import FeeSchedule, Payment, Receipt, ReceiptCounter
+from geo_portal.reissue.models.work import Installation, ProductionOrder
+
+__all__ = [
+    "Case",
+    "CaseApplicant",
+    "CasePlate",
+    "CaseStep",
+    "FeeSchedule",
+    "Installation",
+    "Payment",
+    "PlateKind",
+    "ProductionOrder",
+    "Reason",
+    "Receipt",
+    "ReceiptCounter",
+    "Source",
+]
