@@ -23,6 +23,7 @@ class Cause(TextChoices):
     CENSUS_TASK = "census_task", _("census task")
     REISSUE_CASE = "reissue_case", _("re-issue case")
     RENUMBERING_PLAN = "renumbering_plan", _("renumbering plan")
+    REGISTRATION_EVENT = "registration_event", _("registration event")
     SYSTEM = "system", _("system job")
 
 

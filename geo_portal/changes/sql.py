@@ -152,11 +152,19 @@ END $$;"""
 
 
 def capture_triggers_sql(
-    *, table: str, entity: str, view: str, geom_column: str, public_columns: tuple[str, ...], channel: str = "public"
+    *,
+    table: str,
+    entity: str,
+    view: str,
+    geom_column: str,
+    public_columns: tuple[str, ...],
+    channel: str = "public",
+    operations: tuple[str, ...] = ("insert", "update", "delete"),
 ) -> str:
     """Capture functions and triggers for a table's inserts, updates and deletes on a channel.
 
-    Called from the owning app's migration; every name is a code constant, never input.
+    Called from the owning app's migration; every name is a code constant, never input. ``operations`` limits the
+    capture (the registry publishes applied events only: updates that the view shows, on its private channel).
     """
     old_geom = f"o.{geom_column}" if geom_column else "NULL::geometry"
     moved = f"CASE WHEN o.{geom_column} IS DISTINCT FROM n.{geom_column} THEN o.{geom_column} END" if geom_column else "NULL"
@@ -182,8 +190,13 @@ def capture_triggers_sql(
         "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
         "delete": "REFERENCING OLD TABLE AS old_rows",
     }
+    unknown = set(operations) - bodies.keys()
+    if unknown:
+        raise ValueError(f"unknown operations {sorted(unknown)}; known: insert, update, delete")
     parts = []
     for op, body in bodies.items():
+        if op not in operations:
+            continue
         function = f"changes_capture_{entity}_{op}"
         parts.append(_capture_function(function, body))
         parts.append(

@@ -159,6 +159,20 @@ STATIC_ROOT = BASE_DIR / ".data" / "static"
 # Uploaded files (citizen report photos). No MEDIA_URL route: photos are served to staff by reports.views only.
 MEDIA_ROOT = Path(os.environ.get("GEO_PORTAL_MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+# The household register (geo_portal.registry). National IDs are encrypted (AES-256-GCM) and looked up through a
+# keyed hash (HMAC-SHA256), each with a key ring "<id>:<base64 key>,…" whose first key is current (rotation: README,
+# "Household registration"). No default here: local and test settings set fixed development keys, and the register
+# refuses to read or write an ID without its keys.
+REGISTRY_ENCRYPTION_KEYS = os.environ.get("GEO_PORTAL_REGISTRY_ENCRYPTION_KEYS", "")
+REGISTRY_HASH_KEYS = os.environ.get("GEO_PORTAL_REGISTRY_HASH_KEYS", "")
+# Scanned registration documents: private storage outside MEDIA_ROOT, served by no URL route (staff views only).
+REGISTRY_DOCUMENTS_ROOT = Path(
+    os.environ.get("GEO_PORTAL_REGISTRY_DOCUMENTS_ROOT", BASE_DIR / ".data" / "registry-documents")
+)
+REGISTRY_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# Only synthetic national IDs (the never-issued range) are accepted unless a deployment says it holds real data.
+REGISTRY_ACCEPT_REAL_IDS = os.environ.get("GEO_PORTAL_REGISTRY_ACCEPT_REAL_IDS", "0") == "1"
 # Front-end libraries installed by npm (scripts/bootstrap.sh) and served as our own static files: no CDN.
 STATICFILES_DIRS = [
     ("vendor/protomaps-leaflet", BASE_DIR / "node_modules" / "protomaps-leaflet" / "dist"),

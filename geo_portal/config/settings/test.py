@@ -18,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 
 # Several test runs can share one cluster (e.g. two checkouts): each names its own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_PORTAL_TEST_DB", "test_geo_portal")}  # noqa: F405
+
+# Development keys for the household register's national IDs (synthetic data only; never used in production).
+REGISTRY_ENCRYPTION_KEYS = REGISTRY_ENCRYPTION_KEYS or "1:ZGV2LW9ubHktcmVnaXN0cnktZW5jcnlwdGlvbi1rZXk="  # noqa: F405
+REGISTRY_HASH_KEYS = REGISTRY_HASH_KEYS or "1:ZGV2LW9ubHktcmVnaXN0cnktbG9va3VwLWhhc2gtayE="  # noqa: F405
