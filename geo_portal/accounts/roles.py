@@ -64,7 +64,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "reissue.manage_fees",
         }
     ),
-    Role.REGISTRAR: frozenset({_HOME, "accounts.read_personal_data"}),
+    # Registrars read the register and enter registration events; a second registrar reviews each one (the
+    # registry's services and a database constraint refuse a review by the one who submitted it).
+    Role.REGISTRAR: frozenset({_HOME, "accounts.read_personal_data", "registry.register_events", "registry.review_events"}),
     Role.ADMINISTRATOR: frozenset(
         {
             _HOME,

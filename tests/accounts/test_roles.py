@@ -42,7 +42,12 @@ def test_migrate_created_every_role_group_with_its_permissions():
         "reissue.manage_fees",
         "reports.view_citizenreport",
     ]
-    assert group_permissions()["registrar"] == ["accounts.read_personal_data", "accounts.view_staff_home"]
+    assert group_permissions()["registrar"] == [
+        "accounts.read_personal_data",
+        "accounts.view_staff_home",
+        "registry.register_events",
+        "registry.review_events",
+    ]
 
 
 def test_roles_sync_is_idempotent_and_repairs_drift():
