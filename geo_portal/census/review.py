@@ -249,3 +249,28 @@ def proposal_reject(*, proposal_id: int, user: AbstractBaseUser, note: str) -> P
     )
     proposal.save()
     return proposal
+
+
+@transaction.atomic
+def finding_hand_off(*, finding_id: int, reissue_ref: str) -> Finding:
+    """Mark an accepted finding that needs a new plate as taken by the re-issue case ``reissue_ref`` (the end of
+    ``selectors.findings_needing_new_plate``). Called by the re-issuance workflow inside its own transaction, which
+    has checked who acts; CensusRefused when the finding is not waiting for a case (already taken: names the case)."""
+    reference = (reissue_ref or "").strip()
+    if not reference or len(reference) > 40:
+        raise CensusRefused(_("A re-issue case reference of 1 to 40 characters is required."))
+    finding = Finding.objects.select_for_update(of=("self",)).order_by().filter(pk=finding_id).first()
+    if finding is None:
+        raise CensusRefused(_("There is no finding %(id)s.") % {"id": finding_id})
+    if finding.reissue_ref:
+        raise CensusRefused(
+            _("Census finding %(id)s already has re-issue case %(ref)s.") % {"id": finding_id, "ref": finding.reissue_ref}
+        )
+    if finding.review != Finding.Review.ACCEPTED or not finding.needs_new_plate:
+        raise CensusRefused(
+            _("Census finding %(id)s does not call for a new plate (%(kind)s, %(review)s).")
+            % {"id": finding_id, "kind": finding.get_kind_display(), "review": finding.get_review_display()}
+        )
+    finding.reissue_ref = reference
+    finding.save(update_fields=["reissue_ref"])
+    return finding

@@ -1,6 +1,7 @@
 """Reads of citizen reports for other apps: counts of work waiting, never contacts or photos.
 
-Called by the staff home page (``geo_portal.staff``) and the census splitter (``geo_portal.census``).
+Called by the staff home page (``geo_portal.staff``), the census splitter (``geo_portal.census``) and re-issuance
+(``geo_portal.reissue``: a case from a report).
 """
 
 from __future__ import annotations
@@ -47,3 +48,20 @@ def open_report_hints(*, area: MultiPolygon) -> list[ReportHint]:
         .values_list("kind", "plate_id", "x", "y")
     )
     return [ReportHint(kind, plate_id, x, y) for kind, plate_id, x, y in rows]
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What another workflow may know of a report (re-issuance opens a case from it): never contact or photo."""
+
+    id: int
+    reference: str
+    kind: str
+    plate_id: int | None
+    status: str
+
+
+def report_summary(*, report_id: int) -> ReportSummary | None:
+    """One report's reference, kind, plate and status (None when there is no such report)."""
+    row = CitizenReport.objects.filter(pk=report_id).values_list("id", "reference", "kind", "plate_id", "status").first()
+    return ReportSummary(*row) if row else None

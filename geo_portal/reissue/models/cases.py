@@ -151,6 +151,7 @@ class CasePlate(models.Model):
     # True while the case is open: one open case per plate (a partial unique index).
     is_open = models.BooleanField(_("case open"), default=True)
     # Filled when the case is ordered: the text the maker puts on the plate, and the installation route.
+    # One line per line of the plate: city and district, street, number, floor (see plate_text).
     text = models.CharField(_("text on the plate"), max_length=160, blank=True)
     route_seq = models.PositiveIntegerField(_("place on the route"), null=True, blank=True)
     route_group = models.CharField(_("route group"), max_length=160, blank=True)
