@@ -60,7 +60,7 @@ class KeyRing:
             if not sep or not key_id.strip().isdigit() or not 1 <= int(key_id) <= 32767:
                 raise ImproperlyConfigured(f"{setting}: entry {number + 1} must be '<id 1–32767>:<base64 key>'")
             try:
-                key = base64.urlsafe_b64decode(encoded.strip().encode())
+                key = base64.b64decode(encoded.strip().encode(), altchars=b"-_", validate=True)
             except (binascii.Error, ValueError):
                 raise ImproperlyConfigured(f"{setting}: key {key_id} is not base64") from None
             if len(key) != KEY_BYTES:

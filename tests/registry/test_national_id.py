@@ -110,8 +110,9 @@ def test_every_synthetic_id_is_valid_and_synthetic(serial, letter):
     assert national_id.parse(value).kind is Kind.SYNTHETIC
 
 
-@given(st.sampled_from(sorted(national_id.LETTER_CODES)), st.sampled_from("12"), st.integers(0, 9_999_999),
-       st.integers(1, 9))  # fmt: skip
+@given(
+    st.sampled_from(sorted(national_id.LETTER_CODES)), st.sampled_from("12"), st.integers(0, 9_999_999), st.integers(1, 9)
+)
 def test_changing_the_check_digit_always_invalidates(letter, second, serial, shift):
     first = f"{letter}{second}{serial:07d}"
     right = national_id.check_digit(first)
