@@ -15,8 +15,22 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from geo_portal.reissue.models import Case, CasePlate, CaseStep, FeeSchedule, Payment, PlateKind, ProductionOrder, Receipt
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.census.models import Finding
+from geo_portal.census.selectors import findings_needing_new_plate
+from geo_portal.reissue.models import (
+    Case,
+    CasePlate,
+    CaseStep,
+    FeeSchedule,
+    Payment,
+    PlateKind,
+    ProductionOrder,
+    Receipt,
+    Source,
+)
 from geo_portal.reissue.states import FINAL, OPEN, PUBLIC_PATH, State
+from geo_portal.reports.selectors import ReportSummary, open_reports_naming_a_plate
 
 REFERENCE = re.compile(r"^RI-\d{8}-[2-9A-HJKMNP-Z]{5}$")
 
@@ -71,6 +85,12 @@ def case_page(case_id: int) -> Case | None:
     )
 
 
+def open_cases_of(plate_ids: list[int]) -> dict[int, str]:
+    """Plate id → the reference of its open case, for the plates that have one."""
+    rows = CasePlate.objects.filter(plate_id__in=plate_ids, is_open=True).values_list("plate_id", "case__reference")
+    return dict(rows)
+
+
 def case_list(*, state: str | None = None, overdue_on: dt.date | None = None) -> QuerySet[Case]:
     """Cases for the staff list: open ones by due date (or those in ``state``); overdue ones only when asked."""
     cases = Case.objects.select_related("clerk").prefetch_related(
@@ -118,6 +138,29 @@ def order_plates(order: ProductionOrder) -> list[CasePlate]:
         .select_related("case", "plate", "plate__village", "plate__neighborhood")
         .order_by("route_seq", "id")
     )
+
+
+def findings_waiting() -> list[Finding]:
+    """Accepted census findings that call for a new plate and have no case yet (the census hand-off)."""
+    return list(findings_needing_new_plate().select_related("task__campaign"))
+
+
+@dataclass(frozen=True)
+class ReportWaiting:
+    report: ReportSummary
+    address: str
+
+
+def reports_waiting() -> list[ReportWaiting]:
+    """Open citizen reports of a missing or damaged plate that no case has taken yet, with the plate's address."""
+    reports = open_reports_naming_a_plate(kinds=("missing", "damaged"))
+    taken = set(
+        Case.objects.filter(source=Source.CITIZEN_REPORT, source_id__in=[r.id for r in reports]).values_list(
+            "source_id", flat=True
+        )
+    )
+    addresses = dict(DoorPlate.objects.filter(pk__in=[r.plate_id for r in reports]).values_list("pk", "address"))
+    return [ReportWaiting(r, addresses.get(r.plate_id, "")) for r in reports if r.id not in taken]
 
 
 # --- public ---------------------------------------------------------------------------------------------------

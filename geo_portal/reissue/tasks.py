@@ -15,7 +15,6 @@ from django.db import InterfaceError, OperationalError
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-from geo_portal.reissue.mail import receipt_message
 from geo_portal.reissue.models import Receipt
 from geo_portal.reissue.services import receipt_mark_emailed
 from geo_portal.reissue.services.payments import EMAIL_RECEIPT_TASK
@@ -41,6 +40,10 @@ def email_receipt(*, receipt_id: int) -> str:
     elif receipt.voided_at is not None:
         outcome = "voided"
     else:
+        # WeasyPrint (through mail → printing) is loaded by the worker when a receipt is sent, not by every process
+        # that loads the task list (procrastinate imports every app's tasks module, web processes included).
+        from geo_portal.reissue.mail import receipt_message
+
         message = receipt_message(receipt)
         if message is None:
             outcome = "no address"

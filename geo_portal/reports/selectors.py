@@ -65,3 +65,13 @@ def report_summary(*, report_id: int) -> ReportSummary | None:
     """One report's reference, kind, plate and status (None when there is no such report)."""
     row = CitizenReport.objects.filter(pk=report_id).values_list("id", "reference", "kind", "plate_id", "status").first()
     return ReportSummary(*row) if row else None
+
+
+def open_reports_naming_a_plate(*, kinds: tuple[str, ...]) -> list[ReportSummary]:
+    """Open reports of these kinds that name a door plate, oldest first (re-issuance's reports to take)."""
+    rows = (
+        CitizenReport.objects.filter(status__in=OPEN_STATUSES, kind__in=kinds, plate__isnull=False)
+        .order_by("created_at", "id")
+        .values_list("id", "reference", "kind", "plate_id", "status")
+    )
+    return [ReportSummary(*row) for row in rows]

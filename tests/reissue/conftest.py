@@ -21,6 +21,7 @@ from geo_portal.core.geo import transform_point
 from geo_portal.reissue.services import Applicant, PlateRequest, case_open, fee_schedule_add
 from tests.accounts.factories import PASSWORD, make_staff
 from tests.census.conftest import along, campaign, street
+from tests.jobs.conftest import queue, run_worker  # the real job worker on an empty queue
 
 FEES_FROM = dt.date(2026, 1, 1)
 APPLICANT = Applicant(name="王小明", phone="03-5234567", email="ming@example.tw")
@@ -142,4 +143,4 @@ def as_user(staff):
     return _client
 
 
-__all__ = ["along", "campaign", "street"]
+__all__ = ["along", "campaign", "queue", "run_worker", "street"]
