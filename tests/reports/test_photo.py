@@ -133,8 +133,8 @@ def test_truncated_file():
 
 def test_truncated_file_is_refused_after_weasyprint_is_imported():
     """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is imported."""
-    from PIL import ImageFile
     import weasyprint  # noqa: F401
+    from PIL import ImageFile
 
     ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it, whatever the import order in this run
     out = io.BytesIO()
