@@ -1,0 +1,92 @@
+"""The register's read SQL (parameters only; every identifier is a constant here).
+
+Plates are passed as an array and joined through ``unnest … WITH ORDINALITY``: one index probe per plate on the
+GiST indexes (plate, period) and (household, period), in the caller's order (an entrance, then its floors and
+units). ``@>`` on a date range is "on that date", ``&&`` "at some time in the period". The door plates' table is
+shared by ``addresses`` with the apps above it.
+"""
+
+from __future__ import annotations
+
+# Residents (memberships) at the plates on a date: one row per person and plate, in plate order.
+RESIDENTS_ON = """
+SELECT p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, p.national_id_encrypted, p.national_id_key,
+       m.relation, lower(m.valid), upper(m.valid), h.id, h.number, h.kind, h.head_id, q.plate_id, lower(ha.valid)
+FROM unnest(%(plates)s::bigint[]) WITH ORDINALITY AS q(plate_id, ord)
+JOIN registry_householdaddress ha ON ha.plate_id = q.plate_id AND ha.valid @> %(on)s::date
+JOIN registry_household h ON h.id = ha.household_id
+JOIN registry_membership m ON m.household_id = ha.household_id AND m.valid @> %(on)s::date
+JOIN registry_person p ON p.id = m.person_id
+ORDER BY q.ord, h.number, m.relation <> 'head', p.birth_date, p.id
+"""
+
+# Residents at the plates at some time in [start, end): each stretch a person lived there (membership ∩ the
+# household's address ∩ the period asked for).
+RESIDENTS_DURING = """
+SELECT p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, m.relation, h.number, q.plate_id,
+       lower(m.valid * ha.valid * r.period), upper(m.valid * ha.valid * r.period)
+FROM (SELECT daterange(%(start)s::date, %(end)s::date) AS period) r
+CROSS JOIN unnest(%(plates)s::bigint[]) WITH ORDINALITY AS q(plate_id, ord)
+JOIN registry_householdaddress ha ON ha.plate_id = q.plate_id AND ha.valid && r.period
+JOIN registry_household h ON h.id = ha.household_id
+JOIN registry_membership m ON m.household_id = ha.household_id AND m.valid && ha.valid AND m.valid && r.period
+JOIN registry_person p ON p.id = m.person_id
+WHERE NOT isempty(m.valid * ha.valid * r.period)
+ORDER BY q.ord, lower(m.valid * ha.valid * r.period), h.number, p.birth_date, p.id
+"""
+
+# A person's addresses over time: each membership cut by the household's address periods.
+PERSON_HISTORY = """
+SELECT h.number, m.relation, ha.plate_id, d.address, lower(m.valid * ha.valid), upper(m.valid * ha.valid)
+FROM registry_membership m
+JOIN registry_householdaddress ha ON ha.household_id = m.household_id AND ha.valid && m.valid
+JOIN registry_household h ON h.id = m.household_id
+JOIN addresses_doorplate d ON d.id = ha.plate_id
+WHERE m.person_id = %(person)s
+ORDER BY lower(m.valid * ha.valid), m.id
+"""
+
+# Persons whose name starts with the text (C collation: the btree on name serves LIKE 'prefix%'), with where they
+# are registered now (if anywhere).
+PERSONS_BY_NAME = """
+SELECT p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, h.number, d.address
+FROM registry_person p
+LEFT JOIN registry_membership m ON m.person_id = p.id AND upper_inf(m.valid)
+LEFT JOIN registry_household h ON h.id = m.household_id
+LEFT JOIN addresses_doorplate d ON d.id = h.plate_id
+WHERE p.name LIKE %(pattern)s
+ORDER BY p.name, p.birth_date, p.id
+LIMIT %(limit)s
+"""
+
+PERSON_BY_HASH = """
+SELECT p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, p.national_id_encrypted, p.national_id_key,
+       h.number, d.address
+FROM registry_person p
+LEFT JOIN registry_membership m ON m.person_id = p.id AND upper_inf(m.valid)
+LEFT JOIN registry_household h ON h.id = m.household_id
+LEFT JOIN addresses_doorplate d ON d.id = h.plate_id
+WHERE p.national_id_hash = ANY(%(hashes)s::bytea[])
+LIMIT 1
+"""
+
+# Per village of the district, the register on a date: households with members then, persons by sex. Plates
+# without a village come out under a NULL village (counted, never dropped).
+REGISTER_COUNTS = """
+SELECT d.village_id, count(DISTINCT ha.household_id), count(*), count(*) FILTER (WHERE p.sex = 'M'),
+       count(*) FILTER (WHERE p.sex = 'F')
+FROM registry_householdaddress ha
+JOIN addresses_doorplate d ON d.id = ha.plate_id
+JOIN registry_membership m ON m.household_id = ha.household_id AND m.valid @> %(on)s::date
+JOIN registry_person p ON p.id = m.person_id
+WHERE ha.valid @> %(on)s::date AND d.district_id = %(district)s
+GROUP BY d.village_id
+"""
+
+# The access log: one row per person read, written in the reading transaction (NULL person: a miss or a count).
+LOG_READS = """
+INSERT INTO registry_accesslog (at, user_id, username, purpose, note, person_id, fields, selector, endpoint, request_id)
+SELECT now(), %(user)s, %(username)s, %(purpose)s, %(note)s, person_id, %(fields)s::varchar[], %(selector)s,
+       %(endpoint)s, %(request_id)s
+FROM unnest(%(persons)s::bigint[]) AS person_id
+"""
