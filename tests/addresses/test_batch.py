@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.search import RESULT_COLUMNS, geocode_csv
@@ -36,6 +37,7 @@ INPUT = [
     ["e", "中山路1號", "unknown road"],
     ["f", "extra", "fields", "here"],
     ["g", "", "empty"],
+    ["h", "臺北市中正區光復路二段1號", "another city: its street address exists here, the plate is not it"],
 ]
 
 
@@ -49,7 +51,8 @@ def run(tmp_path, rows=INPUT, **kw):
 
 
 def test_every_row_gets_a_status_and_keeps_its_columns(plates, tmp_path):
-    stats, rows = run(tmp_path)
+    with translation.override("en"):
+        stats, rows = run(tmp_path)
     assert rows[0] == ["id", "地址", "note", *RESULT_COLUMNS]
     status = [(r[0], r[-11], r[-10], r[-8]) for r in rows[1:]]  # result columns are the last 11
     assert status == [
@@ -60,11 +63,17 @@ def test_every_row_gets_a_status_and_keeps_its_columns(plates, tmp_path):
         ("e", "none", "none", ""),
         ("f", "error", "", ""),
         ("g", "none", "none", ""),
+        ("h", "none", "none", ""),
     ]
     assert rows[6][-1] == "row has 4 fields, header has 3"
-    assert rows[5][-1] == "no road named 中山路 in the loaded districts"
+    assert (
+        rows[5][-1] == "中山路 is not a road of 新竹市東區, the area this platform covers; it is a road elsewhere in Taiwan"
+    )
+    assert rows[8][-1] == (
+        "臺北市中正區 is outside the area this platform covers (新竹市東區); see the national door-plate service"
+    )
     assert rows[1][9:11] == [f"{X0 + 10:.2f}", f"{Y0 + 10:.2f}"]
-    assert stats.by_status == {"ok": 2, "approximate": 1, "ambiguous": 1, "none": 2, "error": 1}
+    assert stats.by_status == {"ok": 2, "approximate": 1, "ambiguous": 1, "none": 3, "error": 1}
 
 
 def test_address_column_is_guessed_or_named(plates, tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from pyproj import Transformer
 
 from geo_portal.addresses.imports import import_doorplates
@@ -47,6 +47,13 @@ def plates(areas, tmp_path):
     Road.objects.filter(name="光復路二段").update(name_en="Sec. 2, Guangfu Rd.")
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Notes are in the active language; these tests read the English ones."""
+    with translation.override("en"):
+        yield
+
+
 def summary(result):
     return result.grade, [h.address for h in result.hits]
 
@@ -69,7 +76,10 @@ def test_hit_fields(plates):
 def test_fuzzy_road_is_said(plates):
     result = geocode("光復2段3號")
     assert summary(result) == ("fuzzy", ["新竹市東區光復路二段3號"])
-    assert result.notes == ["road 光復二段 → 光復路二段 (similar name)"]
+    assert result.notes == ["road 光復二段 → 光復路二段 (road type word left out)"]
+    slip = geocode("光腹路二段3號")  # one character wrong, and 光腹路 is no road anywhere
+    assert summary(slip) == ("fuzzy", ["新竹市東區光復路二段3號"])
+    assert slip.notes == ["road 光腹路二段 → 光復路二段 (similar name)"]
 
 
 def test_unknown_unit_gives_base_plate(plates):
@@ -106,14 +116,24 @@ def test_interpolated_between_neighbours_on_the_same_side(plates):
 def test_number_beyond_the_end_of_the_road_is_no_match(plates):
     result = geocode("光復路二段999號")
     assert summary(result) == ("none", [])
-    assert result.suggestions == ["新竹市東區光復路二段9號"]  # 21號 has only floor plates, 101 has 之 numbers
+    assert result.suggestions == ["新竹市東區光復路二段21號"]  # 21號 has floor plates only; 101 has 之 numbers only
     assert result.notes == ["no plate 光復路二段999號; the nearest numbers on the same side are listed as suggestions"]
 
 
 def test_unknown_road_and_garbage_are_no_match(plates):
     assert summary(geocode("中山路1號")) == ("none", [])
-    assert geocode("中山路1號").notes == ["no road named 中山路 in the loaded districts"]
-    assert geocode("中山路1號").suggestions == []  # nothing in this district looks like it
+    # 中山路 is a real road elsewhere (the national road-name table): outside the area, never corrected.
+    assert geocode("中山路1號").notes == [
+        "中山路 is not a road of 新竹市東區, the area this platform covers; it is a road elsewhere in Taiwan"
+    ]
+    assert geocode("中山路1號").outside.recognised == "中山路"
+    assert geocode("中山路1號").suggestions == []
+    nowhere = geocode("光碟大道1號")  # no road of that name anywhere, nothing here like it
+    assert (nowhere.grade, nowhere.notes, nowhere.suggestions) == (
+        "none",
+        ["no road named 光碟大道 in 新竹市東區"],
+        [],
+    )
     near_miss = geocode("光復街1號")  # too far from 光復路二段 to be corrected, close enough to be suggested
     assert (near_miss.grade, near_miss.hits, near_miss.suggestions) == ("none", [], ["光復路二段"])
     bad = geocode("<script>alert(1)</script>")
@@ -163,6 +183,7 @@ def test_geocode_reads_the_building_through_the_view_buildings_declares(plates):
     plate query, so a hit costs no query of its own."""
     building = Building.objects.create(geom=square(X0 + 15, Y0 + 5, 10), source="t", source_id="b3")
     link_plates_to_buildings(tolerance_m=0)
+    geocode("光復路二段1號")  # the gazetteer is read once; then one checksum and one plate statement per search
     with CaptureQueriesContext(connection) as one:
         result = geocode("光復路二段3號")
     assert [(h.address, h.building_id) for h in result.hits] == [("新竹市東區光復路二段3號", building.pk)]
@@ -171,7 +192,7 @@ def test_geocode_reads_the_building_through_the_view_buildings_declares(plates):
     with CaptureQueriesContext(connection) as two:
         result = geocode("建中路7號")
     assert [(h.neighborhood, h.building_id) for h in result.hits] == [(1, None), (2, None)]
-    assert len(two) == len(one)
+    assert len(two) == len(one) == 2
     upstairs = DoorPlate.objects.get(address="新竹市東區光復路二段3號2樓")
     assert (plate_card(upstairs.pk).building_id, geocode("光復路二段1號").hits[0].building_id) == (building.pk, None)
     # A retired plate's successors come back with theirs too.
@@ -200,9 +221,15 @@ def test_english_moi_addresses(plates):
     assert summary(result) == ("normalised", ["新竹市東區光復路二段3號"])
     assert result.notes == ["read as 光復路二段3號"]
     assert summary(geocode("2F, No. 3, Sec. 2, Guangfu Rd.")) == ("normalised", ["新竹市東區光復路二段3號2樓"])
-    assert summary(geocode("no. 101-1, sec. 2, guangfu road")) == ("normalised", ["新竹市東區光復路二段101之1號"])
-    unknown = geocode("No. 3, Zhongshan Rd., East Dist.")
-    assert (unknown.grade, unknown.notes) == ("none", ["no road has the English name Zhongshan Rd."])
+    # "No. 101-1" is the MOI English of both 101之1號 and 101號之1: where both exist, both are given.
+    assert summary(geocode("no. 101-1, sec. 2, guangfu road")) == (
+        "normalised",
+        ["新竹市東區光復路二段101之1號", "新竹市東區光復路二段101號之1"],
+    )
+    elsewhere = geocode("No. 3, Zhongshan Rd., East Dist.")  # a real road name, not in this district
+    assert (elsewhere.grade, elsewhere.outside.recognised) == ("none", "Zhongshan Rd. (中山路、忠善路)")
+    unknown = geocode("No. 3, Qwerty Rd., East Dist.")
+    assert (unknown.grade, unknown.notes) == ("none", ["no road has the English name Qwerty Rd."])
     garbled = geocode("No. three, Guangfu")
     assert garbled.problems == [
         "address: could not read this English address (expected the MOI form, e.g. No. 101, "
@@ -224,4 +251,4 @@ def test_dash_finds_the_only_form_that_exists(plates):
 def test_fuzzy_correction_carries_into_interpolation(plates):
     result = geocode("光復2段5號")
     assert (result.grade, result.hits[0].address) == ("interpolated", "新竹市東區光復路二段5號")
-    assert result.notes[0] == "road 光復二段 → 光復路二段 (similar name)"
+    assert result.notes[0] == "road 光復二段 → 光復路二段 (road type word left out)"

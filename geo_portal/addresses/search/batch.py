@@ -19,6 +19,7 @@ from typing import TextIO
 from django.db import connection
 
 from geo_portal.addresses.parsing import parse
+from geo_portal.addresses.search.gazetteer import gazetteer
 from geo_portal.addresses.search.geocode import geocode, is_canonical
 from geo_portal.addresses.search.results import Grade
 from geo_portal.core.db import copy_rows
@@ -56,6 +57,7 @@ SELECT s.row_no, count(p.id), min(p.id), min(p.address), min(ST_X(ST_Transform(p
 FROM batch_stage s
 JOIN addresses_doorplate p ON p.street_key = s.street_key AND p.status = 'active'
      AND (s.hood IS NULL OR p.address_key = s.street_key || '#' || s.hood)
+     AND (s.districts IS NULL OR p.district_id = ANY(s.districts))
 LEFT JOIN areas_village v ON v.id = p.village_id
 GROUP BY s.row_no
 """
@@ -106,9 +108,10 @@ def _fmt(value: float | None, digits: int) -> str:
 def _match_chunk(chunk: list[tuple[int, list[str]]], col: int, width: int) -> dict[int, list[str]]:
     """Result columns for every row of the chunk, keyed by line number."""
     results: dict[int, list[str]] = {}
-    staged: list[tuple[int, str, int | None]] = []
+    staged: list[tuple[int, str, int | None, str | None]] = []
     texts: dict[int, str] = {}
     canonical: dict[int, bool] = {}
+    covered = [(d.id, d.county, d.name) for d in gazetteer().covered]
     for line, fields in chunk:
         if len(fields) != width:
             results[line] = [
@@ -129,15 +132,22 @@ def _match_chunk(chunk: list[tuple[int, list[str]]], col: int, width: int) -> di
         texts[line] = text
         parsed = parse(text)
         if parsed.ok and parsed.address.number is not None:
-            staged.append((line, parsed.address.street(), parsed.address.neighborhood))
-            canonical[line] = is_canonical(parsed.address, text)
+            addr = parsed.address
+            # Only the covered districts the text allows; a row naming another county or district goes to geocode,
+            # which answers "outside the area".
+            districts = [i for i, c, d in covered if addr.county in ("", c) and addr.district in ("", d)]
+            if districts:
+                ids = None if not (addr.county or addr.district) else "{" + ",".join(map(str, districts)) + "}"
+                staged.append((line, addr.street(), addr.neighborhood, ids))
+                canonical[line] = is_canonical(addr, text)
     if staged:
         with connection.cursor() as cur:
             cur.execute(
                 "DROP TABLE IF EXISTS pg_temp.batch_stage; "
-                'CREATE TEMP TABLE batch_stage (row_no integer, street_key text COLLATE "C", hood integer)'
+                'CREATE TEMP TABLE batch_stage (row_no integer, street_key text COLLATE "C", hood integer, '
+                "districts bigint[])"
             )
-            copy_rows("batch_stage", ("row_no", "street_key", "hood"), staged)
+            copy_rows("batch_stage", ("row_no", "street_key", "hood", "districts"), staged)
             cur.execute(_MATCH)
             for line, count, pk, address, lon, lat, x, y, zip_code, village in cur.fetchall():
                 if count == 1:

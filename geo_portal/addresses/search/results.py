@@ -82,6 +82,21 @@ def plate_hit(
 
 
 @dataclass(frozen=True)
+class OutsideCoverage:
+    """The address names a place this platform does not hold: what was recognised, what is covered, where to look.
+
+    ``recognised`` is the county/district (臺北市中正區) or the road (中清路) that lies elsewhere; ``elsewhere`` the
+    districts where that road is known, when the national tables say so; ``service_url`` the national door-plate
+    service (``GEO_PORTAL_NATIONAL_DOORPLATE_URL``) the page and API link to.
+    """
+
+    recognised: str
+    covered: list[str]
+    elsewhere: list[str]
+    service_url: str
+
+
+@dataclass(frozen=True)
 class GeocodeResult:
     query: str
     grade: Grade
@@ -89,6 +104,7 @@ class GeocodeResult:
     notes: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    outside: OutsideCoverage | None = None  # set when the address lies outside the covered districts
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,55 @@ SELECT (SELECT v.name FROM areas_village v WHERE ST_Covers(v.boundary, {_POINT})
        (SELECT v.code FROM areas_village v WHERE ST_Covers(v.boundary, {_POINT}) ORDER BY v.code LIMIT 1),
        (SELECT b.id FROM buildings_footprint_v b WHERE ST_Intersects(b.geom, {_POINT}) ORDER BY b.id LIMIT 1)
 """
+
+# Geocoding reads every plate of the numbers asked for in one statement (all units, 之 numbers, retired ones), with
+# what a hit shows; the geocoder then picks in Python. The (road, number) index serves both forms (road_id IS NULL for
+# plates named by an area only).
+_PLATE_COLUMNS = """
+SELECT p.id, p.status, p.road_id, p.district_id, p.area, p.lane, p.alley, p.number_prefix, p.number, p.sub_number,
+       p.number_suffix, p.floor, p.floor_unit, p.floor_sub, p.address, p.address_key, p.zip_code, ST_X(p.geom),
+       ST_Y(p.geom), v.name, n.number, pb.building_id, p.retired_on
+FROM addresses_doorplate p
+LEFT JOIN areas_village v ON v.id = p.village_id
+LEFT JOIN areas_neighborhood_v n ON n.id = p.neighborhood_id
+LEFT JOIN buildings_plate_building_v pb ON pb.plate_id = p.id
+"""
+PLATES_ON_ROADS = (
+    _PLATE_COLUMNS
+    + """WHERE p.road_id = ANY(%(roads)s) AND p.number = ANY(%(numbers)s) AND p.area = %(area)s
+  AND p.lane = %(lane)s AND p.alley = %(alley)s
+ORDER BY p.address_key, p.id"""
+)
+PLATES_IN_AREA = (
+    _PLATE_COLUMNS
+    + """WHERE p.road_id IS NULL AND p.number = ANY(%(numbers)s) AND p.district_id = ANY(%(districts)s)
+  AND p.area = %(area)s AND p.lane = %(lane)s AND p.alley = %(alley)s
+ORDER BY p.address_key, p.id"""
+)
+PLATES_BY_ID = _PLATE_COLUMNS + "WHERE p.id = ANY(%(ids)s) ORDER BY p.address_key, p.id"
+SUCCESSORS = """
+SELECT s.to_doorplate_id FROM addresses_doorplate_successors s
+JOIN addresses_doorplate p ON p.id = s.to_doorplate_id AND p.status = 'active'
+WHERE s.from_doorplate_id = ANY(%(ids)s)
+"""
+
+# The nearest numbers on the same side (same parity) of the same road/area, lane and alley, below and above: an entrance
+# of the number (its bare plate, else its lowest unit). ``place`` is written out per form so that the index is used.
+_SIDE = """
+(SELECT p.number, p.address, ST_X(p.geom), ST_Y(p.geom), p.zip_code, p.village_id, v.name, p.district_id
+ FROM addresses_doorplate p LEFT JOIN areas_village v ON v.id = p.village_id
+ WHERE p.status = 'active' AND {place} AND p.area = %(area)s AND p.lane = %(lane)s AND p.alley = %(alley)s
+   AND p.sub_number IS NULL AND p.number_suffix IS NULL AND p.number_prefix = ''
+   AND mod(p.number, 2) = %(parity)s AND p.number {op} %(number)s
+ ORDER BY p.number {direction}, p.floor NULLS FIRST, p.floor_sub NULLS FIRST LIMIT 1)
+"""
+
+
+def _neighbours(place: str) -> str:
+    below = _SIDE.format(place=place, op="<", direction="DESC")
+    above = _SIDE.format(place=place, op=">", direction="ASC")
+    return f"SELECT 'below', * FROM {below} b UNION ALL SELECT 'above', * FROM {above} a"
+
+
+NEIGHBOURS_ON_ROADS = _neighbours("p.road_id = ANY(%(roads)s)")
+NEIGHBOURS_IN_AREA = _neighbours("p.road_id IS NULL AND p.district_id = ANY(%(districts)s)")
