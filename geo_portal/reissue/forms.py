@@ -16,18 +16,17 @@ from geo_portal.reissue.models import Payment, PlateKind, Reason, Source
 DATE_HELP = _("For example 115/12/02, 民國115年12月2日 or 2026-12-02.")
 
 
-class FlexibleDateField(forms.CharField):
+class FlexibleDateField(forms.Field):
     """A date typed in the ROC or the Gregorian calendar (see ``dates.parse_date``)."""
 
     default_error_messages = {"invalid": _("Enter a date such as 115/12/02, 民國115年12月2日 or 2026-12-02.")}
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("help_text", DATE_HELP)
-        kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
 
     def to_python(self, value: object) -> dt.date | None:
-        text = super().to_python(value)
+        text = str(value or "").strip()[:40]
         if not text:
             return None
         try:

@@ -185,7 +185,7 @@ class PublicStatus:
     expected_on: dt.date | None
     fee_waived: bool
     steps: list[PublicStep]
-    addresses: list[str]
+    plate_addresses: list[str]
     over: bool
 
 
@@ -223,7 +223,7 @@ def _status(case: Case) -> PublicStatus:
         expected_on=case.due_on,
         fee_waived=case.fee_waived,
         steps=steps,
-        addresses=addresses,
+        plate_addresses=addresses,
         over=case.state in FINAL,
     )
 
