@@ -163,6 +163,15 @@ def reports_waiting() -> list[ReportWaiting]:
     return [ReportWaiting(r, addresses.get(r.plate_id, "")) for r in reports if r.id not in taken]
 
 
+def waiting_count() -> int:
+    """Census findings and citizen reports waiting for a case (the staff home page's count)."""
+    return findings_needing_new_plate().count() + len(reports_waiting())
+
+
+def ready_to_order_count() -> int:
+    return ready_to_order().count()
+
+
 # --- public ---------------------------------------------------------------------------------------------------
 
 

@@ -110,8 +110,16 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         ("Citizen reports in review", "1 waiting"),
         ("Census plate proposals", "0 waiting"),
         ("Failed import batches", "1 waiting"),
+        ("Re-issue counter", ""),
+        ("Open re-issue cases", "0 waiting"),
+        ("Plates waiting for a re-issue case", "0 waiting"),
+        ("Re-issue cases ready to order", "0 waiting"),
     ]
-    assert links(en, "role-reviewer") == [("Citizen reports in review", "1 waiting")]
+    assert links(en, "role-reviewer") == [
+        ("Citizen reports in review", "1 waiting"),
+        ("Open re-issue cases", "0 waiting"),
+        ("Re-issue fee schedule", ""),
+    ]
     assert links(en, "role-administrator") == [
         ("Staff accounts", ""),
         ("Role changes", ""),
@@ -127,11 +135,22 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     assert '<html lang="zh-Hant">' in zh
     with translation.override("zh-hant"):
         proposals = gettext("Census plate proposals")  # the census labels' zh-Hant come with the census strings
+        labels = (
+            "Re-issue counter",
+            "Open re-issue cases",
+            "Plates waiting for a re-issue case",
+            "Re-issue cases ready to order",
+        )
+        reissue = [gettext(label) for label in labels]
     assert links(zh, "role-clerk") == [
         ("新的民眾通報", "3 件待處理"),
         ("處理中的民眾通報", "1 件待處理"),
         (proposals, "0 件待處理"),
         ("匯入失敗的批次", "1 件待處理"),
+        (reissue[0], ""),
+        (reissue[1], "0 件待處理"),
+        (reissue[2], "0 件待處理"),
+        (reissue[3], "0 件待處理"),
     ]
     assert "<h1>同仁工作首頁</h1>" in zh
 
