@@ -47,20 +47,6 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "refund": (frozenset({S.PAID, S.ORDERED, S.DELIVERED}), S.REFUNDED),
 }
 
-ACTION_LABELS: dict[str, object] = {
-    "open": _("case opened"),
-    "assess_fee": _("fee assessed"),
-    "pay": _("payment recorded"),
-    "void_receipt": _("receipt voided"),
-    "order": _("ordered from the plate maker"),
-    "deliver": _("plate delivered to the office"),
-    "install": _("plate installed"),
-    "collect": _("plate collected at the counter"),
-    "close": _("case closed"),
-    "cancel": _("case cancelled"),
-    "refund": _("fee refunded"),
-}
-
 # The order of the steps a resident sees on the status page (final branches shown when reached).
 PUBLIC_PATH: tuple[str, ...] = (S.REQUESTED, S.FEE_ASSESSED, S.PAID, S.ORDERED, S.DELIVERED, S.INSTALLED, S.CLOSED)
 

@@ -157,6 +157,21 @@ def test_an_installation_with_a_gps_photo_sets_the_plate_ok_and_the_case_closes(
     assert list(closed.steps.values_list("action", flat=True)) == [
         "open", "assess_fee", "pay", "order", "deliver", "install", "close",
     ]  # fmt: skip
+    # Every step is an event of the case on the private channel, written in the step's own transaction.
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT t.channel, e.operation, e.data->>'state', e.data->>'version', e.cause FROM changes_event e "
+            "JOIN changes_transaction t ON t.id = e.transaction_id "
+            "WHERE e.entity = 'reissue_case' AND e.entity_id = %s ORDER BY e.id",
+            [case.pk],
+        )
+        events = cur.fetchall()
+    assert [(channel, op, state, int(version)) for channel, op, state, version, _cause in events] == [
+        ("reissue", "insert", "requested", 1), ("reissue", "update", "fee_assessed", 2), ("reissue", "update", "paid", 3),
+        ("reissue", "update", "ordered", 4), ("reissue", "update", "delivered", 5), ("reissue", "update", "installed", 6),
+        ("reissue", "update", "closed", 7),
+    ]  # fmt: skip
+    assert {cause for *_rest, cause in events} == {f"reissue_case:{case.pk}"}
 
 
 def test_the_device_position_stands_in_for_a_photo_without_gps(ordered, street, staff):
