@@ -47,6 +47,21 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "refund": (frozenset({S.PAID, S.ORDERED, S.DELIVERED}), S.REFUNDED),
 }
 
+# The actions' names in messages ("case … is paid; cancel needs it to be …").
+ACTION_NAMES: dict[str, object] = {
+    "open": _("open"),
+    "assess_fee": _("assess fee"),
+    "pay": _("pay"),
+    "void_receipt": _("void receipt"),
+    "order": _("order"),
+    "deliver": _("deliver"),
+    "install": _("install"),
+    "collect": _("collect"),
+    "close": _("close"),
+    "cancel": _("cancel"),
+    "refund": _("refund"),
+}
+
 # The order of the steps a resident sees on the status page (final branches shown when reached).
 PUBLIC_PATH: tuple[str, ...] = (S.REQUESTED, S.FEE_ASSESSED, S.PAID, S.ORDERED, S.DELIVERED, S.INSTALLED, S.CLOSED)
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from geo_portal.changes.context import Cause, change_context
 from geo_portal.reissue.errors import CaseRefused, StaleCase
 from geo_portal.reissue.models import Case, CasePlate, CaseStep
-from geo_portal.reissue.states import ALLOWED, FINAL, State
+from geo_portal.reissue.states import ACTION_NAMES, ALLOWED, FINAL, State
 
 HANDLE = "reissue.handle_cases"
 APPROVE_MONEY = "reissue.approve_money"
@@ -90,7 +90,7 @@ def check_step(case: Case, action: str) -> str:
                     % {
                         "ref": case.reference,
                         "state": case.get_state_display(),
-                        "action": action.replace("_", " "),
+                        "action": ACTION_NAMES[action],
                         "allowed": allowed,
                     }
                 ]
