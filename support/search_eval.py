@@ -53,7 +53,7 @@ def plate_records(district_code: str) -> list[PlateRecord]:
     from django.db.models import FloatField, Func
 
     from geo_portal.addresses.models import DoorPlate
-    from geo_portal.addresses.search.english import english_from_parts
+    from geo_portal.addresses.search.english import english_from_parts, english_place
 
     rows = (
         DoorPlate.objects.active()
@@ -136,7 +136,7 @@ def plate_records(district_code: str) -> list[PlateRecord]:
                     floor_sub=r["floor_sub"],
                     lane=r["lane"],
                     alley=r["alley"],
-                    place=road_en or (r["road__base_name"] or "") or r["area"],
+                    place=english_place(road_en or (r["road__base_name"] or ""), r["area"]),
                     district=r["district__name_en"] or r["district__name"],
                     county=r["district__county__name_en"] or r["district__county__name"],
                 ),

@@ -88,7 +88,8 @@ _BASEMENT_LETTER = re.compile(r"B(\d+)F?(?![A-Z])")
 _FLOOR_LETTER = re.compile(r"(\d+)F(?![A-Z])")
 _DASH_ZHI = re.compile(r"(?<=[\d號樓層室])-(?=\d)")
 _NOTE = re.compile(r"\(([^()]*)\)")
-_DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)\s+(?=\d)")
+# A space or comma between two numbers separates them (101 5樓, 101,5樓); elsewhere they are only removed.
+_DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)[\s,，、]+(?=\d)")
 # "/" marks a boundary between two numbers that would otherwise run together (101 5樓, 1號之1十樓).
 _SEP = "/"
 

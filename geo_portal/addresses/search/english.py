@@ -21,10 +21,11 @@ _COUNTRY = re.compile(r"\(?\b(?:republic of china|taiwan|formosa|r\.\s?o\.\s?c\.
 _SUB = r"(?:\s*-\s*(\d+))?"
 _BASEMENT = re.compile(r"\bb(\d+)\s*(?:f\b\.?)?" + _SUB + r"(?![\w.])", re.I)
 _BASEMENT_WORD = re.compile(r"\bbasement\b(?:\s*(\d+))?", re.I)
+# "Floor 6" before "6 Floor", so that a zip code in front ("300 Floor 6") is not read as the floor.
 _FLOORS = (
-    re.compile(r"\b(\d+)\s*(?:/\s*f\b|f\b|fl\b|floor\b)\.?", re.I),
-    re.compile(r"\b(\d+)(?:st|nd|rd|th)\s*(?:floor|fl)\b\.?", re.I),
     re.compile(r"\b(?:floor|fl\.?|level)\s*(\d+)\b", re.I),
+    re.compile(r"\b(\d+)(?:st|nd|rd|th)\s*(?:floor|fl)\b\.?", re.I),
+    re.compile(r"\b(\d+)\s*(?:/\s*f\b|f\b|fl\b|floor\b)\.?", re.I),
 )
 _FLOOR_SUB = re.compile(r"^\s*(?:-|之)\s*(\d+)|^\s*,?\s*(?:room|rm\.?|unit)\s*(\d+)", re.I)
 _NUMBER = re.compile(r"(?:\bno\b\.?|\bnumber\b|#)\s*(\d+)" + _SUB + _SUB, re.I)
@@ -56,6 +57,7 @@ class EnglishAddress:
     city_en: str = field(default="", compare=False)  # "Hsinchu City", "Taipei City", "Hsinchu County"
     zip_code: str = field(default="", compare=False)
     cellar: bool = field(default=False, compare=False)  # "Basement" without a number: 地下室 or the first basement
+    area: str = field(default="", compare=False)  # a Chinese area name beside an English road (清大東院)
 
     @property
     def road_name_en(self) -> str:
@@ -146,7 +148,7 @@ def parse_english(text: str) -> EnglishAddress | None:
     if m:
         city = f"{m.group(1).title()} {m.group(2).title()}"
         s = _cut(s, m)
-    road, numbers = _road_and_numbers(s)
+    road, area, numbers = _road_and_numbers(s)
     zip_code = ""
     if number is None:
         # "101 Guangfu Road": the number is the figure before the road; a 3/5/6-digit figure elsewhere is the zip.
@@ -175,6 +177,7 @@ def parse_english(text: str) -> EnglishAddress | None:
         city_en=city,
         zip_code=zip_code,
         cellar=cellar,
+        area=area,
     )
 
 
@@ -183,26 +186,32 @@ _TOKEN = re.compile(r"[\u3400-\u9fff]+|\d+(?:st|nd|rd|th)\b|\d+(?:-\d+){0,2}|[A-
 _FIGURE = re.compile(r"\d+(?:-\d+){0,2}")
 
 
-def _road_and_numbers(s: str) -> tuple[str, list[tuple[int, int | None, int | None, str]]]:
-    """The road words left after the labelled parts are cut out, and the bare figures (before/after the road)."""
-    road = ""
+def _road_and_numbers(s: str) -> tuple[str, str, list[tuple[int, int | None, int | None, str]]]:
+    """The road words left after the labelled parts are cut out, a Chinese area beside an English road (清大東院, Sec.
+    2, Guangfu Rd.), and the bare figures, each said to stand before or after the place."""
+    road = area = ""
     numbers: list[tuple[int, int | None, int | None, str]] = []
     segment: list[str] = []
     for piece in [*_TOKEN.findall(s), ","]:
         if piece != ",":
             segment.append(piece)
             continue
-        found = "" if road else _road_in(segment)
-        where = "after" if road else "before"
+        found = _road_in(segment)
+        where = "after" if road or area else "before"
         for t in segment:
             if found and t == found.split()[0]:
                 where = "after"
             if _FIGURE.fullmatch(t):
                 parts = [int(x) for x in t.split("-")] + [None, None]
                 numbers.append((parts[0], parts[1], parts[2], where))
-        road = road or found
+        if found and _CJK.search(found):
+            area = area or found
+        elif found:
+            road = road or found
         segment = []
-    return (_road_name(road.split()) if road else ""), numbers
+    if not road:
+        road, area = area, ""  # a Chinese place alone (光明新村)
+    return (_road_name(road.split()) if road else ""), area, numbers
 
 
 def _road_in(words: list[str]) -> str:
@@ -237,6 +246,12 @@ def _road_name(words: list[str]) -> str:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value else None
+
+
+def english_place(road: str, area: str) -> str:
+    """The place part of an English address: the road's English name, with an area on it (清大東院) kept in Chinese
+    before it ("清大東院, Sec. 2, Guangfu Rd."), or the area alone — it has no official English."""
+    return f"{area}, {road}" if road and area else road or area
 
 
 def english_from_parts(

@@ -65,11 +65,11 @@ def geocode_english(text: str, gz: Gazetteer, *, limit: int) -> GeocodeResult:
     answers = []
     for _name, road_ids in sorted(by_name.items()):
         road = gz.roads[road_ids[0]]
-        addr = _address(english, road.base_name, road.section, "")
+        addr = _address(english, road.base_name, road.section, english.area)
         ask = Ask(
             text=text,
             address=addr,
-            place=Place(tuple(road_ids), "", districts),
+            place=Place(tuple(road_ids), english.area, districts),
             grade=Grade.NORMALISED,
             notes=[*notes, _("read as %(address)s") % {"address": addr.street()}],
             problems=[],

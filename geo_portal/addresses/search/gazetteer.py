@@ -3,7 +3,8 @@ county and district of Taiwan, and the national road names — so that a road is
 
 ``gazetteer()`` returns the current ``Gazetteer``. The local part (a few hundred roads per district) is read again
 whenever one cheap statement shows that roads, aliases, villages or districts changed (a checksum over those small
-tables, run on the search connection), so an import or an admin edit is seen by the next search. The national part
+tables and the newest plate id, run on the search connection), so an import or an admin edit is seen by the next
+search. The national part
 is read lazily, only when a name is not one of the district's: the districts and their roads from the stored 3+3
 zip-code rules (every county and district of Taiwan, ~29,000 roads with their districts), plus the national
 zh→en road-name table (``GEO_PORTAL_ROAD_NAMES_FILE``, by default ``streets/road_names_zh_en_…national.csv`` under
@@ -38,6 +39,7 @@ SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(r.name || '|' || r.name_
        (SELECT count(*) || ':' || coalesce(sum(hashtext(v.name || '|' || v.district_id)), 0) FROM areas_village v),
        (SELECT count(*) || ':' || coalesce(sum(hashtext(d.name || '|' || d.name_en || '|' || c.name || '|' || c.name_en
                 || '|' || d.id)), 0) FROM areas_district d JOIN areas_county c ON c.id = d.county_id),
+       (SELECT coalesce(max(id), 0) FROM addresses_doorplate),
        (SELECT coalesce(min(id), 0) || ':' || coalesce(max(id), 0) FROM addresses_zipcoderule)
 """
 _ROADS = "SELECT r.id, r.name, r.base_name, r.section, r.name_en, r.name_en_source, r.district_id FROM areas_road r"
@@ -47,6 +49,11 @@ SELECT d.id, d.name, d.name_en, c.name, c.name_en, EXISTS (SELECT 1 FROM areas_r
 FROM areas_district d JOIN areas_county c ON c.id = d.county_id
 """
 _VILLAGES = "SELECT v.name, v.district_id FROM areas_village v"
+# Places named without a road (光明新村, 清大東院): few distinct names, read with the rest (the newest plate id is in
+# the checksum, so an import that adds one is seen).
+_AREAS = """
+SELECT DISTINCT p.area, p.district_id, p.road_id FROM addresses_doorplate p WHERE p.area <> '' AND p.status = 'active'
+"""
 _NATIONAL = "SELECT DISTINCT county, district, road FROM addresses_zipcoderule"
 
 _SECTION_TAIL = re.compile(r"([一二三四五六七八九十]+)段$")
@@ -95,6 +102,7 @@ class Gazetteer:
     by_alias: dict[str, list[int]]
     by_english: dict[tuple[str, int | None], list[int]]  # (english key, section) → road ids
     villages: dict[str, set[int]]  # village name → district ids
+    areas: dict[str, set[tuple[int, int | None]]]  # area (地區) name → (district id, road id or None)
     chars: dict[int, str]  # variant table for ``variants.to_traditional``
     chars_loose: dict[int, str]  # the same, also mapping forms that are themselves known characters
     signature: tuple = ()
@@ -107,7 +115,7 @@ class Gazetteer:
     def national(self) -> NationalNames:
         if self._national is None:
             pairs = frozenset((d.county, d.name) for d in self.districts.values())
-            self._national = _national_names(self.signature[-1], pairs)
+            self._national = _national_names(self.signature[-1], pairs, _road_names_key())
         return self._national
 
 
@@ -196,7 +204,12 @@ def _build(cur, signature: tuple) -> Gazetteer:
     villages: dict[str, set[int]] = defaultdict(set)
     for name, district_id in cur.fetchall():
         villages[name].add(district_id)
-    names = [r.name for r in roads.values()] + list(villages) + [d.name + d.county for d in districts.values()]
+    cur.execute(_AREAS)
+    areas: dict[str, set[tuple[int, int | None]]] = defaultdict(set)
+    for name, district_id, road_id in cur.fetchall():
+        areas[name].add((district_id, road_id))
+    names = [r.name for r in roads.values()] + list(villages) + list(areas)
+    names += [d.name + d.county for d in districts.values()]
     return Gazetteer(
         roads=roads,
         districts=districts,
@@ -205,6 +218,7 @@ def _build(cur, signature: tuple) -> Gazetteer:
         by_alias=dict(by_alias),
         by_english=dict(by_english),
         villages=dict(villages),
+        areas=dict(areas),
         chars=variant_table(known_characters(names)),
         chars_loose=variant_table(known_characters(names), loose=True),
         signature=signature,
@@ -212,8 +226,9 @@ def _build(cur, signature: tuple) -> Gazetteer:
 
 
 @functools.lru_cache(maxsize=4)
-def _national_names(zip_signature: str, districts: frozenset[tuple[str, str]]) -> NationalNames:
-    """Read once per set of zip-code rules and districts (the zip-rule ids change with every import)."""
+def _national_names(zip_signature: str, districts: frozenset[tuple[str, str]], names_file: tuple[str, int]) -> NationalNames:
+    """Read once per set of zip-code rules, districts and road-name file (the zip-rule ids change with every import,
+    the file's key is its path and modification time)."""
     county_districts: dict[str, set[str]] = defaultdict(set)
     district_counties: dict[str, set[str]] = defaultdict(set)
     road_places: dict[str, set[tuple[str, str]]] = defaultdict(set)
@@ -230,7 +245,7 @@ def _national_names(zip_signature: str, districts: frozenset[tuple[str, str]]) -
         if base.endswith(ROAD_TYPES):
             road_places[base].add((county, district))
     english: dict[str, set[str]] = defaultdict(set)
-    for zh, en in _road_name_table():
+    for zh, en in _read_road_names(*names_file) if names_file[0] else []:
         road_places.setdefault(zh, set())
         english[english_key(en)].add(zh)
     return NationalNames(
@@ -252,13 +267,12 @@ def road_names_file() -> Path:
     return Path(configured) if configured else Path(settings.SHARED_DATA_DIR) / ROAD_NAMES_FILE
 
 
-def _road_name_table() -> list[tuple[str, str]]:
+def _road_names_key() -> tuple[str, int]:
     path = road_names_file()
     try:
-        stat = path.stat()
+        return str(path), path.stat().st_mtime_ns
     except OSError:
-        return []
-    return _read_road_names(str(path), stat.st_mtime_ns)
+        return "", 0
 
 
 @functools.lru_cache(maxsize=2)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import Address, parse
 from geo_portal.addresses.search import sql as search_sql
-from geo_portal.addresses.search.english import english_from_parts, looks_english
+from geo_portal.addresses.search.english import english_from_parts, english_place, looks_english
 from geo_portal.addresses.search.english_geocode import geocode_english
 from geo_portal.addresses.search.gazetteer import Gazetteer, gazetteer
 from geo_portal.addresses.search.lookup import Ask, Place, find
@@ -86,7 +86,7 @@ def english_address(plate: DoorPlate) -> str:
         floor_sub=plate.floor_sub,
         lane=plate.lane,
         alley=plate.alley,
-        place=(plate.road.name_en or plate.road.name) if plate.road_id else plate.area,
+        place=english_place(plate.road.name_en or plate.road.name if plate.road_id else "", plate.area),
         district=district.name_en or district.name,
         county=district.county.name_en or district.county.name,
     )

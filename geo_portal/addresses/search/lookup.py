@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from geo_portal.addresses.parsing import Address
 from geo_portal.addresses.search import sql as search_sql
-from geo_portal.addresses.search.english import english_from_parts
+from geo_portal.addresses.search.english import english_from_parts, english_place
 from geo_portal.addresses.search.gazetteer import Gazetteer
 from geo_portal.addresses.search.results import GeocodeResult, Grade, PlateHit, plate_hit
 
@@ -77,17 +77,28 @@ class Ask:
     hood: int | None = None
     dashed: bool = False  # "101-1": 之 before or after 號 is not said
     any_unit: bool = False  # "5F"/"B1": 樓 or 層 is not said
-    splits: tuple[tuple[int, int], ...] = ()
+    splits: tuple[tuple[int, int | None, int], ...] = ()
 
 
 def find(ask: Ask, gz: Gazetteer, *, limit: int) -> GeocodeResult:
     addr = ask.address
-    numbers = sorted({addr.number, *(n for n, _ in ask.splits)})
+    numbers = sorted({addr.number, *(n for n, _sub, _floor in ask.splits)})
     rows = _rows(ask.place, addr, numbers)
     active = [r for r in rows if r.status == "active"]
 
-    found = [r for r in active if _same(r, addr)]
     notes = list(ask.notes)
+    if ask.splits:
+        # 1015樓: 101號5樓, 10號15樓… every split that exists is an answer (two or more: the text is ambiguous).
+        found = [
+            r
+            for number, sub, floor in ask.splits
+            for r in active
+            if _same(r, replace(addr, number=number, sub_number=sub, floor=floor))
+        ]
+        if found:
+            notes.append(_("read as %(address)s") % {"address": _(" or ").join(dict.fromkeys(_street(r) for r in found))})
+    else:
+        found = [r for r in active if _same(r, addr)]
     if ask.dashed and addr.sub_number is not None and addr.number_suffix is None:
         other = replace(addr, sub_number=None, number_suffix=addr.sub_number)
         alternatives = [r for r in active if _same(r, other)]
@@ -102,13 +113,6 @@ def find(ask: Ask, gz: Gazetteer, *, limit: int) -> GeocodeResult:
             )
             return _answer(ask, gz, Grade.NORMALISED, (found + alternatives)[:limit], notes)
         found = found or alternatives
-    if not found and ask.splits:
-        for number, floor in ask.splits:
-            split = replace(addr, number=number, floor=floor)
-            found += [r for r in active if _same(r, split)]
-        if found:
-            read = sorted({_street(r) for r in found})
-            notes.append(_("read as %(address)s") % {"address": _(" or ").join(read)})
     if not found and addr.floor is not None:
         found = [r for r in active if _same(r, addr, any_unit=True)]
         if found and not ask.any_unit:
@@ -220,7 +224,7 @@ def hit(row: Row, gz: Gazetteer) -> PlateHit:
             floor_sub=row.floor_sub,
             lane=row.lane,
             alley=row.alley,
-            place=(road.name_en or road.name) if road else row.area,
+            place=english_place((road.name_en or road.name) if road else "", row.area),
             district=(district.name_en or district.name) if district else "",
             county=(district.county_en or district.county) if district else "",
         ),

@@ -109,7 +109,12 @@ def resolve_place(reading: Reading, gz: Gazetteer) -> tuple[Place | None, str | 
     stemmed = _stemmed(place_key(addr.area), "", addr.area, districts, gz)
     if stemmed[0] is not None:
         return stemmed
-    return Place((), addr.area, districts), None  # an area-only place: the lookup says whether it exists
+    known = [(d, r) for d, r in gz.areas.get(addr.area, ()) if d in districts]
+    if any(r is None for _d, r in known):
+        return Place((), addr.area, districts), None  # an area-only place (光明新村)
+    if known:
+        return Place(tuple(sorted(r for _d, r in known if r)), addr.area, districts), None  # 清大東院 on 光復路二段
+    return None, None
 
 
 def _section(addr: Address) -> str:
@@ -151,22 +156,20 @@ def similar_place(reading: Reading, gz: Gazetteer) -> tuple[Place | None, str | 
     }
 
 
-def _one_slip(a: str, b: str) -> bool:
-    """One character replaced, added or left out (not the type word or section, which carry meaning)."""
-    if a == b or abs(len(a) - len(b)) > 1:
+_MEANINGFUL = "路街段大道一二三四五六七八九十"
+
+
+def _one_slip(typed: str, name: str) -> bool:
+    """One character of the name replaced, added or left out — unless what was typed there carries meaning (a type
+    word or a numeral: 光復街 is not 光復路, 力行三路 is not 力行二路)."""
+    if typed == name or abs(len(typed) - len(name)) > 1:
         return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return (
-            len(diff) == 1
-            and a[diff[0]] not in "路街段一二三四五六七八九十"
-            and b[diff[0]] not in "路街段一二三四五六七八九十"
-        )
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(long)):
-        if long[:i] + long[i + 1 :] == short:
-            return long[i] not in "路街段大道一二三四五六七八九十"
-    return False
+    if len(typed) == len(name):
+        diff = [i for i, (x, y) in enumerate(zip(typed, name, strict=True)) if x != y]
+        return len(diff) == 1 and typed[diff[0]] not in _MEANINGFUL and name[diff[0]] not in _MEANINGFUL[3:]
+    if len(typed) > len(name):
+        return any(typed[:i] + typed[i + 1 :] == name and typed[i] not in _MEANINGFUL for i in range(len(typed)))
+    return any(name[:i] + name[i + 1 :] == typed and name[i] not in _MEANINGFUL for i in range(len(name)))
 
 
 def similar_roads(name: str, gz: Gazetteer, limit: int = 3) -> list[str]:

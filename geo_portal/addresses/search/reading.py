@@ -27,6 +27,7 @@ _HOOD_BARE = re.compile(r"^(\d{1,3})(?=[^\d段巷弄號樓層鄰之/-])")
 _UNKNOWN_VILLAGE = re.compile(r"^([^\d]{1,4}?[里村])(?=\d{1,3}鄰)")
 # Number and floor digits run together when 號 is left out (光復路二段1015樓): every split is a reading.
 _RUN = re.compile(r"(?<![\d號之/])(\d{2,})(?=[樓層](?:之\d+)?$)")
+_SUB_RUN = re.compile(r"(?<=之)(\d{2,})(?=[樓層](?:之\d+)?$)")  # 56之314樓: 之 number and floor
 _SHORT_COUNTIES: dict[str, list[str]] = {}
 for _county in COUNTIES:
     _SHORT_COUNTIES.setdefault(_county[:2], []).append(_county)
@@ -52,7 +53,7 @@ class Reading:
     admin: Admin
     address: Address
     problems: tuple[Problem, ...]
-    splits: tuple[tuple[int, int], ...] = ()  # (number, floor) pairs when the digits ran together
+    splits: tuple[tuple[int, int | None, int], ...] = ()  # (number, 之, floor) when the digits ran together
 
 
 def readings(text: str, gz: Gazetteer) -> tuple[list[Reading], str]:
@@ -66,6 +67,7 @@ def readings(text: str, gz: Gazetteer) -> tuple[list[Reading], str]:
 
 
 def _readings(typed: str, gz: Gazetteer) -> list[Reading]:
+    known = {d.name for d in gz.districts.values()} | set(gz.national().district_counties)
     normalised, _ = normalize_text(typed)
     zip_code, s = _take(_ZIP, normalised)
     s = _COUNTRY.sub("", s, count=1)
@@ -77,7 +79,7 @@ def _readings(typed: str, gz: Gazetteer) -> list[Reading]:
                 continue
             for village, hood, rest3 in _villages(rest2, gz):
                 admin = Admin(zip_code, county, district, village, hood)
-                for reading in _parse(admin, rest3):
+                for reading in _parse(admin, rest3, known):
                     key = (reading.admin, reading.address)
                     if key not in seen:
                         seen.add(key)
@@ -148,7 +150,7 @@ def _villages(s: str, gz: Gazetteer) -> list[tuple[str, int | None, str]]:
     return [*out, ("", None, s)]
 
 
-def _parse(admin: Admin, rest: str) -> list[Reading]:
+def _parse(admin: Admin, rest: str, known_districts: set[str]) -> list[Reading]:
     if not rest:
         return []
     result = parse(rest)
@@ -156,15 +158,32 @@ def _parse(admin: Admin, rest: str) -> list[Reading]:
     if addr is None:
         return [Reading(admin, Address(), result.problems)]
     problems = tuple(p for p in result.problems if not (p.field == "floor" and "floor 0" in p.reason))
-    splits: tuple[tuple[int, int], ...] = ()
-    m = _RUN.search(rest)
-    if m and addr.floor is not None and addr.number is not None:
-        run = m.group(1)
-        splits = tuple((int(run[:k]), int(run[k:])) for k in range(1, len(run)) if run[k] != "0")
+    splits: tuple[tuple[int, int | None, int], ...] = ()
+    run = _RUN.search(rest)
+    sub_run = _SUB_RUN.search(rest)
+    if run and addr.floor is not None and addr.number is not None and addr.sub_number is None:
+        digits = run.group(1)
+        splits = tuple((int(digits[:k]), None, int(digits[k:])) for k in range(1, len(digits)) if digits[k] != "0")
+    elif sub_run and addr.floor is not None and addr.number is not None and addr.sub_number is not None:
+        digits = sub_run.group(1)
+        splits = tuple((addr.number, int(digits[:k]), int(digits[k:])) for k in range(1, len(digits)) if digits[k] != "0")
     elif any(p.field == "floor" for p in result.problems):
         problems = result.problems
     out = []
-    for reading in addr.readings():
+    alternatives = addr.readings()
+    if addr.district and not addr.county and addr.district not in known_districts:
+        # 園區一29號: 園區 is no district but the start of a road whose type word was left out (園區一路).
+        name = addr.district + addr.village
+        alternatives.append(
+            replace(
+                addr,
+                district="",
+                village="",
+                road=name + addr.road if addr.road else "",
+                area=addr.area if addr.road else name + addr.area,
+            )
+        )
+    for reading in alternatives:
         merged = admin
         if reading.district or reading.county or reading.village or reading.neighborhood is not None:
             # What the parser found in the rest (a village after the road, a district the prefix missed).

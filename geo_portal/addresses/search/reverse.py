@@ -8,7 +8,7 @@ from django.contrib.gis.geos import Point
 from django.db import connections
 
 from geo_portal.addresses.search import sql as search_sql
-from geo_portal.addresses.search.english import english_from_parts
+from geo_portal.addresses.search.english import english_from_parts, english_place
 from geo_portal.addresses.search.results import MAX_LIMIT, ReverseResult, plate_hit
 from geo_portal.core.geo import point_in_taiwan_wgs84, to_storage
 
@@ -76,7 +76,7 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
                     floor_sub=floor_sub,
                     lane=lane,
                     alley=alley,
-                    place=(road_en or road) if road else area,
+                    place=english_place((road_en or road) if road else "", area),
                     district=district_en or district,
                     county=county_en or county,
                 ),
