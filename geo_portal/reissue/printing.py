@@ -18,13 +18,9 @@ from django.utils import timezone
 
 from geo_portal.census.office.dates import english_date, roc_date
 from geo_portal.reissue.models import CaseApplicant, CasePlate, ProductionOrder, Receipt
-from geo_portal.reissue.sheets import KINDS, METHODS, order_groups, order_rows
+from geo_portal.reissue.sheets import KINDS, METHODS, money, order_groups, order_rows
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
-
-def money(amount: int) -> str:
-    return f"{amount:,}"
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:

@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from geo_portal.reissue.models import ProductionOrder
 from geo_portal.reissue.selectors import order_plates
 
+
+def money(amount: int) -> str:
+    """NT dollars with thousands separators: 1,200."""
+    return f"{amount:,}"
+
+
 # Printouts carry both languages whatever the page's language, so their labels are fixed here, not translated.
 KINDS = {
     "standard": ("門牌", "door plate"),

@@ -13,3 +13,28 @@ RETURNING last_number
 
 # A case's id before its insert: the change log's cause names it (reissue_case:<id>) for the insert's own event.
 NEXT_CASE_ID = "SELECT nextval(pg_get_serial_sequence('reissue_case', 'id'))"
+
+# The daily scan of overdue cases, set-based: a reminder for the clerk of every open case past its step's due date
+# (round 0 on the first overdue day, then one more every %(every)s days), and one for the resident of every plate
+# that waits at the office (delivered) past its due date when they gave an e-mail address. The unique index makes a
+# second run on the same day (or a retried job) add nothing.
+SCAN_OVERDUE = """
+INSERT INTO reissue_overduenotice (case_id, state, due_on, recipient, round, created_at, outcome)
+SELECT c.id, c.state, c.due_on, 'clerk', ((%(today)s::date - c.due_on) - 1) / %(every)s, now(), ''
+FROM reissue_case c
+WHERE c.state = ANY(%(open)s) AND c.due_on < %(today)s
+UNION ALL
+SELECT c.id, c.state, c.due_on, 'resident', 0, now(), ''
+FROM reissue_case c JOIN reissue_caseapplicant a ON a.case_id = c.id
+WHERE c.state = 'delivered' AND c.due_on < %(today)s AND a.email <> ''
+ON CONFLICT (case_id, state, due_on, recipient, round) DO NOTHING
+RETURNING recipient
+"""
+
+# Reminders not handled yet, with their case as it is now (a case that moved on is not reminded of).
+WAITING_NOTICES = """
+SELECT n.id, n.recipient, n.state, n.due_on, c.id, c.reference, c.state, c.due_on, c.clerk_id
+FROM reissue_overduenotice n JOIN reissue_case c ON c.id = n.case_id
+WHERE n.done_at IS NULL
+ORDER BY c.clerk_id, n.due_on, c.id
+"""

@@ -1,4 +1,5 @@
-"""Jobs of re-issuance: e-mail a receipt to the applicant once the payment has committed.
+"""Jobs of re-issuance: e-mail a receipt to the applicant once the payment has committed; every morning, remind
+the clerks of their overdue cases and the residents whose plate waits at the office (``remind_overdue``).
 
 Queued by ``services.payments.payment_record`` (by name, on commit) with the receipt's id only; the worker builds
 the message (``mail``), sends it through Django's configured e-mail backend (SMTP from the environment) and records
@@ -15,8 +16,10 @@ from django.db import InterfaceError, OperationalError
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from geo_portal.reissue.mail import receipt_message
 from geo_portal.reissue.models import Receipt
 from geo_portal.reissue.services import receipt_mark_emailed
+from geo_portal.reissue.services.overdue import overdue_scan, overdue_send
 from geo_portal.reissue.services.payments import EMAIL_RECEIPT_TASK
 
 logger = logging.getLogger(__name__)
@@ -40,10 +43,6 @@ def email_receipt(*, receipt_id: int) -> str:
     elif receipt.voided_at is not None:
         outcome = "voided"
     else:
-        # WeasyPrint (through mail → printing) is loaded by the worker when a receipt is sent, not by every process
-        # that loads the task list (procrastinate imports every app's tasks module, web processes included).
-        from geo_portal.reissue.mail import receipt_message
-
         message = receipt_message(receipt)
         if message is None:
             outcome = "no address"
@@ -53,3 +52,18 @@ def email_receipt(*, receipt_id: int) -> str:
             outcome = "sent"
     logger.info("receipt %s e-mail: %s", receipt_id, outcome)
     return outcome
+
+
+REMIND_OVERDUE_TASK = "reissue.remind_overdue"
+
+
+# Every morning before the office opens; the queueing lock keeps one waiting, the lock one running.
+@app.periodic(cron="5 7 * * *")
+@app.task(name=REMIND_OVERDUE_TASK, queueing_lock=REMIND_OVERDUE_TASK, lock=REMIND_OVERDUE_TASK, retry=RETRY_MAIL)
+def remind_overdue(timestamp: int) -> dict[str, int]:
+    """Write today's overdue reminders, then send every reminder that waits (a retry sends only the rest)."""
+    scanned = overdue_scan()
+    sent = overdue_send()
+    counts = {"new_clerk": scanned.clerk, "new_resident": scanned.resident, **sent.__dict__}
+    logger.info("overdue reminders: %s", counts)
+    return counts

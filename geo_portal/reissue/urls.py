@@ -1,9 +1,10 @@
 """URLs of re-issuance under ``/reissue/`` (namespace ``reissue``): the public status page, and for staff the
-counter, cases and their actions, the fee schedule, production orders, and the findings and reports to take."""
+counter, cases and their actions, the fee schedule, production orders, the findings and reports to take, and the
+supervisors' dashboard."""
 
 from django.urls import path
 
-from geo_portal.reissue.views import cases, counter, fees, files, orders, public, sources
+from geo_portal.reissue.views import cases, counter, dashboard, fees, files, orders, public, sources
 
 app_name = "reissue"
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("orders/<int:pk>/sheet.csv", files.order_sheet_csv_view, name="order-csv"),
     path("orders/<int:pk>/delivered", orders.order_delivered_view, name="order-delivered"),
     path("sources/", sources.sources, name="sources"),
+    path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("findings/<int:pk>/open", sources.open_from_finding, name="finding-open"),
     path("reports/<int:pk>/open", sources.open_from_report, name="report-open"),
 ]

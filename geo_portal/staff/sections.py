@@ -125,7 +125,7 @@ def _reviewer() -> Section:
         _("Changes submitted by others will wait here for your approval; nobody approves their own."),
         (
             _reports_link(CitizenReport.Status.IN_REVIEW, _("Citizen reports in review")),
-            Link(_("Open re-issue cases"), reverse("reissue:cases"), reissue.open_case_count()),
+            Link(_("Overdue re-issue cases"), reverse("reissue:dashboard"), reissue.overdue_count()),
             Link(_("Re-issue fee schedule"), reverse("reissue:fees")),
         ),
     )

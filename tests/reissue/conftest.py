@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import socket
 import uuid
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.test import Client
 from django.utils import timezone, translation
 from PIL import Image
@@ -141,6 +143,37 @@ def as_user(staff):
         return client
 
     return _client
+
+
+class Inbox:
+    """aiosmtpd handler: keeps every message that arrives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a free local port, and Django's SMTP backend pointed at it."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEFAULT_FROM_EMAIL = "戶政事務所 <office@example.tw>"
+    yield inbox
+    controller.stop()
 
 
 __all__ = ["along", "campaign", "queue", "run_worker", "street"]

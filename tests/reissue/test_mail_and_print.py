@@ -6,11 +6,9 @@ from __future__ import annotations
 import csv
 import email
 import io
-import socket
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 from pypdf import PdfReader
@@ -29,7 +27,7 @@ from geo_portal.reissue.services import (
     payment_record,
     receipt_void,
 )
-from tests.reissue.conftest import APPLICANT
+from tests.reissue.conftest import APPLICANT, free_port
 
 
 def pdf_text(data: bytes) -> tuple[int, str]:
@@ -89,37 +87,6 @@ def test_the_order_sheet_pdf_and_csv_carry_the_exact_text_in_route_order(street,
          refs[receipts[0].case_id], "甲里"],
     ]  # fmt: skip
     assert [int(row[9]) for row in rows[1:]] == [by_number[1], by_number[9], by_number[4]]
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message that arrives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on a free local port, and Django's SMTP backend pointed at it."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "戶政事務所 <office@example.tw>"
-    yield inbox
-    controller.stop()
 
 
 def jobs() -> list[tuple]:

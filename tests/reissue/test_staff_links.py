@@ -30,6 +30,6 @@ def test_clerks_and_reviewers_see_the_re_issue_work_waiting(as_user, findings, c
     ]
     html = as_user("reviewer").get("/staff/").content.decode()
     assert links(html, "role-reviewer")[-2:] == [
-        ("/reissue/", "Open re-issue cases", "2 waiting"),
+        ("/reissue/dashboard/", "Overdue re-issue cases", "0 waiting"),
         ("/reissue/fees/", "Re-issue fee schedule", ""),
     ]

@@ -117,7 +117,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     ]
     assert links(en, "role-reviewer") == [
         ("Citizen reports in review", "1 waiting"),
-        ("Open re-issue cases", "0 waiting"),
+        ("Overdue re-issue cases", "0 waiting"),
         ("Re-issue fee schedule", ""),
     ]
     assert links(en, "role-administrator") == [

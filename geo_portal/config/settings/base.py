@@ -344,3 +344,7 @@ REISSUE_STEP_DAYS = {
 REISSUE_PLATE_MAKER = os.environ.get("GEO_PORTAL_REISSUE_PLATE_MAKER", "門牌製作廠商 (plate maker)")
 REISSUE_INSTALL_GPS_REQUIRED = os.environ.get("GEO_PORTAL_REISSUE_INSTALL_GPS_REQUIRED", "1") == "1"
 REISSUE_INSTALL_MAX_DISTANCE_M = float(os.environ.get("GEO_PORTAL_REISSUE_INSTALL_MAX_DISTANCE_M", "100"))
+# Overdue cases: the clerk is reminded on the first overdue day, then every this many days while it stays overdue.
+REISSUE_REMIND_EVERY_DAYS = int(os.environ.get("GEO_PORTAL_REISSUE_REMIND_EVERY_DAYS", "7"))
+# The site's address for links in e-mails (https://doorplates.example.gov.tw); empty: links are paths only.
+SITE_URL = os.environ.get("GEO_PORTAL_SITE_URL", "").rstrip("/")

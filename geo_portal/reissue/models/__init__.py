@@ -1,9 +1,9 @@
 """Re-issuance models: cases and their plates, applicants and steps (``cases``); fee schedule, payments and
-receipts (``money``); production orders and installations (``work``)."""
+receipts (``money``); production orders, installations and overdue reminders (``work``)."""
 
 from geo_portal.reissue.models.cases import Case, CaseApplicant, CasePlate, CaseStep, PlateKind, Reason, Source
 from geo_portal.reissue.models.money import FeeSchedule, Payment, Receipt, ReceiptCounter
-from geo_portal.reissue.models.work import Installation, ProductionOrder
+from geo_portal.reissue.models.work import Installation, OverdueNotice, ProductionOrder
 
 __all__ = [
     "Case",
@@ -12,6 +12,7 @@ __all__ = [
     "CaseStep",
     "FeeSchedule",
     "Installation",
+    "OverdueNotice",
     "Payment",
     "PlateKind",
     "ProductionOrder",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from geo_portal.reissue.states import FINAL, State
@@ -57,7 +58,8 @@ class Case(models.Model):
         verbose_name=_("responsible clerk"),
         db_index=False,  # named index in Meta
     )
-    # When the current step should be done (from REISSUE_STEP_DAYS); none once the case is over.
+    # When the case entered its current step, and when that step should be done (REISSUE_STEP_DAYS; none once over).
+    state_since = models.DateTimeField(_("in this step since"), default=timezone.now)
     due_on = models.DateField(_("current step due on"), null=True, blank=True)
     fee_amount = models.PositiveIntegerField(_("fee (NT$)"), null=True, blank=True)
     fee_waived = models.BooleanField(_("fee waived"), default=False)

@@ -1,6 +1,7 @@
 """The making and putting up of plates: production orders (a batch of cases for the plate maker, delivered as a
-whole) and the proof that a case's plates reached the wall (photo, GPS position and installer) or the resident
-(collected at the counter)."""
+whole), the proof that a case's plates reached the wall (photo, GPS position and installer) or the resident
+(collected at the counter), and the reminders about overdue cases (to the responsible clerk; to the resident
+whose plate waits at the office)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,49 @@ class Installation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} (case {self.case_id})"
+
+
+class OverdueNotice(models.Model):
+    """One reminder that a case is past its step's due date: to its clerk (on the first overdue day, then every
+    REISSUE_REMIND_EVERY_DAYS while it stays there) or, once, to the resident whose plate waits at the office.
+
+    Written set-based by the daily job (one per case, step, due date, recipient and round, whatever the number of
+    runs), then sent; ``done_at`` and ``outcome`` say what became of it.
+    """
+
+    class Recipient(models.TextChoices):
+        CLERK = "clerk", _("responsible clerk")
+        RESIDENT = "resident", _("resident")
+
+    class Outcome(models.TextChoices):
+        WAITING = "", _("waiting to be sent")
+        SENT = "sent", _("sent")
+        NO_ADDRESS = "no_address", _("no e-mail address")
+        MOVED_ON = "moved_on", _("the case moved on before it was sent")
+
+    # Indexed by the unique constraint, which starts with it.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="overdue_notices", verbose_name=_("case"), db_index=False
+    )
+    state = models.CharField(_("step"), max_length=14, choices=Case.State.choices)
+    due_on = models.DateField(_("due on"))
+    recipient = models.CharField(_("to"), max_length=10, choices=Recipient.choices)
+    round = models.PositiveSmallIntegerField(_("reminder round"))
+    created_at = models.DateTimeField(_("noticed at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("overdue reminder")
+        verbose_name_plural = _("overdue reminders")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "state", "due_on", "recipient", "round"], name="reissuenotice_once_per_round"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient"], name="reissuenotice_waiting_idx", condition=Q(done_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} reminder of case {self.case_id} ({self.state}, due {self.due_on})"

@@ -123,11 +123,12 @@ def move(case: Case, action: str, *, actor: AbstractBaseUser | None, note: str =
     today = timezone.localdate()
     before = case.state
     case.state = target
+    case.state_since = timezone.now()
     case.due_on = due_date(target, today)
     case.version += 1
     case.updated_by = actor.get_username() if actor is not None else "system"
     with case_context(actor, case.pk):
-        case.save(update_fields=["state", "due_on", "version", "updated_by", "updated_at", *fields])
+        case.save(update_fields=["state", "state_since", "due_on", "version", "updated_by", "updated_at", *fields])
         CaseStep.objects.create(
             case=case, action=action, from_state=before, to_state=target, actor=actor, note=note, due_on=case.due_on
         )
