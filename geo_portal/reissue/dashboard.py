@@ -72,7 +72,7 @@ def overdue_cases(*, today: dt.date | None = None) -> QuerySet[Case]:
             reminded_at=Max(
                 "overdue_notices__done_at",
                 filter=Q(overdue_notices__outcome=OverdueNotice.Outcome.SENT, overdue_notices__recipient="clerk"),
-            )
+            ),
         )
         .order_by("due_on", "id")
     )
