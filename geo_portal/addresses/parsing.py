@@ -68,6 +68,7 @@ VARIANTS = str.maketrans(
         "鄕": "鄉",
         "嶋": "島",
         "邨": "村",
+        "巿": "市",  # U+5DFF, a look-alike of 市 typed by mistake
     }
 )
 DASHES = {ch: "-" for ch in "‐‑‒–—―−─━～~"}

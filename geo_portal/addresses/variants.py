@@ -3,8 +3,9 @@
 Pure Python (no Django); used by the geocoder before parsing. People type 号, 楼, 复, 区, 関, 鉄… for 號, 樓, 復, 區, 關,
 鐵. A whole-text simplified→traditional conversion is wrong for addresses (OpenCC's s2t turns the village word 里 into
 裏, and 干, 后, 松 have several traditional forms), so the mapping is built the other way round: each character the
-address data actually uses (road, village and district names, the address words) is converted to its simplified and
-Japanese forms with OpenCC (``t2s``, ``t2jp``), and those forms map back. Only characters that stand for exactly one
+address data actually uses (road, village and district names, the address words) is converted to its simplified,
+Japanese, Hong Kong and older traditional forms with OpenCC (``t2s``, ``t2jp``, ``t2hk``, ``tw2t``), and those forms
+map back. Only characters that stand for exactly one
 known character are mapped, so nothing the data uses is ever changed. OpenCC (the maintained conversion library with
 phrase and variant dictionaries) is used instead of a hand table, which would cover a few dozen characters at best.
 """
@@ -25,8 +26,13 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+# Simplified (号), Japanese shinjitai (関), Hong Kong (温 for 溫, 衞 for 衛) and older traditional forms (峯 for 峰, 羣
+# for 群) of a character as Taiwan writes it.
+_CONFIGS = ("t2s.json", "t2jp.json", "t2hk.json", "tw2t.json")
+
+
 def _forms(char: str) -> set[str]:
-    return {_converter("t2s.json").convert(char), _converter("t2jp.json").convert(char)} - {char}
+    return {_converter(config).convert(char) for config in _CONFIGS} - {char}
 
 
 @functools.lru_cache(maxsize=8)

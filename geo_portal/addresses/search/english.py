@@ -28,11 +28,12 @@ _FLOORS = (
     re.compile(r"\b(\d+)\s*(?:/\s*f\b|f\b|fl\b|floor\b)\.?", re.I),
 )
 _FLOOR_SUB = re.compile(r"^\s*(?:-|之)\s*(\d+)|^\s*,?\s*(?:room|rm\.?|unit)\s*(\d+)", re.I)
-_NUMBER = re.compile(r"(?:\bno\b\.?|\bnumber\b|#)\s*(\d+)" + _SUB + _SUB, re.I)
-_LANE = re.compile(r"\b(?:lane|ln)\b\.?\s*(\d+)" + _SUB, re.I)
-_ALLEY = re.compile(r"\b(?:alley|aly)\b\.?\s*(\d+)" + _SUB, re.I)
+# "No12", "Lane5": a word may run into its number.
+_NUMBER = re.compile(r"(?:\bno(?![a-z])\.?|\bnumber(?![a-z])|#)\s*(\d+)" + _SUB + _SUB, re.I)
+_LANE = re.compile(r"\b(?:lane|ln)(?![a-z])\.?\s*(\d+)" + _SUB, re.I)
+_ALLEY = re.compile(r"\b(?:alley|aly)(?![a-z])\.?\s*(\d+)" + _SUB, re.I)
 _SECTION = (
-    re.compile(r"\b(?:section|sec)\b\.?\s*(\d+)\b", re.I),
+    re.compile(r"\b(?:section|sec)(?![a-z])\.?\s*(\d+)\b", re.I),
     re.compile(r"\b(\d+)(?:st|nd|rd|th)?\s+(?:section|sec)\b\.?", re.I),
 )
 _DISTRICT = re.compile(r"\b([a-z][a-z']*)\s+(?:dist(?:rict)?|township|twp)\b\.?", re.I)

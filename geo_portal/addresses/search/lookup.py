@@ -189,7 +189,9 @@ def _same(row: Row, addr: Address, *, any_unit: bool = False, any_floor: bool = 
 
 
 def _floor_order(row: Row) -> tuple:
-    return (row.floor is not None, row.floor or 0, row.floor_sub or 0, row.address_key)
+    """Entrance first, then by floor and floor sub-number as the database orders them (no sub-number last)."""
+    sub = row.floor_sub if row.floor_sub is not None else float("inf")
+    return (row.floor is not None, row.floor or 0, sub, row.address_key)
 
 
 def _street(row: Row) -> str:
