@@ -8,7 +8,7 @@ from django.utils import translation
 
 from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.search import geocode
+from geo_portal.addresses.search import autocomplete, geocode
 from geo_portal.areas.models import District, Road
 from tests.conftest import X0, Y0, write_csv
 
@@ -177,3 +177,10 @@ def test_english_outside_the_area(plates):
     assert (city.grade, city.outside.recognised) == ("none", "Zhongzheng Dist., Taipei City")
     road = geocode("No. 5, Sec. 1, Zhongqing Rd., East Dist., Hsinchu City")
     assert (road.grade, road.outside.recognised) == ("none", "Sec. 1, Zhongqing Rd. (中清路)")
+
+
+def test_autocomplete_reads_the_same_forms(plates):
+    assert [s.text for s in autocomplete("光复二段10")] == ["光復路二段101號", "光復路二段101號5樓", "光復路二段10號15樓"]
+    assert [s.text for s in autocomplete("東門1")] == ["東門街12號"]
+    assert [s.text for s in autocomplete("关新")] == ["關新路"]
+    assert [s.text for s in autocomplete("光復路二段101號5F")] == ["光復路二段101號5樓"]

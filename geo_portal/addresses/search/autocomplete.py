@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Length
 
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.parsing import CHARACTER_MAP, normalize_text, parse
+from geo_portal.addresses.parsing import CHARACTER_MAP, Address, normalize_text, parse
+from geo_portal.addresses.search.gazetteer import Gazetteer, gazetteer, place_key
+from geo_portal.addresses.variants import to_traditional
 from geo_portal.areas.models import Road
+from geo_portal.core.numerals import int_to_cn
 
 MAX_SUGGESTIONS = 10
 _HAS_DIGIT = re.compile(r"\d")
@@ -64,18 +67,32 @@ def _roads(text: str, limit: int) -> list[Suggestion]:
     return [Suggestion(r.name, "road", f"{r.name} {r.name_en}".strip()) for r in roads]
 
 
-def _street_prefixes(text: str) -> list[str]:
+def _registered(reading: Address, gz: Gazetteer) -> Address:
+    """The road as registered when its type word was left out (光復二段 → 光復路二段, 東門 → 東門街)."""
+    if reading.road_section in gz.by_name or reading.area in gz.areas:
+        return reading
+    section = f"{int_to_cn(reading.section)}段" if reading.section else ""
+    key = place_key(reading.road) + section if reading.road else place_key(reading.area)
+    names = {gz.roads[i].name for i in gz.by_stem.get(key, [])}
+    if len(names) == 1:
+        road = gz.roads[gz.by_stem[key][0]]
+        return replace(reading, road=road.base_name, section=road.section, area=reading.area if reading.road else "")
+    return reading
+
+
+def _street_prefixes(text: str, gz: Gazetteer) -> list[str]:
     """Canonical street-key prefixes for a partly typed address (光復路2段10 → 光復路二段10), one per reading."""
     typed, _ = normalize_text(text)
     trailing = _TRAILING_DIGITS_AFTER_NUMBER.search(typed)
     if trailing:
         # 101號1 is a floor being typed (1樓, 10樓…): complete the entrance, then append the digits.
-        return [p + trailing.group(1) for p in _street_prefixes(text[: len(text) - len(trailing.group(1))].rstrip())]
+        head = text[: len(text) - len(trailing.group(1))].rstrip()
+        return [p + trailing.group(1) for p in _street_prefixes(head, gz)]
     addr = parse(text).address
     if addr is None or not (addr.road or addr.area):
         return []
     prefixes = []
-    for reading in addr.readings():
+    for reading in (_registered(r, gz) for r in addr.readings()):
         head = (
             reading.place + (f"{reading.lane}巷" if reading.lane else "") + (f"{reading.alley}弄" if reading.alley else "")
         )
@@ -101,6 +118,8 @@ def autocomplete(text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]
     text = (text or "").strip()
     if not text or len(text) > 100:
         return []
+    gz = gazetteer()
+    text = to_traditional(text, gz.chars)  # 光复路 → 光復路, 関新路 → 關新路
     plain = unicodedata.normalize("NFKC", text)
     if not _HAS_DIGIT.search(plain):
         # No digit typed yet: a road name (二 in 光復路二 is the start of 二段, not a number).
@@ -108,7 +127,7 @@ def autocomplete(text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]
             return _roads(plain, limit)
         road_text = _ADMIN_PREFIX.sub("", re.sub(r"\s+", "", plain.translate(CHARACTER_MAP)), count=1)
         return _roads(road_text, limit) if road_text else []
-    for prefix in _street_prefixes(text):
+    for prefix in _street_prefixes(text, gz):
         found = _addresses(prefix, limit)
         if found:
             return found
