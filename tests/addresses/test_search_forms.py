@@ -184,3 +184,23 @@ def test_autocomplete_reads_the_same_forms(plates):
     assert [s.text for s in autocomplete("東門1")] == ["東門街12號"]
     assert [s.text for s in autocomplete("关新")] == ["關新路"]
     assert [s.text for s in autocomplete("光復路二段101號5F")] == ["光復路二段101號5樓"]
+
+
+def test_a_road_without_a_number_shows_where_it_lies(plates):
+    result = geocode("光復路二段")
+    assert (result.grade, result.hits) == ("none", [])
+    assert result.notes == ["a road without a house number: showing where it lies and its numbers"]
+    road = result.road
+    assert (road.name, road.name_en, road.odd, road.even, road.lanes, road.plates) == (
+        "光復路二段",
+        "Sec. 2, Guangfu Rd.",
+        (1, 101),
+        (10, 10),
+        0,
+        5,
+    )
+    west, south, east, north = road.bbox
+    assert west < east and south < north
+    assert geocode("東門").road.name == "東門街"
+    outside = geocode("中清路")
+    assert (outside.road, outside.outside.recognised) == (None, "中清路")

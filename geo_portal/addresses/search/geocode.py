@@ -35,7 +35,7 @@ from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts, english_place, looks_english
 from geo_portal.addresses.search.english_geocode import geocode_english
 from geo_portal.addresses.search.gazetteer import Gazetteer, gazetteer
-from geo_portal.addresses.search.lookup import Ask, Place, find
+from geo_portal.addresses.search.lookup import Ask, Place, find, road_summary
 from geo_portal.addresses.search.places import (
     admin_covered,
     covered_names,
@@ -123,7 +123,8 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
     if not usable:
         result = parse(text)
         problems = [str(p) for p in result.problems] or [str(p) for r in found[:1] for p in r.problems]
-        return GeocodeResult(text, Grade.NONE, problems=problems or ["number: missing house number (號)"])
+        problems = problems or ["number: missing house number (號)"]
+        return _road_only(text, found, gz, problems) or GeocodeResult(text, Grade.NONE, problems=problems)
     problems = [str(p) for p in usable[0].problems]
 
     for reading in usable:
@@ -160,6 +161,43 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
         suggestions=similar_roads(name, gz),
         problems=problems,
     )
+
+
+def _road_only(text: str, found: list[Reading], gz: Gazetteer, problems: list[str]) -> GeocodeResult | None:
+    """A covered road (or lane) named without a number, as chosen from the type-ahead: its extent and numbers."""
+    for reading in found:
+        addr = reading.address
+        if addr.number is not None or any(p.field == "road" for p in reading.problems):
+            continue
+        if not admin_covered(reading.admin, gz):
+            continue
+        place, correction = resolve_place(reading, gz)
+        if place is None or not place.road_ids:
+            continue
+        road = gz.roads[place.road_ids[0]]
+        summary = road_summary(road, place, addr)
+        if summary is None:
+            continue
+        notes = [correction] if correction else []
+        notes.append(_("a road without a house number: showing where it lies and its numbers"))
+        return GeocodeResult(text, Grade.NONE, notes=notes, problems=problems, road=summary)
+    for reading in found:
+        if reading.address.number is not None:
+            continue
+        recognised = outside_admin(reading.admin, gz)
+        elsewhere = None if recognised else outside_road(reading.address, gz)
+        if recognised or elsewhere is not None:
+            name = recognised or reading.address.road_section or reading.address.area
+            return outside_result(
+                text,
+                gz,
+                recognised=name,
+                road=not recognised,
+                elsewhere=elsewhere or [],
+                suggestions=[],
+                problems=problems,
+            )
+    return None
 
 
 def _ask(text: str, reading: Reading, place: Place, correction: str | None, problems: list[str], gz: Gazetteer) -> Ask:

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from geo_portal.addresses.parsing import Address
 from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts, english_place
-from geo_portal.addresses.search.gazetteer import Gazetteer
-from geo_portal.addresses.search.results import GeocodeResult, Grade, PlateHit, plate_hit
+from geo_portal.addresses.search.gazetteer import Gazetteer, RoadInfo
+from geo_portal.addresses.search.results import GeocodeResult, Grade, PlateHit, RoadSummary, plate_hit
 
 INTERPOLATION_MAX_GAP = 20  # numbers; wider gaps are not interpolated
 MAX_SUGGESTIONS = 6
@@ -298,3 +298,26 @@ def _interpolate_or_suggest(ask: Ask, gz: Gazetteer, notes: list[str], variants:
             % {"street": addr.street()}
         )
     return GeocodeResult(ask.text, Grade.NONE, notes=notes, suggestions=suggestions, problems=ask.problems)
+
+
+def road_summary(road: RoadInfo, place: Place, addr: Address) -> RoadSummary | None:
+    """Extent and number ranges of a road (or of the lane/alley named), None when it has no active plate."""
+    params = {"roads": list(place.road_ids), "area": place.area, "lane": addr.lane, "alley": addr.alley}
+    with connections[settings.SEARCH_DB].cursor() as cur:
+        cur.execute(search_sql.ROAD_SUMMARY, params)
+        x0, y0, x1, y1, odd_min, odd_max, even_min, even_max, lanes, plates = cur.fetchone()
+    if not plates:
+        return None
+    lane = (f"{addr.lane}巷" if addr.lane else "") + (f"{addr.alley}弄" if addr.alley else "")
+    english = ", ".join(
+        p for p in (f"Aly. {addr.alley}" if addr.alley else "", f"Ln. {addr.lane}" if addr.lane else "") if p
+    )
+    return RoadSummary(
+        name=road.name + place.area + lane,
+        name_en=", ".join(p for p in (english, road.name_en) if p),
+        bbox=(round(x0, 6), round(y0, 6), round(x1, 6), round(y1, 6)),
+        odd=(odd_min, odd_max) if odd_min is not None else None,
+        even=(even_min, even_max) if even_min is not None else None,
+        lanes=lanes,
+        plates=plates,
+    )

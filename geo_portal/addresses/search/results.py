@@ -97,6 +97,19 @@ class OutsideCoverage:
 
 
 @dataclass(frozen=True)
+class RoadSummary:
+    """A road (or one of its lanes) named without a number: its extent (WGS84 bbox) and its numbers on each side."""
+
+    name: str  # 光復路二段, 光復路二段298巷
+    name_en: str
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    odd: tuple[int, int] | None  # lowest and highest odd number (on the road itself, or in the lane named)
+    even: tuple[int, int] | None
+    lanes: int  # lanes off the road (0 when a lane is named)
+    plates: int
+
+
+@dataclass(frozen=True)
 class GeocodeResult:
     query: str
     grade: Grade
@@ -105,6 +118,7 @@ class GeocodeResult:
     suggestions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     outside: OutsideCoverage | None = None  # set when the address lies outside the covered districts
+    road: RoadSummary | None = None  # set when a covered road is named without a number
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,20 @@ def _neighbours(place: str) -> str:
 
 NEIGHBOURS_ON_ROADS = _neighbours("p.road_id = ANY(%(roads)s)")
 NEIGHBOURS_IN_AREA = _neighbours("p.road_id IS NULL AND p.district_id = ANY(%(districts)s)")
+
+# A road (or a lane of it) named without a number: where it lies and which numbers it has, for the map to show.
+ROAD_SUMMARY = """
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), odd_min, odd_max, even_min, even_max, lanes, plates
+FROM (
+    SELECT ST_Transform(ST_SetSRID(ST_Extent(p.geom)::geometry, 3826), 4326) AS e,
+           min(p.number) FILTER (WHERE mod(p.number, 2) = 1 AND p.lane = %(lane)s AND p.alley = %(alley)s) AS odd_min,
+           max(p.number) FILTER (WHERE mod(p.number, 2) = 1 AND p.lane = %(lane)s AND p.alley = %(alley)s) AS odd_max,
+           min(p.number) FILTER (WHERE mod(p.number, 2) = 0 AND p.lane = %(lane)s AND p.alley = %(alley)s) AS even_min,
+           max(p.number) FILTER (WHERE mod(p.number, 2) = 0 AND p.lane = %(lane)s AND p.alley = %(alley)s) AS even_max,
+           count(DISTINCT p.lane) FILTER (WHERE p.lane <> '' AND %(lane)s = '') AS lanes,
+           count(*) AS plates
+    FROM addresses_doorplate p
+    WHERE p.status = 'active' AND p.road_id = ANY(%(roads)s) AND p.area = %(area)s
+      AND (%(lane)s = '' OR p.lane = %(lane)s) AND (%(alley)s = '' OR p.alley = %(alley)s)
+) s
+"""
