@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import IntegerField, Max, Q, QuerySet
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -31,18 +31,24 @@ class StepAges:
     overdue: int
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in the office's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _bucket_sql() -> str:
+    # Days in the step ≥ first ⇔ entered before the midnight that starts (today − first + 1); compared on the
+    # indexed timestamp itself, with no time-zone conversion per row.
     parts = []
-    for first, last in AGE_BUCKETS:
-        condition = f"age >= {first}" + (f" AND age <= {last}" if last is not None else "")
+    for i, (_first, last) in enumerate(AGE_BUCKETS):
+        condition = f"state_since < %(before_{i})s" + (f" AND state_since >= %(from_{i})s" if last is not None else "")
         parts.append(f"count(*) FILTER (WHERE {condition})")
     return ", ".join(parts)
 
 
 _STEP_AGES = f"""
 SELECT state, {_bucket_sql()}, count(*), count(*) FILTER (WHERE due_on < %(today)s)
-FROM (SELECT state, due_on, (%(today)s::date - (state_since AT TIME ZONE %(tz)s)::date) AS age
-      FROM reissue_case WHERE state = ANY(%(open)s)) c
+FROM reissue_case WHERE state = ANY(%(open)s)
 GROUP BY state
 """
 
@@ -50,8 +56,13 @@ GROUP BY state
 def step_ages(*, today: dt.date | None = None) -> list[StepAges]:
     """Every open step (zero rows included) with its cases by days in the step, and how many are overdue."""
     day = today or timezone.localdate()
+    params: dict[str, object] = {"today": day, "open": sorted(OPEN)}
+    for i, (first, last) in enumerate(AGE_BUCKETS):
+        params[f"before_{i}"] = _midnight(day - dt.timedelta(days=first - 1))
+        if last is not None:
+            params[f"from_{i}"] = _midnight(day - dt.timedelta(days=last))
     with connection.cursor() as cur:
-        cur.execute(_STEP_AGES, {"today": day, "open": sorted(OPEN), "tz": timezone.get_current_timezone_name()})
+        cur.execute(_STEP_AGES, params)
         found = {row[0]: row[1:] for row in cur.fetchall()}
     rows = []
     for state in STEP_ORDER:
@@ -69,9 +80,11 @@ def overdue_cases(*, today: dt.date | None = None) -> QuerySet[Case]:
         .select_related("clerk")
         .annotate(
             days_overdue=RawSQL("%s::date - reissue_case.due_on", [day], output_field=IntegerField()),
-            reminded_at=Max(
-                "overdue_notices__done_at",
-                filter=Q(overdue_notices__outcome=OverdueNotice.Outcome.SENT, overdue_notices__recipient="clerk"),
+            # A subquery per row shown (a page), not an aggregate over every overdue case's reminders.
+            reminded_at=Subquery(
+                OverdueNotice.objects.filter(case=OuterRef("pk"), outcome=OverdueNotice.Outcome.SENT, recipient="clerk")
+                .order_by("-done_at")
+                .values("done_at")[:1]
             ),
         )
         .order_by("due_on", "id")
@@ -87,27 +100,50 @@ class TrendWeek:
     overdue_at_end: int
 
 
+# Open and overdue counts at each week's end come from running sums of day-by-day changes: a case's span in a step
+# adds one open case on the day it starts and removes it on the day the next step starts; it is overdue from the
+# day after its due date (or its start, if later) until then. A join of every week with every span did the same in
+# 0.6 s on 100,000 cases (1.3 million pairs); the running sums read each span once.
 _TREND = """
 WITH weeks AS (
     SELECT d::date AS week_end, LEAST(d::date, %(today)s::date) AS at_day
     FROM generate_series(%(first)s::date, %(last)s::date, interval '7 days') AS d
 ),
-spans AS (
-    SELECT s.case_id, s.to_state, (s.at AT TIME ZONE %(tz)s)::date AS since, s.due_on,
-           (lead(s.at) OVER (PARTITION BY s.case_id ORDER BY s.at, s.id) AT TIME ZONE %(tz)s)::date AS until
+steps AS MATERIALIZED (
+    SELECT s.case_id, s.action, s.to_state, (s.at AT TIME ZONE %(tz)s)::date AS day, s.at, s.id, s.due_on
     FROM reissue_casestep s
+),
+spans AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT to_state, day AS since, due_on, lead(day) OVER (PARTITION BY case_id ORDER BY at, id) AS until
+        FROM steps
+    ) x
+    WHERE NOT to_state = ANY(%(final)s)
+),
+late AS (
+    SELECT GREATEST(since, due_on + 1) AS starts, until FROM spans
+    WHERE due_on IS NOT NULL AND (until IS NULL OR GREATEST(since, due_on + 1) < until)
+),
+daily AS (
+    SELECT day, sum(open) AS open, sum(overdue) AS overdue FROM (
+        SELECT since AS day, 1 AS open, 0 AS overdue FROM spans
+        UNION ALL SELECT until, -1, 0 FROM spans WHERE until IS NOT NULL
+        UNION ALL SELECT starts, 0, 1 FROM late
+        UNION ALL SELECT until, 0, -1 FROM late WHERE until IS NOT NULL
+    ) d
+    GROUP BY day
+),
+moves AS (
+    SELECT (date_trunc('week', day) + interval '6 days')::date AS week_end,
+           count(*) FILTER (WHERE action = 'open') AS opened,
+           count(*) FILTER (WHERE to_state = ANY(%(final)s)) AS closed
+    FROM steps WHERE day BETWEEN %(first)s::date - 6 AND %(today)s::date
+    GROUP BY 1
 )
-SELECT w.at_day,
-       (SELECT count(*) FROM reissue_casestep s WHERE s.action = 'open'
-          AND (s.at AT TIME ZONE %(tz)s)::date BETWEEN w.week_end - 6 AND w.at_day),
-       (SELECT count(*) FROM reissue_casestep s WHERE s.to_state = ANY(%(final)s)
-          AND (s.at AT TIME ZONE %(tz)s)::date BETWEEN w.week_end - 6 AND w.at_day),
-       count(sp.case_id),
-       count(sp.case_id) FILTER (WHERE sp.due_on < w.at_day)
-FROM weeks w
-LEFT JOIN spans sp ON sp.since <= w.at_day AND (sp.until IS NULL OR sp.until > w.at_day)
-                  AND NOT sp.to_state = ANY(%(final)s)
-GROUP BY w.week_end, w.at_day
+SELECT w.at_day, coalesce(m.opened, 0), coalesce(m.closed, 0),
+       (SELECT coalesce(sum(open), 0) FROM daily WHERE day <= w.at_day),
+       (SELECT coalesce(sum(overdue), 0) FROM daily WHERE day <= w.at_day)
+FROM weeks w LEFT JOIN moves m ON m.week_end = w.week_end
 ORDER BY w.week_end
 """
 
