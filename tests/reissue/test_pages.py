@@ -18,6 +18,7 @@ from geo_portal.reissue.services import (
     order_create,
     payment_record,
 )
+from tests.accounts.factories import PASSWORD
 from tests.reissue.conftest import APPLICANT, jpeg, lonlat_of
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,23 @@ def test_the_public_status_page_for_unknown_and_malformed_references_and_its_thr
     fresh = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.0.0.9")
     codes = [fresh.get("/reissue/status/", {"ref": counter_case.reference}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_every_page_renders_in_traditional_chinese(counter_case, staff, findings):
+    fee_assess(case_id=counter_case.pk, version=1, actor=staff["clerk"])
+    receipt = payment_record(case_id=counter_case.pk, version=2, method="cash", amount=400, actor=staff["clerk"])
+    order = order_create(cases={counter_case.pk: 3}, actor=staff["clerk"])
+    pages = {
+        "clerk": ["/reissue/", "/reissue/counter/?q=光復路二段7號", f"/reissue/cases/{counter_case.pk}/", "/reissue/fees/",
+                  "/reissue/orders/", f"/reissue/orders/{order.pk}/", "/reissue/sources/"],
+        "reviewer": ["/reissue/dashboard/", f"/reissue/cases/{counter_case.pk}/"],
+    }  # fmt: skip
+    for name, urls in pages.items():
+        client = Client()  # no Accept-Language: the site's default, zh-Hant
+        assert client.login(username=staff[name].username, password=PASSWORD)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert '<html lang="zh-Hant">' in response.content.decode(), url
+    status = Client().get("/reissue/status/", {"ref": counter_case.reference})
+    assert status.status_code == 200 and receipt.display_number not in status.content.decode()
