@@ -66,6 +66,20 @@ def checked(access: Access) -> Access:
     return replace(access, request_id=access.request_id or uuid.uuid4().hex, note=access.note.strip()[:200])
 
 
+def log_params(access: Access, *, selector: str, fields: Sequence[str], note: str = "") -> dict:
+    """The parameters of an access-log insert (``sql.LOG_READS`` or a read that logs in the same statement)."""
+    return {
+        "user": access.user.pk,
+        "username": access.user.get_username(),
+        "purpose": access.purpose,
+        "note": " ".join(part for part in (access.note, f"({note})" if note else "") if part)[:200],
+        "fields": list(fields),
+        "selector": selector,
+        "endpoint": access.endpoint[:200],
+        "request_id": access.request_id[:64],
+    }
+
+
 def log_reads(
     access: Access, *, selector: str, person_ids: Sequence[int | None], fields: Sequence[str], note: str = ""
 ) -> int:
@@ -74,17 +88,6 @@ def log_reads(
         return 0
     with connection.cursor() as cur:
         cur.execute(
-            LOG_READS,
-            {
-                "user": access.user.pk,
-                "username": access.user.get_username(),
-                "purpose": access.purpose,
-                "note": " ".join(part for part in (access.note, f"({note})" if note else "") if part)[:200],
-                "persons": list(person_ids),
-                "fields": list(fields),
-                "selector": selector,
-                "endpoint": access.endpoint[:200],
-                "request_id": access.request_id[:64],
-            },
+            LOG_READS, {**log_params(access, selector=selector, fields=fields, note=note), "persons": list(person_ids)}
         )
         return cur.rowcount

@@ -28,6 +28,7 @@ from geo_portal.registry.access import (
     RELATION,
     Access,
     checked,
+    log_params,
     log_reads,
 )
 from geo_portal.registry.errors import FieldError, RegistryRefused
@@ -123,34 +124,45 @@ class VillageCount:
     report_female: int | None
 
 
-def _plate(plate_id: int) -> DoorPlate:
-    plate = DoorPlate.objects.filter(pk=plate_id).first()
-    if plate is None:
-        raise RegistryRefused(FieldError("plate_id", _("there is no door plate %(id)s") % {"id": plate_id}))
-    return plate
+@dataclass(frozen=True)
+class PlateRef:
+    id: int
+    address: str
+    floor: int | None
 
 
-def entrance_plates(plate: DoorPlate) -> list[DoorPlate]:
-    """The entrance of a plate with its floors and units (the entrance first, then by floor and unit), whatever
-    their status: a retired unit still had residents in the past."""
-    return list(
-        DoorPlate.objects.filter(
-            district_id=plate.district_id,
-            road_id=plate.road_id,
-            area=plate.area,
-            lane=plate.lane,
-            alley=plate.alley,
-            number_prefix=plate.number_prefix,
-            number=plate.number,
-            sub_number=plate.sub_number,
-            number_suffix=plate.number_suffix,
-        ).order_by("floor", "floor_unit", "floor_sub", "pk")  # NULL floor (the entrance) sorts last in PostgreSQL
+# What an entrance shares (its plates differ only by floor and unit); read as values, not models (no geometries).
+_ENTRANCE = ("district_id", "road_id", "area", "lane", "alley", "number_prefix", "number", "sub_number", "number_suffix")
+
+
+def _missing_plate(plate_id: int) -> RegistryRefused:
+    return RegistryRefused(FieldError("plate_id", _("there is no door plate %(id)s") % {"id": plate_id}))
+
+
+def entrance_plates(plate_id: int) -> list[PlateRef]:
+    """A plate's entrance with its floors and units — the entrance first, then by floor and unit — whatever their
+    status: a retired unit still had residents in the past."""
+    key = DoorPlate.objects.filter(pk=plate_id).values(*_ENTRANCE).first()
+    if key is None:
+        raise _missing_plate(plate_id)
+    rows = (
+        DoorPlate.objects.filter(**key)
+        .order_by("floor", "floor_unit", "floor_sub", "pk")
+        .values_list("pk", "address", "floor")
     )
-
-
-def _ordered_entrance(plate: DoorPlate) -> list[DoorPlate]:
-    plates = entrance_plates(plate)
+    plates = [PlateRef(*row) for row in rows]
     return [p for p in plates if p.floor is None] + [p for p in plates if p.floor is not None]
+
+
+def _plates(plate_id: int, include_units: bool) -> list[int]:
+    return [p.id for p in entrance_plates(plate_id)] if include_units else [plate_id]
+
+
+def _check_found(rows: list, plate_id: int) -> None:
+    """An empty answer for a plate that does not exist is an error, not "nobody lived there" (checked only when
+    empty: the common case costs no extra query)."""
+    if not rows and not DoorPlate.objects.filter(pk=plate_id).exists():
+        raise _missing_plate(plate_id)
 
 
 def _person(row, national=None) -> PersonView:
@@ -165,11 +177,11 @@ def households_at_entrance(
     with its members on that date; plates without households are listed too (a clerk sees the whole building)."""
     access = checked(access)
     day = on or timezone.localdate()
-    plates = _ordered_entrance(_plate(plate_id))
+    plates = entrance_plates(plate_id)
     with connection.cursor() as cur:
-        cur.execute(sql.RESIDENTS_ON, {"plates": [p.pk for p in plates], "on": day})
+        cur.execute(sql.RESIDENTS_ON, {"plates": [p.id for p in plates], "on": day})
         rows = cur.fetchall()
-    by_plate: dict[int, dict[int, list]] = {p.pk: {} for p in plates}
+    by_plate: dict[int, dict[int, list]] = {p.id: {} for p in plates}
     heads: dict[int, tuple] = {}
     for row in rows:
         national = identity.reveal(row[6], row[7]) if with_national_id else None
@@ -178,10 +190,10 @@ def households_at_entrance(
         heads[row[11]] = (row[12], row[13], row[14], row[16])
     out = [
         PlateHouseholds(
-            plate_id=p.pk,
+            plate_id=p.id,
             address=p.address,
             households=tuple(
-                HouseholdView(hid, *heads[hid], members=tuple(members)) for hid, members in by_plate[p.pk].items()
+                HouseholdView(hid, *heads[hid], members=tuple(members)) for hid, members in by_plate[p.id].items()
             ),
         )
         for p in plates
@@ -195,13 +207,23 @@ def households_at_entrance(
 def residents_on(*, plate_id: int, on: dt.date, access: Access, include_units: bool = False) -> list[Resident]:
     """Who was registered at an address on a date (with ``include_units``: at its entrance, floors and units)."""
     access = checked(access)
-    plates = _ordered_entrance(_plate(plate_id)) if include_units else [_plate(plate_id)]
+    fields = (*PERSON_FIELDS, RELATION, HOUSEHOLD)
+    if include_units:
+        with connection.cursor() as cur:
+            cur.execute(sql.RESIDENTS_ON, {"plates": _plates(plate_id, include_units), "on": on})
+            rows = cur.fetchall()
+        out = [Resident(person=_person(r), relation=r[8], household_number=r[12], plate_id=r[15]) for r in rows]
+        log_reads(access, selector="residents_on", person_ids=[r[0] for r in rows], fields=fields)
+        return out
+    # One plate, the hot path: the read writes its own log rows in the same statement.
     with connection.cursor() as cur:
-        cur.execute(sql.RESIDENTS_ON, {"plates": [p.pk for p in plates], "on": on})
+        cur.execute(
+            sql.RESIDENTS_ON_LOGGED,
+            {**log_params(access, selector="residents_on", fields=fields), "plate": plate_id, "on": on},
+        )
         rows = cur.fetchall()
-    out = [Resident(person=_person(r), relation=r[8], household_number=r[12], plate_id=r[15]) for r in rows]
-    log_reads(access, selector="residents_on", person_ids=[r[0] for r in rows], fields=(*PERSON_FIELDS, RELATION, HOUSEHOLD))
-    return out
+    _check_found(rows, plate_id)
+    return [Resident(person=_person(r), relation=r[6], household_number=r[7], plate_id=plate_id) for r in rows]
 
 
 @transaction.atomic
@@ -212,10 +234,10 @@ def residents_during(
     access = checked(access)
     if end <= start:
         raise RegistryRefused(FieldError("end", _("must be after the start (%(start)s)") % {"start": start}))
-    plates = _ordered_entrance(_plate(plate_id)) if include_units else [_plate(plate_id)]
     with connection.cursor() as cur:
-        cur.execute(sql.RESIDENTS_DURING, {"plates": [p.pk for p in plates], "start": start, "end": end})
+        cur.execute(sql.RESIDENTS_DURING, {"plates": _plates(plate_id, include_units), "start": start, "end": end})
         rows = cur.fetchall()
+    _check_found(rows, plate_id)
     out = [ResidentStretch(_person(r), r[6], r[7], r[8], r[9], r[10]) for r in rows]
     log_reads(
         access,

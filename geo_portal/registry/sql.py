@@ -3,7 +3,9 @@
 Plates are passed as an array and joined through ``unnest … WITH ORDINALITY``: one index probe per plate on the
 GiST indexes (plate, period) and (household, period), in the caller's order (an entrance, then its floors and
 units). ``@>`` on a date range is "on that date", ``&&`` "at some time in the period". The door plates' table is
-shared by ``addresses`` with the apps above it.
+shared by ``addresses`` with the apps above it. Ids compared with a GiST-indexed column are cast to bigint: the
+btree_gist operator class knows bigint = bigint only, and an untyped literal (int4) would turn the index scan into a
+sequential scan.
 """
 
 from __future__ import annotations
@@ -18,6 +20,26 @@ JOIN registry_household h ON h.id = ha.household_id
 JOIN registry_membership m ON m.household_id = ha.household_id AND m.valid @> %(on)s::date
 JOIN registry_person p ON p.id = m.person_id
 ORDER BY q.ord, h.number, m.relation <> 'head', p.birth_date, p.id
+"""
+
+# The same for one plate, with its access-log rows written by the same statement (the hot path: one round trip).
+RESIDENTS_ON_LOGGED = """
+WITH found AS (
+    SELECT row_number() OVER (ORDER BY h.number, m.relation <> 'head', p.birth_date, p.id) AS ord,
+           p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, m.relation, h.number
+    FROM registry_householdaddress ha
+    JOIN registry_household h ON h.id = ha.household_id
+    JOIN registry_membership m ON m.household_id = ha.household_id AND m.valid @> %(on)s::date
+    JOIN registry_person p ON p.id = m.person_id
+    WHERE ha.plate_id = %(plate)s::bigint AND ha.valid @> %(on)s::date
+), logged AS (
+    INSERT INTO registry_accesslog (at, user_id, username, purpose, note, person_id, fields, selector, endpoint,
+                                    request_id)
+    SELECT now(), %(user)s, %(username)s, %(purpose)s, %(note)s, id, %(fields)s::varchar[], %(selector)s,
+           %(endpoint)s, %(request_id)s
+    FROM found
+)
+SELECT id, name, sex, birth_date, death_date, synthetic, relation, number FROM found ORDER BY ord
 """
 
 # Residents at the plates at some time in [start, end): each stretch a person lived there (membership ∩ the
@@ -42,7 +64,7 @@ FROM registry_membership m
 JOIN registry_householdaddress ha ON ha.household_id = m.household_id AND ha.valid && m.valid
 JOIN registry_household h ON h.id = m.household_id
 JOIN addresses_doorplate d ON d.id = ha.plate_id
-WHERE m.person_id = %(person)s
+WHERE m.person_id = %(person)s::bigint
 ORDER BY lower(m.valid * ha.valid), m.id
 """
 

@@ -250,7 +250,14 @@ def test_the_log_row_commits_with_the_read_or_not_at_all(world, staff, monkeypat
 
     monkeypatch.setattr(selectors, "log_reads", log_then_fail)
     with pytest.raises(RuntimeError, match="the page broke"):
-        residents_on(plate_id=world["plates"][1].pk, on=dt.date(2024, 1, 1), access=access(staff))
+        residents_on(plate_id=world["plates"][1].pk, on=dt.date(2024, 1, 1), access=access(staff), include_units=True)
+    assert AccessLog.objects.count() == 0
+
+
+def test_an_unknown_plate_is_an_error_not_an_empty_house(world, staff):
+    for include_units in (False, True):
+        with pytest.raises(RegistryRefused, match=r"^plate_id: there is no door plate 999999$"):
+            residents_on(plate_id=999999, on=dt.date(2024, 1, 1), access=access(staff), include_units=include_units)
     assert AccessLog.objects.count() == 0
 
 
