@@ -8,7 +8,8 @@ villages (a differencing attack). They count the withheld villages instead, so t
 
 MONTHS = "SELECT DISTINCT month FROM areas_village_stats_public_v ORDER BY month"
 
-# A month whose villages are all withheld still has a row: zero published villages, sums of zero.
+# A month whose villages are all withheld still has a row: zero published villages, sums of zero. With a district,
+# only its villages are added up (a page about one district must not show the whole city's figures).
 MONTH_TOTALS = """
 SELECT month,
        coalesce(sum(households) FILTER (WHERE NOT suppressed), 0),
@@ -17,7 +18,9 @@ SELECT month,
        coalesce(sum(female) FILTER (WHERE NOT suppressed), 0),
        count(*) FILTER (WHERE NOT suppressed),
        count(*) FILTER (WHERE suppressed)
-FROM areas_village_stats_public_v GROUP BY month ORDER BY month"""
+FROM areas_village_stats_public_v
+WHERE %(district)s::bigint IS NULL OR village_id IN (SELECT id FROM areas_village WHERE district_id = %(district)s)
+GROUP BY month ORDER BY month"""
 
 VILLAGE_FIGURES = """
 SELECT village_id, month, households, population, male, female, suppressed

@@ -6,9 +6,10 @@ and age figures withheld (``None``, ``suppressed=True``). The rule is written in
 below read it for Python callers (the public statistics page and its CSV/GeoJSON downloads), and the bulk SQL
 readers (``exports.layers``, ``analytics.layers``) join it. No other app reads ``areas_villagepopulation``.
 
-Totals follow the same rule: ``month_totals`` adds up the published villages only and counts the withheld ones,
-since a total over every village minus the published ones would reveal a withheld village (differencing). Readers
-that add figures up themselves (notebooks, GeoPandas users) get the same result by summing what is published.
+Totals follow the same rule: ``month_totals`` adds up the published villages (of one district, when asked) only
+and counts the withheld ones, since a total over every village minus the published ones would reveal a withheld
+village (differencing). Readers that add figures up themselves (notebooks, GeoPandas users) get the same result
+by summing what is published.
 
 Runs on the ``SEARCH_DB`` connection, like the other public reads.
 """
@@ -63,10 +64,14 @@ def population_months() -> list[dt.date]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def month_totals() -> list[MonthTotals]:
-    """Totals of the published villages per loaded month, oldest first (the time series)."""
+def month_totals(*, district_id: int | None = None) -> list[MonthTotals]:
+    """Totals of the published villages per loaded month, oldest first (the time series).
+
+    With ``district_id``, of that district's villages only (what a page about one district shows); without it,
+    of every village that reported, whatever its district.
+    """
     with connections[settings.SEARCH_DB].cursor() as cursor:
-        cursor.execute(sql.MONTH_TOTALS)
+        cursor.execute(sql.MONTH_TOTALS, {"district": district_id})
         return [MonthTotals(*row) for row in cursor.fetchall()]
 
 

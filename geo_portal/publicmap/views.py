@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -166,41 +168,65 @@ class CardView(APIView):
         return response
 
 
-def _stats_month(request: HttpRequest) -> tuple[list, object, str]:
-    available = population_months()
+@dataclass(frozen=True)
+class StatsRequest:
+    """What ``/stats/`` and its downloads were asked for: the district and month shown, or why not."""
+
+    districts: list[stats.StatsDistrict]
+    district: stats.StatsDistrict | None
+    months: list[dt.date]
+    month: dt.date | None
+    error: str
+
+
+def _stats_request(request: HttpRequest) -> StatsRequest:
+    covered, available = stats.covered_districts(), population_months()
+    district, month, error = None, None, ""
     try:
-        return available, stats.parse_month(request.GET.get("month", "").strip()[:10], available), ""
+        district = stats.parse_district(request.GET.get("district", "").strip()[:8], covered)
+        month = stats.parse_month(request.GET.get("month", "").strip()[:10], available)
     except ValueError as exc:
-        return available, None, str(exc)
+        error = str(exc)
+    return StatsRequest(covered, district, available, month, error)
 
 
 @require_GET
 @throttled
 def stats_page(request: HttpRequest) -> HttpResponse:
-    """The public statistics dashboard: per-village choropleth, sortable table, time series, downloads."""
-    available, month, error = _stats_month(request)
-    rows, _features = stats.village_stats(month) if month or not available else ([], [])
-    totals = month_totals()
+    """The public statistics dashboard of one covered district: per-village choropleth, sortable table, the
+    district's totals (and their time series), downloads."""
+    asked = _stats_request(request)
+    district, month = asked.district or (asked.districts[0] if asked.districts else None), asked.month
+    rows = stats.village_stats(month, district)[0] if district and month else []
+    totals = month_totals(district_id=district.id) if district else []
     # The note under the totals speaks of the month on show (the latest when the month asked for is unknown).
     shown = next((t for t in totals if t.month == month), totals[-1] if totals else None)
-    status = 400 if error else 200
+    # The district is named in links only when there is a choice (one covered district: the links stay short).
+    params = {"district": district.code} if district and len(asked.districts) > 1 else {}
+    params |= {"month": f"{month:%Y-%m}"} if month else {}
+    download_query = "?" + urlencode(params) if params else ""
     context = {
-        "months": available,
+        "districts": asked.districts,
+        "district": district,
+        "district_label": stats.district_label(district) if district else "",
+        "months": asked.months,
         "month": month,
-        "error": error,
+        "error": asked.error,
         "rows": rows,
+        "footer": stats.table_totals(rows),
         "totals": totals,
         "totals_shown": shown,
-        "totals_note": stats.totals_note(shown) if shown else "",
+        "totals_note": stats.totals_note(shown, district) if shown and district else "",
         "series_points": _series_points([t.population for t in totals]),
+        "download_query": download_query,
         "config": {
-            "geojson": reverse("publicmap:stats-geojson") + (f"?month={month:%Y-%m}" if month else ""),
+            "geojson": reverse("publicmap:stats-geojson") + download_query,
             "basemaps": [{"name": n, "url": u, "options": o} for n, u, o in settings.LEAFLET_CONFIG["TILES"]],
             "extent": map_extent(),
             "text": stats_strings(),
         },
     }
-    return render(request, "publicmap/stats.html", context, status=status)
+    return render(request, "publicmap/stats.html", context, status=400 if asked.error else 200)
 
 
 def _series_points(values: list[int], width: int = 300, height: int = 80) -> str:
@@ -214,16 +240,18 @@ def _series_points(values: list[int], width: int = 300, height: int = 80) -> str
 
 
 def _stats_download(request: HttpRequest, kind: str) -> HttpResponse:
-    _available, month, error = _stats_month(request)
-    if error or month is None:
-        message = error or _("No population statistics are loaded yet.")
-        return HttpResponse(message, status=400 if error else 404, content_type="text/plain; charset=utf-8")
-    rows, features = stats.village_stats(month)
-    name = f"villages-{month:%Y-%m}"
+    asked = _stats_request(request)
+    if asked.error or asked.month is None or asked.district is None:
+        message = asked.error or _("No population statistics are loaded yet.")
+        return HttpResponse(message, status=400 if asked.error else 404, content_type="text/plain; charset=utf-8")
+    district, month = asked.district, asked.month
+    rows, features = stats.village_stats(month, district)
+    name = f"villages-{month:%Y-%m}" if len(asked.districts) == 1 else f"villages-{district.code}-{month:%Y-%m}"
     if kind == "geojson":
-        # The month's totals (published villages only, withheld ones counted) ride along as a foreign member.
-        totals = next(t for t in month_totals() if t.month == month)
-        collection = {"type": "FeatureCollection", "totals": stats.totals_json(totals), "features": features}
+        # The district's totals of the month (published villages only, withheld ones counted) ride along as a
+        # foreign member.
+        totals = next(t for t in month_totals(district_id=district.id) if t.month == month)
+        collection = {"type": "FeatureCollection", "totals": stats.totals_json(totals, district), "features": features}
         body = json.dumps(collection, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
     else:
