@@ -149,7 +149,7 @@ def test_rejection_needs_a_reason_and_ends_the_case(family, staff):
     assert (event.status, event.review_note, event.reviewed_by.username) == ("rejected", "signature missing", "bob")
     with pytest.raises(RegistryRefused) as exc:
         event_apply(event_id=event.pk, actor=staff["bob"], version=event.version)
-    assert str(exc.value) == f"status: event #{event.pk} is rejected: it cannot be applied"
+    assert str(exc.value) == f"status: event #{event.pk} is rejected: only an approved event can be applied"
 
 
 def test_a_stale_version_names_who_changed_the_event(family, staff):

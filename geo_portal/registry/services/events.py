@@ -85,8 +85,7 @@ def _move(event: RegistrationEvent, action: str, actor: AbstractBaseUser, note: 
         raise RegistryRefused(
             FieldError(
                 "status",
-                _("event #%(id)s is %(status)s: it cannot be %(action)s")
-                % {"id": event.pk, "status": event.get_status_display(), "action": ACTION_LABELS[action]},
+                STEP_REFUSALS[action] % {"id": event.pk, "status": event.get_status_display()},
             )
         )
     before = event.status
@@ -100,11 +99,11 @@ def _move(event: RegistrationEvent, action: str, actor: AbstractBaseUser, note: 
 
 
 # Lazy: read in the language of the request that is refused, not the one active when the module was imported.
-ACTION_LABELS = {
-    "submit": gettext_lazy("submitted"),
-    "approve": gettext_lazy("approved"),
-    "reject": gettext_lazy("rejected"),
-    "apply": gettext_lazy("applied"),
+STEP_REFUSALS = {
+    "submit": gettext_lazy("event #%(id)s is %(status)s: only a draft can be submitted"),
+    "approve": gettext_lazy("event #%(id)s is %(status)s: only a submitted event can be reviewed"),
+    "reject": gettext_lazy("event #%(id)s is %(status)s: only a submitted event can be reviewed"),
+    "apply": gettext_lazy("event #%(id)s is %(status)s: only an approved event can be applied"),
 }
 
 
