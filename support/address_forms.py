@@ -521,16 +521,23 @@ def nonexistent(
     plain = [r for r in records if r.road_base]
     for r in rng.sample(plain, min(per_kind, len(plain))):
         out.append(Nonexistent(NONEXISTENT_KINDS[4], rng.choice(other_areas) + street(r), "other district"))
-    # A real road of another district, with this district's prefix or none: half of them look like one of the
-    # district's roads (中清路 next to 中華路, 中正路), where a careless corrector would "fix" them.
+    # A real road of another district, with this district's prefix or none. Half of them are one character from the
+    # road of a real plate here, with that plate's section, lane and number (中清路二段1號 where 中華路二段1號 exists):
+    # the trap where a careless corrector answers the district's plate.
     local = {r.road_base for r in plain}
-    lookalike = [n for n in foreign_roads if any(_one_apart(n, mine) for mine in local)]
+    by_length: dict[int, list[str]] = {}
+    for name in foreign_roads:
+        by_length.setdefault(len(name), []).append(name)
+    twins = {mine: [n for n in by_length.get(len(mine), []) if _one_apart(n, mine)] for mine in sorted(local)}
+    trapped = [r for r in plain if twins.get(r.road_base)]
     for i, r in enumerate(rng.sample(plain, min(per_kind, len(plain)))):
-        road = rng.choice(lookalike if i % 2 == 0 and lookalike else foreign_roads)
-        fake = _with(r, road_base=road, section=rng.choice([None, None, 1, 2]), area="")
-        out.append(
-            Nonexistent(NONEXISTENT_KINDS[5], rng.choice(["", r.district, r.county + r.district]) + street(fake), road)
-        )
+        if i % 2 == 0 and trapped:
+            r = rng.choice(trapped)
+            fake = _with(r, road_base=rng.choice(twins[r.road_base]), area="")
+        else:
+            fake = _with(r, road_base=rng.choice(foreign_roads), section=rng.choice([None, None, 1, 2]), area="")
+        text = rng.choice(["", r.district, r.county + r.district]) + street(fake)
+        out.append(Nonexistent(NONEXISTENT_KINDS[5], text, fake.road_base))
     return out
 
 
