@@ -80,7 +80,9 @@ _LETTER_SPACED = re.compile(r"\S(?:\s\S){4,}")
 _BINARY = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ue000-\uf8ff]")
 UNREADABLE = set("■□?？�●○◎")
 
-_NUM = f"[{NUMERAL_CHARS}]+"
+# The financial forms (壹貳參…) are written on some forms and cheques: 貳段, 拾伍號.
+_FINANCIAL = str.maketrans("壹貳參叁肆伍陸柒捌玖拾佰仟", "一二三三四五六七八九十百千")
+_NUM = f"[{NUMERAL_CHARS}壹貳參叁肆伍陸柒捌玖拾佰仟]+"
 # A Chinese numeral directly before a unit (二段, 十七樓, 一百零一號) or after 之 is a number;
 # elsewhere (三民路, 五福路) it is part of a name and left alone.
 _CN_NUMERAL = re.compile(_NUM)
@@ -270,7 +272,7 @@ def _numeral_in_context(m: re.Match[str]) -> str:
     before = s[start - 1] if start else ""
     if after and after not in _UNITS and before != "之":
         return m.group(0)
-    value = _cn(m.group(0))
+    value = _cn(m.group(0).translate(_FINANCIAL))
     # 1號之1十樓: a floor right after digits gets a separator so the numbers do not run together.
     return (_SEP + value) if before.isdigit() and after in ("樓", "層") else value
 

@@ -26,6 +26,7 @@ CANON = "新竹市東區光復路二段101之1號5樓"
         "300049 新竹市東區光復路2段101–1號5f",
         "新竹市東區光復里12鄰光復路二段101之1號5樓",
         "新竹市東區光復路二段101之1號5樓（光復里12鄰）".replace("（光復里12鄰）", "光復里12鄰"),
+        "新竹巿東區光復路二段101之1號5樓",  # 巿 (U+5DFF) typed for 市
     ],
 )
 def test_written_forms_give_the_canonical_address(text):
@@ -79,6 +80,10 @@ def test_components_of_a_full_address():
         ("新里路5號", "新里路5號"),
         ("東大路一段52巷21號", "東大路一段52巷21號"),
         ("三民路2衖1號", "三民路2弄1號"),
+        ("光復路貳段壹佰零壹號伍樓", "光復路二段101號5樓"),  # financial numerals before units
+        ("陸軍路1號", "陸軍路1號"),  # …but a name keeps them
+        ("光復路二段101,5樓", "光復路二段101號5樓"),  # a comma between numbers separates them
+        ("光復路二段101 5樓", "光復路二段101號5樓"),
     ],
 )
 def test_street_forms(text, street):

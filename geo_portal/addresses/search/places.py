@@ -59,6 +59,8 @@ def outside_road(addr: Address, gz: Gazetteer) -> list[str] | None:
     """Where a road that is not one of the covered districts' lies, when it is a real road elsewhere (None if not)."""
     if not addr.road and not addr.area:
         return None
+    if any(road.base_name == addr.road for road in gz.roads.values()):
+        return None  # a road of the district, with a section it does not have (光復路三段)
     national = gz.national()
     names = [addr.road] if addr.road.endswith(ROAD_TYPES) else [addr.road + w for w in ROAD_TYPES]
     if not addr.road:
