@@ -32,7 +32,7 @@ from geo_portal.registry.access import (
     log_reads,
 )
 from geo_portal.registry.errors import FieldError, RegistryRefused
-from geo_portal.registry.models import Person
+from geo_portal.registry.models import Household, Person, Relation
 
 MAX_NAME_MATCHES = 200
 
@@ -54,6 +54,10 @@ class MemberView:
     relation: str
     since: dt.date
 
+    @property
+    def relation_label(self) -> str:
+        return Relation(self.relation).label
+
 
 @dataclass(frozen=True)
 class HouseholdView:
@@ -63,6 +67,10 @@ class HouseholdView:
     head_id: int
     registered_here_since: dt.date
     members: tuple[MemberView, ...]
+
+    @property
+    def kind_label(self) -> str:
+        return Household.Kind(self.kind).label
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,10 @@ class AddressPeriod:
     address: str
     since: dt.date
     until: dt.date | None
+
+    @property
+    def relation_label(self) -> str:
+        return Relation(self.relation).label
 
 
 @dataclass(frozen=True)
@@ -201,6 +213,24 @@ def households_at_entrance(
     fields = (*PERSON_FIELDS, RELATION, HOUSEHOLD) + ((NATIONAL_ID,) if with_national_id else ())
     log_reads(access, selector="households_at_entrance", person_ids=[r[0] for r in rows], fields=fields)
     return out
+
+
+@transaction.atomic
+def household_members(*, household_id: int, access: Access, on: dt.date | None = None) -> HouseholdView:
+    """A household and its members on a date (today by default), head first."""
+    access = checked(access)
+    day = on or timezone.localdate()
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise RegistryRefused(FieldError("household_id", _("there is no household %(id)s") % {"id": household_id}))
+    with connection.cursor() as cur:
+        cur.execute(sql.HOUSEHOLD_MEMBERS, {"household": household.pk, "on": day})
+        rows = cur.fetchall()
+    members = tuple(MemberView(person=_person(r), relation=r[6], since=r[7]) for r in rows)
+    log_reads(
+        access, selector="household_members", person_ids=[r[0] for r in rows], fields=(*PERSON_FIELDS, RELATION, HOUSEHOLD)
+    )
+    return HouseholdView(household.pk, household.number, household.kind, household.head_id, household.period.lower, members)
 
 
 @transaction.atomic

@@ -42,6 +42,15 @@ WITH found AS (
 SELECT id, name, sex, birth_date, death_date, synthetic, relation, number FROM found ORDER BY ord
 """
 
+# A household's members on a date, head first.
+HOUSEHOLD_MEMBERS = """
+SELECT p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, m.relation, lower(m.valid)
+FROM registry_membership m
+JOIN registry_person p ON p.id = m.person_id
+WHERE m.household_id = %(household)s AND m.valid @> %(on)s::date
+ORDER BY m.relation <> 'head', p.birth_date, p.id
+"""
+
 # Residents at the plates at some time in [start, end): each stretch a person lived there (membership ∩ the
 # household's address ∩ the period asked for).
 RESIDENTS_DURING = """

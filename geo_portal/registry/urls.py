@@ -1,4 +1,23 @@
-"""URLs of the household register under ``/registry/`` (namespace ``registry``)."""
+"""URLs of the household register under ``/registry/`` (namespace ``registry``): registrars' searches, a plate's
+households, a person's history, event entry, review and documents."""
+
+from django.urls import path
+
+from geo_portal.registry.web import entry, lookup, review
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", lookup.home, name="home"),
+    path("search/name/", lookup.search_name, name="search-name"),
+    path("search/id/", lookup.search_id, name="search-id"),
+    path("plates/<int:pk>/", lookup.plate, name="plate"),
+    path("persons/<int:pk>/", lookup.person, name="person"),
+    path("plates/<int:plate_pk>/move-in/", entry.new_move_in, name="new-move-in"),
+    path("plates/<int:plate_pk>/address-change/", entry.new_address_change, name="new-address-change"),
+    path("households/<int:household_pk>/birth/", entry.new_birth, name="new-birth"),
+    path("households/<int:household_pk>/<str:kind>/", entry.new_departure, name="new-departure"),
+    path("events/<int:pk>/", review.event_detail, name="event"),
+    path("events/<int:pk>/documents/", review.document_upload, name="document-upload"),
+    path("events/<int:pk>/<str:step>/", review.event_step, name="event-step"),
+    path("documents/<int:pk>/", review.document_download, name="document"),
+]

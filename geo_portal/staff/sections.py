@@ -19,6 +19,7 @@ from geo_portal.census.office.selectors import conflicts_waiting_count, open_pro
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.selectors import failed_batch_count
 from geo_portal.jobs.selectors import jobs_summary
+from geo_portal.registry.event_reads import counts_waiting
 from geo_portal.reissue import selectors as reissue
 from geo_portal.reports.models import CitizenReport
 from geo_portal.reports.selectors import report_count
@@ -132,11 +133,17 @@ def _reviewer() -> Section:
 
 
 def _registrar() -> Section:
+    waiting = counts_waiting()
+    home = reverse("registry:home")
     return Section(
         Role.REGISTRAR,
         _("Household registration"),
-        _("Household registration data will be read here; every read of personal data is logged."),
-        (),
+        _("Households at door plates and registration events reviewed by a second registrar; every read is logged."),
+        (
+            Link(_("Registration events waiting for review"), home + "#review-heading", waiting["submitted"]),
+            Link(_("Approved events to apply"), home + "#apply-heading", waiting["approved"]),
+            Link(_("Search the household register"), home + "#address-heading"),
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from geo_portal.addresses.plates import Components, plate_create
 from geo_portal.areas.models import Road
-from geo_portal.registry.details import MoveIn, NewHousehold, NewPerson
+from geo_portal.registry.details import AddressChange, MoveIn, NewHousehold, NewPerson
 from geo_portal.registry.models import Household, Person
 from geo_portal.registry.national_id import synthetic
 from geo_portal.registry.services.events import event_apply, event_approve, event_create, event_submit
@@ -91,3 +91,29 @@ def family(street, staff):
     household = Household.objects.get(number="O0000001")
     people = {p.name: p for p in Person.objects.filter(pk__in=event.person_ids)}
     return {"event": event, "household": household, "people": people}
+
+
+@pytest.fixture
+def world(family, street, staff):
+    """The 陳 family at 1號 (moved to 5號2樓 on 2024-06-01) and 王 at 5號3樓 since 2022-01-01."""
+    through_review(
+        "move_in",
+        MoveIn(
+            newcomers=(
+                person(40, "王大同", "M", dt.date(1970, 2, 2)),
+                person(41, "王小同", "F", dt.date(2000, 3, 3), "daughter"),
+            ),
+            new_household=NewHousehold(number="O0000040", kind="living", plate_id=street["plates"]["5F3"].pk),
+        ),
+        dt.date(2022, 1, 1),
+        by=staff["bob"],
+        reviewer=staff["ann"],
+    )
+    through_review(
+        "address_change",
+        AddressChange(household_id=family["household"].pk, plate_id=street["plates"]["5F2"].pk),
+        dt.date(2024, 6, 1),
+        by=staff["ann"],
+        reviewer=staff["bob"],
+    )
+    return {**family, "plates": street["plates"]}

@@ -8,7 +8,6 @@ import pytest
 from django.db import IntegrityError, ProgrammingError, transaction
 
 from geo_portal.registry.access import Access
-from geo_portal.registry.details import AddressChange, MoveIn, NewHousehold
 from geo_portal.registry.errors import AccessDenied, RegistryRefused
 from geo_portal.registry.models import AccessLog
 from geo_portal.registry.national_id import synthetic
@@ -21,35 +20,8 @@ from geo_portal.registry.selectors import (
     residents_on,
     village_counts,
 )
-from tests.registry.conftest import person, through_review
 
 PERSON = ["name", "sex", "birth_date", "death_date"]
-
-
-@pytest.fixture
-def world(family, street, staff):
-    """The 陳 family at 1號 (moved to 5號2樓 on 2024-06-01) and 王 at 5號3樓 since 2022-01-01."""
-    through_review(
-        "move_in",
-        MoveIn(
-            newcomers=(
-                person(40, "王大同", "M", dt.date(1970, 2, 2)),
-                person(41, "王小同", "F", dt.date(2000, 3, 3), "daughter"),
-            ),
-            new_household=NewHousehold(number="O0000040", kind="living", plate_id=street["plates"]["5F3"].pk),
-        ),
-        dt.date(2022, 1, 1),
-        by=staff["bob"],
-        reviewer=staff["ann"],
-    )
-    through_review(
-        "address_change",
-        AddressChange(household_id=family["household"].pk, plate_id=street["plates"]["5F2"].pk),
-        dt.date(2024, 6, 1),
-        by=staff["ann"],
-        reviewer=staff["bob"],
-    )
-    return {**family, "plates": street["plates"]}
 
 
 def access(staff, purpose="registration", endpoint="/registry/test", request_id="req-1", note="") -> Access:

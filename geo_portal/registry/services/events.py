@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from geo_portal.changes.context import Cause, change_context
 from geo_portal.registry import documents
+from geo_portal.registry.deadlines import is_late
 from geo_portal.registry.details import Details, from_json, to_json
 from geo_portal.registry.errors import AccessDenied, FieldError, RegistryRefused, StaleEvent
 from geo_portal.registry.models import EventDocument, EventTransition, RegistrationEvent
@@ -35,9 +36,6 @@ REVIEW = "registry.review_events"
 S = RegistrationEvent.Status
 K = RegistrationEvent.Kind
 
-# 戶籍法 第48條: a birth is declared within 60 days, every other registration within 30 days of the event.
-DEADLINE_DAYS: dict[str, int] = {K.BIRTH: 60}
-DEFAULT_DEADLINE_DAYS = 30
 
 # action → (statuses it may start from, status it leads to)
 ALLOWED: dict[str, tuple[frozenset[str], str]] = {
@@ -46,10 +44,6 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "reject": (frozenset({S.SUBMITTED}), S.REJECTED),
     "apply": (frozenset({S.APPROVED}), S.APPLIED),
 }
-
-
-def is_late(kind: str, effective_date: dt.date, declared_on: dt.date) -> bool:
-    return (declared_on - effective_date).days > DEADLINE_DAYS.get(kind, DEFAULT_DEADLINE_DAYS)
 
 
 def _require(user: AbstractBaseUser, perm: str, what: str) -> None:
