@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from geo_portal.addresses.imports import import_doorplates
-from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.models import DoorPlate, ZipCodeRule
 from geo_portal.addresses.search import autocomplete, geocode
 from geo_portal.areas.models import District, Road
 from tests.conftest import X0, Y0, write_csv
@@ -54,6 +54,13 @@ def plates(areas, tmp_path, settings):
     # The other districts of the city, as the village table loads them (not covered: they have no roads here).
     District.objects.create(code="10018020", county=areas["county"], name="北區", name_en="North Dist.")
     District.objects.create(code="10018030", county=areas["county"], name="香山區", name_en="Xiangshan Dist.")
+    # A few 3+3 zip-code rules of other counties: where the national names of districts and roads come from.
+    for position, (county, district, road) in enumerate(
+        [("新竹縣", "竹北市", "光明六路"), ("臺中市", "東區", "東門路"), ("臺中市", "北區", "中清路一段")]
+    ):
+        ZipCodeRule.objects.create(
+            zip_code="300000", county=county, district=district, road=road, scope="全", position=position, source="t"
+        )
     # The national zh→en table has no header: its first row is data too.
     names = write_csv(tmp_path / "roads.csv", NATIONAL_ROAD_NAMES[0], NATIONAL_ROAD_NAMES[1:])
     settings.GEO_PORTAL_ROAD_NAMES_FILE = str(names)
@@ -98,6 +105,10 @@ def test_everyday_forms(plates, text):
     assert first(text) == ("normalised", "新竹市東區關新路19巷40號7樓", [])
 
 
+def test_floor_sub_number_without_its_之(plates):
+    assert first("明湖路755號地下1層47") == ("normalised", "新竹市東區明湖路755號地下1層之47", [])
+
+
 def test_number_and_floor_run_together_when_號_is_left_out(plates):
     both = geocode("光復路二段1015樓")
     assert (both.grade, [h.address for h in both.hits]) == (
@@ -117,6 +128,7 @@ def test_number_and_floor_run_together_when_號_is_left_out(plates):
         # Another district of the same city: the 東區 plate is offered, never opened.
         ("新竹市北區光復路二段1號", "新竹市北區", ["新竹市東區光復路二段1號"]),
         ("香山區光復路二段1號", "香山區", ["新竹市東區光復路二段1號"]),
+        ("新竹縣東區光復路二段1號", "新竹縣東區", ["新竹市東區光復路二段1號"]),  # 新竹縣 has no 東區: a slip
     ],
 )
 def test_another_city_or_district_is_outside_the_area(plates, text, recognised, suggestions):
@@ -134,8 +146,9 @@ def test_a_real_road_elsewhere_is_never_corrected_into_one_of_the_district(plate
     result = geocode("新竹市東區中清路一段5號")
     assert (result.grade, result.hits) == ("none", [])
     assert result.notes == [
-        "中清路一段 is not a road of 新竹市東區, the area this platform covers; it is a road elsewhere in Taiwan"
+        "中清路一段 is not a road of 新竹市東區, the area this platform covers; it is a road of 臺中市北區"
     ]
+    assert result.outside.elsewhere == ["臺中市北區"]
     assert result.outside.recognised == "中清路一段"
     assert geocode("中清路5號").outside.recognised == "中清路"
     # A slip that is no road anywhere is corrected, and said.

@@ -230,9 +230,12 @@ def _ask(text: str, reading: Reading, place: Place, correction: str | None, prob
 
 def _outside_admin(text: str, gz: Gazetteer, recognised: str, reading: Reading, problems: list[str]) -> GeocodeResult:
     """Another county or district: the same street address in a covered district of that city is offered (never
-    opened) when it exists."""
+    opened) when it exists, and so it is when the county named has no district of that name (新竹縣東區: a slip)."""
     suggestions: list[str] = []
-    if not reading.admin.county or any(d.county == reading.admin.county for d in gz.covered):
+    admin = reading.admin
+    known = gz.national().districts.get(admin.county, set())
+    slip = bool(known) and admin.district in {d.name for d in gz.covered} and admin.district not in known
+    if not admin.county or slip or any(d.county == admin.county for d in gz.covered):
         bare = replace(reading, admin=replace(reading.admin, county="", district=""))
         place, _correction = resolve_place(bare, gz)
         if place is not None:

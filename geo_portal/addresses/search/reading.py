@@ -28,6 +28,8 @@ _UNKNOWN_VILLAGE = re.compile(r"^([^\d]{1,4}?[里村])(?=\d{1,3}鄰)")
 # Number and floor digits run together when 號 is left out (光復路二段1015樓): every split is a reading.
 _RUN = re.compile(r"(?<![\d號之/])(\d{2,})(?=[樓層](?:之\d+)?$)")
 _SUB_RUN = re.compile(r"(?<=之)(\d{2,})(?=[樓層](?:之\d+)?$)")  # 56之314樓: 之 number and floor
+# 17樓5: the 之 of a floor sub-number left out (the registry itself has 四樓10 once).
+_FLOOR_SUB_WITHOUT_ZHI = re.compile(r"(\d[樓層])(\d+)$")
 _SHORT_COUNTIES: dict[str, list[str]] = {}
 for _county in COUNTIES:
     _SHORT_COUNTIES.setdefault(_county[:2], []).append(_county)
@@ -69,6 +71,7 @@ def readings(text: str, gz: Gazetteer) -> tuple[list[Reading], str]:
 def _readings(typed: str, gz: Gazetteer) -> list[Reading]:
     known = {d.name for d in gz.districts.values()} | set(gz.national().district_counties)
     normalised, _ = normalize_text(typed)
+    normalised = _FLOOR_SUB_WITHOUT_ZHI.sub(r"\1之\2", normalised)
     zip_code, s = _take(_ZIP, normalised)
     s = _COUNTRY.sub("", s, count=1)
     out: list[Reading] = []
