@@ -96,7 +96,8 @@ def plate_records(district_code: str) -> list[PlateRecord]:
         if r["floor"] is None:
             bare.add(key)
         else:
-            rank = (r["floor"], r["floor_sub"] or 0)
+            # The database's order (no floor sub-number last), as the geocoder picks the lowest unit.
+            rank = (r["floor"], r["floor_sub"] if r["floor_sub"] is not None else 10**9)
             if key not in lowest or rank < lowest[key]:
                 lowest[key] = rank
     out = []
@@ -144,7 +145,8 @@ def plate_records(district_code: str) -> list[PlateRecord]:
                 district_en=r["district__name_en"],
                 county_en=r["district__county__name_en"],
                 entrance_has_bare_plate=key in bare,
-                lowest_unit=r["floor"] is not None and lowest.get(key) == (r["floor"], r["floor_sub"] or 0),
+                lowest_unit=r["floor"] is not None
+                and lowest.get(key) == (r["floor"], r["floor_sub"] if r["floor_sub"] is not None else 10**9),
             )
         )
     return out

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pghistory
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Mod
 from django.utils.translation import gettext_lazy as _
 
 from geo_portal.core.geo import STORAGE_SRID
@@ -180,6 +181,18 @@ class DoorPlate(models.Model):
             # Street-key lookups (geocoding, batch matching, LIKE 'prefix%' type-ahead) rarely know the district.
             models.Index(fields=["street_key"], name="doorplate_street_key_idx", condition=Q(status="active")),
             models.Index(fields=["road", "number"], name="doorplate_road_number_idx"),
+            # The geocoder's nearest numbers on the same side (same road, area, lane, alley, parity) below and above a
+            # number: an index walk of one or two rows instead of every plate of a long road.
+            models.Index(
+                F("road"),
+                F("area"),
+                F("lane"),
+                F("alley"),
+                Mod("number", 2),
+                F("number"),
+                name="doorplate_same_side_idx",
+                condition=Q(status="active", sub_number__isnull=True, number_suffix__isnull=True, number_prefix=""),
+            ),
             models.Index(fields=["village"], name="doorplate_village_idx"),
             models.Index(fields=["source_batch"], name="doorplate_source_batch_idx"),
         ]

@@ -73,22 +73,32 @@ JOIN addresses_doorplate p ON p.id = s.to_doorplate_id AND p.status = 'active'
 WHERE s.from_doorplate_id = ANY(%(ids)s)
 """
 
-# The nearest numbers on the same side (same parity) of the same road/area, lane and alley, below and above: an entrance
-# of the number (its bare plate, else its lowest unit). ``place`` is written out per form so that the index is used.
-_SIDE = """
-(SELECT p.number, p.address, ST_X(p.geom), ST_Y(p.geom), p.zip_code, p.village_id, v.name, p.district_id
- FROM addresses_doorplate p LEFT JOIN areas_village v ON v.id = p.village_id
- WHERE p.status = 'active' AND {place} AND p.area = %(area)s AND p.lane = %(lane)s AND p.alley = %(alley)s
-   AND p.sub_number IS NULL AND p.number_suffix IS NULL AND p.number_prefix = ''
-   AND mod(p.number, 2) = %(parity)s AND p.number {op} %(number)s
- ORDER BY p.number {direction}, p.floor NULLS FIRST, p.floor_sub NULLS FIRST LIMIT 1)
+# The nearest numbers on the same side (same parity) of the same road/area, lane and alley, below and above, each as
+# an entrance (its bare plate, else its lowest unit). The numbers are found first, on the plates alone (a backward or
+# forward walk of the index), and only then the two representatives are read with their village: joining first made
+# PostgreSQL sort every plate of a long road (19 ms on 光復路二段). ``place`` is written out per form for the index.
+_SIDE_WHERE = """p.status = 'active' AND {place} AND p.area = %(area)s AND p.lane = %(lane)s AND p.alley = %(alley)s
+   AND p.sub_number IS NULL AND p.number_suffix IS NULL AND p.number_prefix = ''"""
+_NEIGHBOURS = """
+WITH sides AS (
+    (SELECT 'below' AS side, p.number FROM addresses_doorplate p
+     WHERE {where} AND mod(p.number, 2) = %(parity)s AND p.number < %(number)s ORDER BY p.number DESC LIMIT 1)
+    UNION ALL
+    (SELECT 'above' AS side, p.number FROM addresses_doorplate p
+     WHERE {where} AND mod(p.number, 2) = %(parity)s AND p.number > %(number)s ORDER BY p.number ASC LIMIT 1)
+)
+SELECT s.side, r.* FROM sides s
+CROSS JOIN LATERAL (
+    SELECT p.number, p.address, ST_X(p.geom), ST_Y(p.geom), p.zip_code, p.village_id, v.name, p.district_id
+    FROM addresses_doorplate p LEFT JOIN areas_village v ON v.id = p.village_id
+    WHERE {where} AND p.number = s.number
+    ORDER BY p.floor NULLS FIRST, p.floor_sub NULLS FIRST, p.address_key LIMIT 1
+) r
 """
 
 
 def _neighbours(place: str) -> str:
-    below = _SIDE.format(place=place, op="<", direction="DESC")
-    above = _SIDE.format(place=place, op=">", direction="ASC")
-    return f"SELECT 'below', * FROM {below} b UNION ALL SELECT 'above', * FROM {above} a"
+    return _NEIGHBOURS.format(where=_SIDE_WHERE.format(place=place))
 
 
 NEIGHBOURS_ON_ROADS = _neighbours("p.road_id = ANY(%(roads)s)")
