@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from django.contrib.gis.db.models.functions import GeometryDistance, Transform
 from django.contrib.gis.geos import MultiPolygon
+from django.contrib.gis.measure import D
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet
 
 from geo_portal.addresses.models import DoorPlate
@@ -138,3 +140,39 @@ def plate_condition(plate_id: int) -> PlateCondition | None:
     if row is None:
         return None
     return PlateCondition(row[0], str(DoorPlate.Condition(row[0]).label), row[1])
+
+
+class Neighbour(NamedTuple):
+    """An entrance near a plate (floors and 之 units share it): its plate id, house number and WGS84 position."""
+
+    plate_id: int
+    label: str
+    lat: float
+    lon: float
+
+
+def neighbouring_entrances(*, plate: DoorPlate, radius_m: float = 60, limit: int = 60) -> list[Neighbour]:
+    """Active entrances within ``radius_m`` of a plate, nearest first, without the plate's own (the admin's map).
+
+    One per position: the unit with the lowest floor (the entrance itself where it exists) names it.
+    """
+    rows = (
+        DoorPlate.objects.active()
+        .filter(geom__dwithin=(plate.geom, D(m=radius_m)))
+        .exclude(geom=plate.geom)
+        .annotate(wgs=Transform("geom", 4326))
+        .order_by(GeometryDistance("geom", plate.geom), F("floor").asc(nulls_first=True), "pk")
+        .values_list("pk", "number_prefix", "number", "sub_number", "number_suffix", "wgs")[: limit * 4]
+    )
+    seen, out = set(), []
+    for pk, prefix, number, sub, suffix, wgs in rows:
+        key = (round(wgs.x, 7), round(wgs.y, 7))
+        if key in seen:
+            continue
+        seen.add(key)
+        label = f"{prefix}{number}" + (f"之{sub}" if sub is not None else "") + "號"
+        label += f"之{suffix}" if suffix is not None else ""
+        out.append(Neighbour(pk, label, round(wgs.y, 7), round(wgs.x, 7)))
+        if len(out) == limit:
+            break
+    return out

@@ -1,7 +1,9 @@
-"""Read-only aggregates for the public pages (no personal data exists in these tables)."""
+"""Read-only aggregates for the public pages (no personal data exists in these tables): district summaries, the
+map's first view and covered area, and what a plate card adds to the search's public fields."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.zipcodes.selectors import zip_prefix_fallback
 from geo_portal.areas.models import District, Road, Village
 from geo_portal.buildings.models import Building, PlateBuilding
 
@@ -85,3 +88,78 @@ def map_extent() -> list[list[float]] | None:
         return None
     west, south, east, north = (round(v, 6) for v in row)
     return [[south, west], [north, east]]
+
+
+# The covered districts' boundaries, grown by a GPS error's worth and simplified, in WGS84 with 5 decimals (~1 m):
+# the map says "outside the area" for a point beyond it instead of offering a report there.
+COVERAGE_SQL = """
+SELECT ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Buffer(ST_Union(d.boundary), %(margin)s), 10), 4326), 5)
+FROM areas_district d
+WHERE d.boundary IS NOT NULL
+  AND EXISTS (SELECT 1 FROM addresses_doorplate p WHERE p.district_id = d.id AND p.status = 'active')"""
+COVERAGE_MARGIN_M = 50
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The area the map covers: the districts with door plates (names as shown) and their outline as GeoJSON."""
+
+    names: list[str]
+    names_en: list[str]
+    geometry: dict | None  # a (Multi)Polygon in WGS84; None when no covered district has a boundary
+
+
+def coverage() -> Coverage:
+    """The districts with active plates and their boundaries (grown by ``COVERAGE_MARGIN_M``), for the map page."""
+    districts = (
+        District.objects.using(settings.SEARCH_DB)
+        .filter(Exists(DoorPlate.objects.active().filter(district=OuterRef("pk"))))
+        .select_related("county")
+        .order_by("code")
+    )
+    names = [f"{d.county.name}{d.name}" for d in districts]
+    names_en = [", ".join(p for p in (d.name_en, d.county.name_en) if p) or f"{d.county.name}{d.name}" for d in districts]
+    with connections[settings.SEARCH_DB].cursor() as cursor:
+        cursor.execute(COVERAGE_SQL, {"margin": COVERAGE_MARGIN_M})
+        row = cursor.fetchone()
+    return Coverage(names=names, names_en=names_en, geometry=json.loads(row[0]) if row and row[0] else None)
+
+
+@dataclass(frozen=True)
+class CardExtras:
+    """What a plate card shows beyond the search's public fields: the village's English name, the house number as
+    the map labels it, and a partial (3-digit) zip code when no 3+3 rule covers the plate."""
+
+    village_en: str
+    number_label: str  # 101之1號
+    number_label_en: str  # 101-1
+    zip_prefix: str  # '' unless the plate has no 3+3 code and the rules give its first 3 digits
+
+
+def card_extras(plate_id: int) -> CardExtras | None:
+    """The extras of one active plate's card (None for an unknown plate)."""
+    plate = (
+        DoorPlate.objects.using(settings.SEARCH_DB)
+        .active()
+        .filter(pk=plate_id)
+        .select_related("village", "road", "district__county")
+        .first()
+    )
+    if plate is None:
+        return None
+    subs = [s for s in (plate.sub_number, plate.number_suffix) if s is not None]
+    label = f"{plate.number_prefix}{plate.number}" + (f"之{plate.sub_number}" if plate.sub_number is not None else "")
+    label += "號" + (f"之{plate.number_suffix}" if plate.number_suffix is not None else "")
+    prefix = ""
+    if not plate.zip_code:
+        prefix = zip_prefix_fallback(
+            county=plate.district.county.name,
+            district=plate.district.name,
+            road=plate.road.name if plate.road_id else plate.area,
+        )
+    return CardExtras(
+        village_en=plate.village.name_en if plate.village_id else "",
+        number_label=label,
+        number_label_en="-".join(str(n) for n in (f"{plate.number_prefix}{plate.number}", *subs)),
+        zip_prefix=prefix,
+    )

@@ -10,7 +10,11 @@ Zoom policy for the plates layer (measured on 東區: the densest raw z14 tile i
 - z 11–12: one point per village with its count (``kind = village``);
 - z 13–15: counts on a grid of 64-pixel cells (``kind = cluster``), at most 16 features per tile;
 - z ≥ 16: one point per entrance position (floors and 之 units share their entrance's point), with the number
-  of units there and the entrance's house number as a label.
+  of units there and the entrance's house number as a label (``label``: 101之1號; ``label_en``: 101-1).
+
+The map draws every count and name as a label in one collision index, so nothing overlaps and labels crossing a
+tile edge are drawn on both tiles (``static/geo_portal/map.js``). A change of what a tile holds needs a migration
+that empties the tile cache (as ``0005_tile_format_label_en``).
 
 The design holds for a national data set: every query is bounded by the tile's envelope on a GiST index, and
 the aggregated zooms carry at most a few hundred features whatever the number of plates.
@@ -43,10 +47,12 @@ WITH b AS (
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 3826) AS env_s
 )"""
 
-# House number of an entrance, e.g. 12號, 12之1號, 12號之3, 附12號.
+# House number of an entrance, e.g. 12號, 12之1號, 12號之3, 附12號; in English as the MOI writes it after "No.":
+# 12, 12-1, 12-3 (the map's English mode labels with it).
 _NUMBER_LABEL = (
     "p.number_prefix || p.number || coalesce('之' || p.sub_number, '') || '號' || coalesce('之' || p.number_suffix, '')"
 )
+_NUMBER_LABEL_EN = "p.number_prefix || p.number || coalesce('-' || p.sub_number, '') || coalesce('-' || p.number_suffix, '')"
 
 RAW_PLATES_SQL = f"""{_BOUNDS}
 SELECT ST_AsMVT(t, 'plates', {EXTENT}, 'geom') FROM (
@@ -54,7 +60,8 @@ SELECT ST_AsMVT(t, 'plates', {EXTENT}, 'geom') FROM (
            'plate' AS kind,
            min(p.id) AS id,
            count(*)::int AS units,
-           (array_agg({_NUMBER_LABEL} ORDER BY p.floor NULLS FIRST, p.id))[1] AS label
+           (array_agg({_NUMBER_LABEL} ORDER BY p.floor NULLS FIRST, p.id))[1] AS label,
+           (array_agg({_NUMBER_LABEL_EN} ORDER BY p.floor NULLS FIRST, p.id))[1] AS label_en
     FROM addresses_doorplate p, b
     WHERE p.status = 'active' AND p.geom && b.env_s
     GROUP BY p.geom, b.env

@@ -30,12 +30,19 @@ def ui_strings() -> dict[str, str]:
         "layerVillages": _("Village boundaries"),
         "basemapNone": _("Plain background"),
         "reportSent": _("Thank you. Your report number is {reference}."),
+        "reportSending": _("Sending your report…"),
         "reportFailed": _("The report was not sent:"),
         "reportPlate": _("Door plate: {address}"),
         "reportPoint": _("Point: {lat}, {lon}"),
         "grade_interpolated": _("Approximate position: interpolated between neighbouring numbers."),
         "grade_base": _("The floor or unit asked for is not registered; showing its entrance."),
         "grade_fuzzy": _("The road name was corrected."),
+        "outsideArea": _("This point is outside the area this map covers ({area})."),
+        "outsideService": _("For door plates elsewhere, ask the national door-plate service."),
+        "platesAtAddress": _("{n} door plates match; choose one:"),
+        "choosePlate": _("Show {address} on the map"),
+        "sheetMore": _("Show more of the panel"),
+        "sheetLess": _("Show less of the panel"),
     }
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -21,12 +22,13 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from geo_portal.addresses.search import Grade, PlateHit, geocode, plate_card
+from geo_portal.addresses.search.places import service_url
 from geo_portal.addresses.selectors import plate_condition
 from geo_portal.areas.statistics import month_totals, population_months
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.throttling import client_throttled
 from geo_portal.publicmap import stats
-from geo_portal.publicmap.selectors import district_summaries, map_extent
+from geo_portal.publicmap.selectors import card_extras, coverage, district_summaries, map_extent
 from geo_portal.publicmap.tile_cache import get_tile
 from geo_portal.publicmap.tiles import LAYERS, TileOutOfRange
 from geo_portal.publicmap.ui_text import stats_strings, ui_strings
@@ -38,11 +40,13 @@ throttled = client_throttled("pages")
 
 
 def card_context(request: HttpRequest, plate: PlateHit, note: str = "") -> dict:
-    """What ``publicmap/_card.html`` needs: the plate, its condition, its building outline and its permalink."""
+    """What ``publicmap/_card.html`` needs: the plate, its condition, its building outline, its permalink and the
+    extras (the village's English name, the house number as labelled on the map, a partial zip code)."""
     building = outline_geojson(plate.building_id) if plate.building_id else None
     permalink = f"{reverse('publicmap:home')}?plate={plate.plate_id}"
     return {
         "plate": plate,
+        "extras": card_extras(plate.plate_id) if plate.plate_id else None,
         "building": building,
         "building_json": json.dumps(building, separators=(",", ":")) if building else "",
         "permalink": permalink,
@@ -64,6 +68,7 @@ def _prefix(name: str) -> str:
 def map_config(initial: PlateHit | None, message: str, query: str) -> dict:
     """Everything the map script needs (URLs, basemaps, first view, translated strings), as JSON-ready data."""
     leaflet = settings.LEAFLET_CONFIG
+    covered = coverage()
     return {
         "tiles": {layer: _tile_url(layer) for layer in LAYERS},
         "api": {
@@ -79,6 +84,11 @@ def map_config(initial: PlateHit | None, message: str, query: str) -> dict:
         "center": list(leaflet["DEFAULT_CENTER"]),
         "zoom": leaflet["DEFAULT_ZOOM"],
         "extent": map_extent(),
+        "coverage": {
+            "geometry": covered.geometry,
+            "names": covered.names_en if get_language() == "en" else covered.names,
+            "service": service_url(),
+        },
         "initial": asdict(initial) if initial else None,
         "message": message,
         "query": query,

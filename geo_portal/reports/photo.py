@@ -48,6 +48,25 @@ class ProcessedPhoto:
         return CONTENT_TYPES[self.extension]
 
 
+def photo_gps(handle: IO[bytes]) -> tuple[float, float] | None:
+    """The (lat, lon) of a stored photo's EXIF GPS block (kept only when the reporter opted in); None without one."""
+    try:
+        with Image.open(handle, formats=["JPEG", "PNG"]) as image:
+            gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+    def degrees(value) -> float:
+        d, m, s = (float(v) for v in value)
+        return d + m / 60 + s / 3600
+
+    try:
+        lat, lon = degrees(gps[2]), degrees(gps[4])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return (-lat if gps.get(1) == "S" else lat, -lon if gps.get(3) == "W" else lon)
+
+
 def human_size(size: int) -> str:
     """Bytes as a short size for messages: 8.0 MB, 12 KB, 900 B."""
     if size >= 1024 * 1024:

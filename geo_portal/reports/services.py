@@ -3,6 +3,11 @@
 Every refusal is a ``ReportRejected`` whose ``fields`` map a field name to messages for the reporter. Log lines
 name the reference, kind, plate and which fields were refused; never the contact or the description, and never
 the client's address (only a keyed hash of it is stored).
+
+A report is stored once per filled-in form: the form sends a random submission key, and a second post with the key
+(a double tap, a resend after a lost answer) gets the stored report back instead of a new one. A point outside the
+districts the platform covers is refused (the office cannot act there). Staff mark a report as a duplicate of
+another with ``report_mark_duplicate`` (the admin calls it).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -18,14 +24,21 @@ from typing import IO
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.areas.models import District
 from geo_portal.core.geo import WGS84_SRID, point_in_taiwan_wgs84, to_storage
-from geo_portal.reports.models import CONTACT_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, CitizenReport
+from geo_portal.reports.models import (
+    CONTACT_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    SUBMISSION_KEY_MAX_LENGTH,
+    CitizenReport,
+)
 from geo_portal.reports.photo import PhotoRejected, ProcessedPhoto, process_photo
 
 logger = logging.getLogger(__name__)
@@ -35,9 +48,17 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 5
 REFERENCE_ATTEMPTS = 8
 REFERENCE_CONSTRAINT = "citizenreport_reference_uniq"
+SUBMISSION_CONSTRAINT = "citizenreport_submission_uniq"
+SUBMISSION_KEY = re.compile(rf"[0-9a-f]{{16,{SUBMISSION_KEY_MAX_LENGTH}}}")
 MAX_PLATE_ID = 2**63 - 1
+# A point this far outside every covered district is not the office's (a GPS fix near the boundary still is).
+COVERAGE_MARGIN_M = 50
 
 FieldErrors = dict[str, list[str]]
+
+
+class SubmittedTwice(Exception):
+    """Another request stored a report under the same submission key first (see ``create_report``)."""
 
 
 class ReportRejected(Exception):
@@ -70,9 +91,21 @@ def create_report(
     photo: IO[bytes] | None,
     keep_photo_location: bool,
     client_ip: str,
+    submission: str | None = None,
 ) -> CitizenReport:
-    """Validate and store one citizen report; ReportRejected naming every refused field."""
+    """Validate and store one citizen report; ReportRejected naming every refused field.
+
+    ``submission`` is the form's random key (hex): a report already stored under it from the same client is
+    returned as it is, and nothing new is stored.
+    """
     errors: FieldErrors = {}
+    key = (submission or "").strip().lower()
+    if key:
+        if not SUBMISSION_KEY.fullmatch(key):
+            raise ReportRejected({"submission": [_("The form's submission key is not valid; reload the page.")]})
+        earlier = _submitted_before(key, client_hash(client_ip))
+        if earlier is not None:
+            return earlier
     kind = _clean_kind(kind, errors)
     description = _clean_text(
         description,
@@ -96,6 +129,8 @@ def create_report(
     point = _parse_point(lon, lat, errors)
     if plate is None and point is None and not errors.keys() & {"plate", "lon", "lat", "location"}:
         errors["location"] = [_("Choose a door plate or a point on the map.")]
+    if plate is None and point is not None and not _covered(point):
+        errors["location"] = [_("The point is outside the area this office covers; report it to the office there.")]
     processed: ProcessedPhoto | None = None
     if photo is not None:
         try:
@@ -114,8 +149,16 @@ def create_report(
         contact=contact,
         photo_keeps_location=bool(processed and keep_photo_location),
         client_hash=client_hash(client_ip),
+        submission_key=key,
     )
-    _store(report, processed)
+    try:
+        _store(report, processed)
+    except SubmittedTwice:
+        # Both taps arrived at once and the other one stored the report: answer with it.
+        earlier = _submitted_before(key, report.client_hash)
+        if earlier is None:
+            raise ReportRejected({"submission": [_("The form's submission key is not valid; reload the page.")]}) from None
+        return earlier
     logger.info(
         "citizen report %s stored: kind %s, plate %s, photo %s, client %s",
         report.reference,
@@ -124,6 +167,81 @@ def create_report(
         processed.extension if processed else "none",
         report.client_hash[:12],
     )
+    return report
+
+
+def _submitted_before(key: str, client: str) -> CitizenReport | None:
+    """The report stored under a submission key, if the same client sent it; a key of another client is refused."""
+    earlier = CitizenReport.objects.filter(submission_key=key).first()
+    if earlier is None:
+        return None
+    if not hmac.compare_digest(earlier.client_hash, client):
+        raise ReportRejected({"submission": [_("The form's submission key is not valid; reload the page.")]})
+    logger.info("citizen report %s sent again with its submission key; nothing new stored", earlier.reference)
+    return earlier
+
+
+def _covered(point: Point) -> bool:
+    """Whether a point lies within ``COVERAGE_MARGIN_M`` of a district with door plates (true when no such
+    district has a boundary: nothing to check against)."""
+    districts = District.objects.filter(
+        boundary__isnull=False, pk__in=DoorPlate.objects.active().values("district_id").distinct()
+    )
+    if not districts.exists():
+        return True
+    return districts.filter(boundary__dwithin=(point, D(m=COVERAGE_MARGIN_M))).exists()
+
+
+class DuplicateRefused(ValueError):
+    """A report cannot be marked as a duplicate of that one; the message says why (for staff)."""
+
+
+def check_duplicate(*, report: CitizenReport, original: CitizenReport) -> CitizenReport:
+    """The report ``report`` would be a duplicate of: ``original``, or the one it repeats itself; DuplicateRefused
+    when that is the report itself (directly or through a chain)."""
+    seen = {report.pk}
+    while original.duplicate_of_id is not None and original.pk not in seen:
+        seen.add(original.pk)
+        original = original.duplicate_of
+    if original.pk in seen:
+        raise DuplicateRefused(
+            _("%(reference)s cannot repeat itself; choose the report it repeats.") % {"reference": report.reference}
+        )
+    return original
+
+
+@transaction.atomic
+def report_mark_duplicate(*, report_id: int, original_id: int, actor: str) -> CitizenReport:
+    """Mark a report as a duplicate of another (status ``duplicate``); reports that repeated it follow it to the
+    original. Both rows are locked, so two staff marking crosswise cannot make a loop."""
+    rows = {r.pk: r for r in CitizenReport.objects.select_for_update().filter(pk__in=[report_id, original_id])}
+    if report_id not in rows or original_id not in rows:
+        raise DuplicateRefused(_("No such report."))
+    report = rows[report_id]
+    original = check_duplicate(report=report, original=rows[original_id])
+    report.status, report.duplicate_of = CitizenReport.Status.DUPLICATE, original
+    report.save(update_fields=["status", "duplicate_of", "updated_at"])
+    moved = CitizenReport.objects.filter(duplicate_of=report).update(duplicate_of=original, updated_at=timezone.now())
+    logger.info(
+        "citizen report %s marked as a duplicate of %s by %s (%d earlier duplicates moved with it)",
+        report.reference,
+        original.reference,
+        actor,
+        moved,
+    )
+    return report
+
+
+@transaction.atomic
+def report_set_status(*, report_id: int, status: str, actor: str) -> CitizenReport:
+    """Set a report's status other than ``duplicate`` (use ``report_mark_duplicate``); leaving ``duplicate``
+    clears the report it repeated."""
+    if status == CitizenReport.Status.DUPLICATE or status not in CitizenReport.Status.values:
+        raise DuplicateRefused(_("Mark a duplicate by choosing the report it repeats."))
+    report = CitizenReport.objects.select_for_update().get(pk=report_id)
+    report.status, report.duplicate_of = status, None
+    report.save(update_fields=["status", "duplicate_of", "updated_at"])
+    logger.info("citizen report %s set to %s by %s", report.reference, status, actor)
     return report
 
 
@@ -170,6 +288,8 @@ def _insert_with_new_reference(report: CitizenReport) -> None:
             return
         except IntegrityError as exc:
             constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+            if constraint == SUBMISSION_CONSTRAINT:
+                raise SubmittedTwice from exc
             if constraint != REFERENCE_CONSTRAINT or attempt == REFERENCE_ATTEMPTS:
                 raise
             logger.warning("citizen report reference %s already taken; drawing another", report.reference)

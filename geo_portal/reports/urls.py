@@ -1,4 +1,4 @@
-"""Report URLs: the public report form's endpoint and the staff-only photo download."""
+"""Report URLs: the public report form's endpoint, the public status page of a reference, the staff-only photo."""
 
 from django.urls import path
 
@@ -8,4 +8,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.ReportCreateView.as_view(), name="create"),
     path("<int:pk>/photo", views.report_photo, name="photo"),
+    path("status/", views.report_status, name="status-lookup"),
+    path("status/<str:reference>", views.report_status, name="status"),
 ]

@@ -1,6 +1,7 @@
-"""Report endpoints: the public ``POST /reports/`` (CSRF-checked, throttled per client, honeypot) and the
-staff-only photo download. Views read the form, call ``services.create_report`` and shape JSON; every refusal is
-a JSON body with an ``error`` message. Responses never echo the contact.
+"""Report endpoints: the public ``POST /reports/`` (CSRF-checked, throttled per client, honeypot), the public
+status page of a reference (``/reports/status/<reference>``: what the office did, nothing personal; throttled) and
+the staff-only photo download. Views read the form, call ``services.create_report`` and shape JSON; every refusal
+is a JSON body with an ``error`` message. Responses never echo the contact.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import math
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseForbidden
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -24,8 +26,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from geo_portal.core.throttling import client_throttled
 from geo_portal.reports.models import CitizenReport
 from geo_portal.reports.photo import CONTENT_TYPES, human_size
+from geo_portal.reports.selectors import REFERENCE_PATTERN, public_status
 from geo_portal.reports.services import ReportRejected, create_report
 
 logger = logging.getLogger(__name__)
@@ -124,13 +128,16 @@ class ReportCreateView(APIView):
                 photo=photo,
                 keep_photo_location=str(data.get("keep_photo_location", "")).strip().lower() in OPT_IN_VALUES,
                 client_ip=ReportThrottle().get_ident(request) or "",
+                submission=data.get("submission"),
             )
         except ReportRejected as exc:
             return self._refused(exc.fields)
         message = _("Thank you. Your report has been received; its reference number is %(reference)s.") % {
             "reference": report.reference
         }
-        return Response({"reference": report.reference, "message": message}, status=201)
+        status_url = reverse("reports:status", args=[report.reference])
+        # The same answer for a resend of the same form (its submission key): the report was stored once.
+        return Response({"reference": report.reference, "message": message, "status_url": status_url}, status=201)
 
     @staticmethod
     def _refused(fields: dict[str, list[str]]) -> Response:
@@ -182,4 +189,27 @@ def report_photo(request: HttpRequest, pk: int) -> FileResponse | HttpResponseFo
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@client_throttled("report_status")
+def report_status(request: HttpRequest, reference: str = "") -> HttpResponse:
+    """The public status of one report by its reference (typed in the form, or in the URL the reporter was given):
+    kind, dates, status, and the report it was merged into; never the contact, description, photo or staff note."""
+    reference = (reference or request.GET.get("reference", "")).strip().upper()[:20]
+    context: dict = {"reference": reference, "status": None, "error": ""}
+    code = 200
+    if reference:
+        if not REFERENCE_PATTERN.fullmatch(reference):
+            context["error"] = _("A reference number looks like R-20261127-7K3Q9.")
+            code = 400
+        else:
+            context["status"] = public_status(reference=reference)
+            if context["status"] is None:
+                context["error"] = _("No report has the reference number %(reference)s.") % {"reference": reference}
+                code = 404
+    response = render(request, "reports/status.html", context, status=code)
+    response["Cache-Control"] = "no-store"  # the status changes; a shared computer's cache should not keep it
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -323,7 +324,14 @@ def test_retiring_and_restoring_through_the_form_with_change_events(admin_client
         ("update", "admin_edit", "admin", 3, "active"),
     ]
     html = admin_client.get(change_url(plate)).content.decode()
-    assert "<td>admin</td><td>admin_edit</td><td>wrongly retired</td><td>2</td>" in html
+    # The latest changes say what changed, from what to what, who through what, and why.
+    restored = re.search(r"<tr><td>[\d :-]+</td><td>changed</td><td>admin <small>\(admin_edit\)</small></td>"
+                         r"<td>wrongly retired</td><td>3</td><td>(.*?)</td></tr>", html).group(1)  # fmt: skip
+    assert restored == (
+        '<div class="change"><b>status</b>: <del>retired</del> → <ins>active</ins></div>'
+        '<div class="change"><b>retired on</b>: <del>2026-01-05</del> → <ins>—</ins></div>'
+        '<div class="change"><b>retirement reason</b>: <del>demolished</del> → <ins>—</ins></div>'
+    )
 
 
 def test_adding_a_plate_goes_through_plate_create(admin_client, plates):
@@ -407,7 +415,10 @@ def test_a_form_loaded_before_someone_retired_the_plate_takes_the_retirement(adm
 def test_the_change_page_carries_the_version_and_shows_the_history(admin_client, plates):
     html = admin_client.get(change_url(plates["p101"]), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert '<input type="hidden" name="seen_version" value="1" id="id_seen_version">' in html
-    assert '<table class="plate-history">' in html and "<td>loader</td><td>staff</td><td></td><td>1</td>" in html
+    assert '<table class="plate-history">' in html
+    assert "<td>loader <small>(staff)</small></td><td>—</td><td>1</td>" in html
+    assert "<b>標準地址</b>: 新竹市東區光復路二段101號" in html  # created with its address
+    assert f'<a href="/admin/addresses/doorplate/{plates["p101"].pk}/history/">' in html  # the whole history
 
 
 def test_a_clerk_edits_plates_through_the_services_a_surveyor_cannot(client, django_user_model):

@@ -31,6 +31,7 @@ def test_street_level_tile_has_one_point_per_entrance_with_units_and_number(clie
     df = decode(tmp_path, response.content, "plates", z, x, y).sort_values("label")
     assert list(df["kind"]) == ["plate", "plate"]
     assert list(df["label"]) == ["101之1號", "103號"]
+    assert list(df["label_en"]) == ["101-1", "103"]  # the English mode's labels: no Chinese
     assert list(df["units"]) == [2, 1]
     assert df.iloc[0]["id"] == mapped["plates"]["新竹市東區光復路二段101之1號"].pk  # the entrance, not the floor
     ex, ey = TO_MERCATOR.transform(X0 + 50, Y0 + 50)

@@ -39,6 +39,7 @@ def test_created_with_reference_and_thank_you(client, db):
     assert body == {
         "reference": stored.reference,
         "message": f"Thank you. Your report has been received; its reference number is {stored.reference}.",
+        "status_url": f"/reports/status/{stored.reference}",
     }
     assert re.fullmatch(r"R-\d{8}-[2-9A-HJKMNP-Z]{5}", stored.reference)
     assert (stored.kind, stored.description, stored.contact) == ("damaged", "字跡模糊", CONTACT)

@@ -21,7 +21,7 @@ DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "geo_portal.core.admin_site.PortalAdminConfig",  # django.contrib.admin with the platform's name and app order
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -209,6 +209,8 @@ REST_FRAMEWORK = {
         "exports": os.environ.get("GEO_PORTAL_THROTTLE_EXPORTS", "20/hour"),
         # The public status page of re-issue cases, looked up by reference number.
         "case_status": os.environ.get("GEO_PORTAL_THROTTLE_CASE_STATUS", "30/minute"),
+        # The public status page of citizen reports, looked up by reference number.
+        "report_status": os.environ.get("GEO_PORTAL_THROTTLE_REPORT_STATUS", "30/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

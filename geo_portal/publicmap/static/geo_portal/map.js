@@ -1,5 +1,5 @@
-/* geo_portal public map: vector-tile layers, address search with an accessible combobox, plate cards,
- * reverse lookup on click, "my location", permalinks and the report dialog.
+/* geo_portal public map: vector-tile layers with label placement, address search with an accessible combobox,
+ * plate cards, reverse lookup on click, "my location", permalinks, the phone's bottom sheet and the report dialog.
  * Plain ES2019, no build step; configuration and translated strings come from the #map-config JSON. */
 (function () {
   "use strict";
@@ -11,10 +11,75 @@
   const english = document.documentElement.lang === "en";
   const statusBox = $("status");
   const cardSlot = $("card-slot");
+  const defaultTitle = document.title;
 
   function announce(text) {
     statusBox.textContent = text;
   }
+
+  /* ---------- the panel: beside the map on wide screens, a bottom sheet on phones ---------- */
+  const panel = $("panel");
+  const handle = $("sheet-handle");
+  const phone = window.matchMedia("(max-width: 700px)");
+  const SHEETS = ["peek", "half", "full"];
+
+  function setSheet(state) {
+    panel.dataset.sheet = state;
+    handle.setAttribute("aria-expanded", state === "peek" ? "false" : "true");
+    handle.setAttribute("aria-label", state === "full" ? T.sheetLess : T.sheetMore);
+  }
+  function showSheetAtLeast(state) {
+    if (phone.matches && SHEETS.indexOf(panel.dataset.sheet) < SHEETS.indexOf(state)) setSheet(state);
+  }
+  /* The part of the map hidden under the sheet (0 on wide screens): flights aim at the visible part above it. */
+  function coveredHeight() {
+    if (!phone.matches) return 0;
+    const mapBox = $("map").getBoundingClientRect();
+    return Math.max(0, mapBox.bottom - panel.getBoundingClientRect().top);
+  }
+
+  let drag = null;
+  handle.addEventListener("click", () => {
+    if (drag && drag.moved) return; // the end of a drag, not a tap
+    const next = SHEETS[(SHEETS.indexOf(panel.dataset.sheet) + 1) % SHEETS.length];
+    setSheet(next);
+  });
+  handle.addEventListener("pointerdown", (event) => {
+    if (!phone.matches) return;
+    drag = { startY: event.clientY, startHeight: panel.getBoundingClientRect().height, moved: false };
+    handle.setPointerCapture(event.pointerId);
+  });
+  handle.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    const dy = event.clientY - drag.startY;
+    if (Math.abs(dy) > 6) drag.moved = true;
+    if (!drag.moved) return;
+    const layout = panel.parentElement.getBoundingClientRect().height;
+    panel.classList.add("dragging");
+    panel.style.height = Math.min(layout, Math.max(48, drag.startHeight - dy)) + "px";
+  });
+  function endDrag() {
+    if (!drag) return;
+    if (drag.moved) {
+      // Snap to the nearest of the three heights.
+      const height = panel.getBoundingClientRect().height;
+      panel.style.height = "";
+      panel.classList.remove("dragging");
+      const heights = SHEETS.map((state) => {
+        panel.dataset.sheet = state;
+        return panel.getBoundingClientRect().height;
+      });
+      const nearest = heights.reduce((best, h, i) => (Math.abs(h - height) < Math.abs(heights[best] - height) ? i : best), 0);
+      setSheet(SHEETS[nearest]);
+    }
+    const finished = drag;
+    setTimeout(() => {
+      if (drag === finished) drag = null;
+    }, 0); // let the click that follows a drag see it
+  }
+  handle.addEventListener("pointerup", endDrag);
+  handle.addEventListener("pointercancel", endDrag);
+  setSheet(panel.dataset.sheet || "peek");
 
   /* ---------- map and layers ---------- */
   const map = L.map("map", { minZoom: config.minZoom, maxZoom: config.maxZoom, zoomControl: true });
@@ -35,64 +100,228 @@
   });
   basemaps[T.basemapNone] = L.layerGroup();
 
-  const vector = (url, paintRules, labelRules, zIndex) =>
-    protomapsL.leafletLayer({
-      url: url,
-      paintRules: paintRules,
-      labelRules: labelRules || [],
-      maxDataZoom: 18,
-      levelDiff: 0,
-      attribution: "",
-      zIndex: zIndex,
-      pane: "overlayPane",
-    });
+  const source = (url) => ({ url: url, maxDataZoom: 18, levelDiff: 0 });
+  const show = { plates: true, villages: true };
   const nameProps = english ? ["name_en", "name"] : ["name"];
-  const villages = vector(
-    config.tiles.villages,
-    [{ dataLayer: "villages", symbolizer: new protomapsL.LineSymbolizer({ color: "#6a1b9a", width: 2, dash: [6, 3], dashColor: "#6a1b9a", dashWidth: 2 }) }],
-    [{ dataLayer: "village_labels", symbolizer: new protomapsL.CenteredTextSymbolizer({ labelProps: nameProps, fill: "#4a148c", stroke: "#ffffff", width: 3, font: "600 13px sans-serif" }) }],
-    2,
-  );
-  const buildings = vector(
-    config.tiles.buildings,
-    [{ dataLayer: "buildings", symbolizer: new protomapsL.PolygonSymbolizer({ fill: "#8d6e63", opacity: 0.45, stroke: "#4e342e", width: 1 }) }],
-    [],
-    3,
-  );
-  const isAggregate = (z, f) => f.props.kind !== "plate";
-  const clusterRadius = (z, f) => Math.min(18, 8 + 2.5 * Math.log10(1 + (f ? f.props.units : 1)));
-  const plates = vector(
-    config.tiles.plates,
-    [
-      { dataLayer: "plates", filter: isAggregate, symbolizer: new protomapsL.CircleSymbolizer({ radius: clusterRadius, fill: "#0b3d5c", opacity: 0.85, stroke: "#ffffff", width: 1.5 }) },
-      { dataLayer: "plates", filter: (z, f) => f.props.kind === "plate", symbolizer: new protomapsL.CircleSymbolizer({ radius: (z) => (z >= 18 ? 5 : 3.5), fill: "#c62828", stroke: "#ffffff", width: 1 }) },
-    ],
-    [
-      { dataLayer: "plates", filter: isAggregate, symbolizer: new protomapsL.CenteredTextSymbolizer({ labelProps: ["label"], fill: "#ffffff", font: "700 11px sans-serif" }) },
-      { dataLayer: "plates", minzoom: 18, filter: (z, f) => f.props.kind === "plate", symbolizer: new protomapsL.OffsetTextSymbolizer({ labelProps: ["label"], fill: "#212121", stroke: "#ffffff", width: 2, offsetX: 6, offsetY: 4, font: "11px sans-serif" }) },
-    ],
-    4,
-  );
-  villages.addTo(map);
-  buildings.addTo(map);
-  plates.addTo(map);
-  const overlays = {};
-  overlays[T.layerPlates] = plates;
-  overlays[T.layerBuildings] = buildings;
-  overlays[T.layerVillages] = villages;
-  L.control.layers(basemaps, overlays, { collapsed: window.matchMedia("(max-width: 700px)").matches }).addTo(map);
+  const nameOf = (f) => {
+    for (const key of nameProps) if (f.props[key]) return String(f.props[key]);
+    return "";
+  };
+  const FONT = "600 13px sans-serif";
+  const COUNT_FONT = "700 11px sans-serif";
 
+  /* Labels take part in one collision index (protomaps-leaflet's label placement), so a count never lies on a
+   * village name, and a label crossing a tile edge is drawn on both tiles (never cut). Each symbolizer below
+   * returns the boxes it covers; a label whose every candidate position collides with a label placed before it is
+   * left out at this zoom. */
+  function measure(scratch, text, font) {
+    scratch.font = font;
+    const m = scratch.measureText(text);
+    return { width: m.width, ascent: m.actualBoundingBoxAscent || 10, descent: m.actualBoundingBoxDescent || 3 };
+  }
+  function halo(ctx, text, x, y, font, fill) {
+    ctx.font = font;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineJoin = "round";
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = fill;
+    ctx.fillText(text, x, y);
+  }
+  const badgeRadius = (units) => Math.min(18, 8 + 2.5 * Math.log10(1 + (units || 1)));
+
+  /* A count: a circle (a pill for long numbers) with the number of door plates; at the village and district
+   * zooms the place's name sits above it, as one label, so the two never overlap. */
+  function drawBadge(ctx, text, count, r, w) {
+    ctx.globalAlpha = 1;
+    ctx.beginPath();
+    if (w > 2 * r) {
+      const x = -w / 2 + r;
+      ctx.arc(x, 0, r, Math.PI / 2, (3 * Math.PI) / 2);
+      ctx.arc(-x, 0, r, -Math.PI / 2, Math.PI / 2);
+      ctx.closePath();
+    } else ctx.arc(0, 0, r, 0, 2 * Math.PI);
+    ctx.fillStyle = "#0b3d5c";
+    ctx.fill();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#ffffff";
+    ctx.stroke();
+    ctx.font = COUNT_FONT;
+    ctx.fillStyle = "#ffffff";
+    ctx.fillText(text, -count.width / 2, count.ascent / 2 - 0.5);
+  }
+  const CountBadge = {
+    place(layout, geom, feature) {
+      const anchor = geom[0][0];
+      const text = String(feature.props.label || "");
+      const count = measure(layout.scratch, text, COUNT_FONT);
+      const r = badgeRadius(feature.props.units);
+      const w = Math.max(2 * r, count.width + 12);
+      const badgeBox = { minX: anchor.x - w / 2 - 2, minY: anchor.y - r - 2, maxX: anchor.x + w / 2 + 2, maxY: anchor.y + r + 2 };
+      const badge = { anchor: anchor, bboxes: [badgeBox], draw: (ctx) => drawBadge(ctx, text, count, r, w) };
+      const named = feature.props.kind !== "cluster" ? nameOf(feature) : "";
+      if (!named) return [badge];
+      // With its village's or district's name above it where there is room; the count alone otherwise.
+      const name = measure(layout.scratch, named, FONT);
+      const top = -r - 4 - name.ascent - name.descent;
+      const half = Math.max(w, name.width + 6) / 2;
+      const box = { minX: anchor.x - half - 2, minY: anchor.y + top - 2, maxX: anchor.x + half + 2, maxY: anchor.y + r + 2 };
+      if (layout.index.bboxCollides(box, layout.order)) return [badge];
+      return [
+        {
+          anchor: anchor,
+          bboxes: [box],
+          draw: (ctx) => {
+            drawBadge(ctx, text, count, r, w);
+            halo(ctx, named, -name.width / 2, -r - 4 - name.descent, FONT, "#4a148c");
+          },
+        },
+      ];
+    },
+  };
+
+  /* A village's name at its label point, or beside it where a count already stands there. */
+  const PLACE_OFFSETS = [
+    [0, 0],
+    [0, -22],
+    [0, 22],
+    [1, 0],
+    [-1, 0],
+  ];
+  const VillageName = {
+    place(layout, geom, feature) {
+      const anchor = geom[0][0];
+      const text = nameOf(feature);
+      if (!text) return undefined;
+      const m = measure(layout.scratch, text, FONT);
+      for (const [sx, dy] of PLACE_OFFSETS) {
+        const dx = sx * (m.width / 2 + 20);
+        const x = anchor.x + dx - m.width / 2, y = anchor.y + dy + m.ascent / 2;
+        const box = { minX: x - 2, minY: y - m.ascent - 2, maxX: x + m.width + 2, maxY: y + m.descent + 2 };
+        if (!layout.index.bboxCollides(box, layout.order)) {
+          return [{ anchor: anchor, bboxes: [box], draw: (ctx) => halo(ctx, text, dx - m.width / 2, dy + m.ascent / 2, FONT, "#4a148c") }];
+        }
+      }
+      return undefined;
+    },
+  };
+
+  const isPlate = (z, f) => f.props.kind === "plate";
+  const labelled = protomapsL.leafletLayer({
+    sources: { plates: source(config.tiles.plates), villages: source(config.tiles.villages) },
+    paintRules: [
+      {
+        dataSource: "villages",
+        dataLayer: "villages",
+        filter: () => show.villages,
+        symbolizer: new protomapsL.LineSymbolizer({ color: "#6a1b9a", width: 2, dash: [6, 3], dashColor: "#6a1b9a", dashWidth: 2 }),
+      },
+      {
+        dataSource: "plates",
+        dataLayer: "plates",
+        filter: (z, f) => show.plates && isPlate(z, f),
+        symbolizer: new protomapsL.CircleSymbolizer({ radius: (z) => (z >= 18 ? 5 : 3.5), fill: "#c62828", stroke: "#ffffff", width: 1 }),
+      },
+    ],
+    labelRules: [
+      {
+        // House numbers first: at street level they are what people read. Placed clear of the selected ring.
+        dataSource: "plates",
+        dataLayer: "plates",
+        minzoom: 18,
+        filter: (z, f) => show.plates && isPlate(z, f),
+        symbolizer: new protomapsL.OffsetTextSymbolizer({
+          labelProps: english ? ["label_en", "label"] : ["label"],
+          fill: "#212121",
+          stroke: "#ffffff",
+          width: 2,
+          offsetX: 10,
+          offsetY: 4,
+          font: "11px sans-serif",
+        }),
+      },
+      { dataSource: "plates", dataLayer: "plates", filter: (z, f) => show.plates && !isPlate(z, f), symbolizer: CountBadge },
+      {
+        // At the village-count zooms the counts carry the village names themselves.
+        dataSource: "villages",
+        dataLayer: "village_labels",
+        filter: (z) => show.villages && (z >= 13 || !show.plates),
+        symbolizer: VillageName,
+      },
+    ],
+    attribution: "",
+    zIndex: 4,
+    pane: "overlayPane",
+  });
+  const buildings = protomapsL.leafletLayer({
+    url: config.tiles.buildings,
+    maxDataZoom: 18,
+    levelDiff: 0,
+    paintRules: [{ dataLayer: "buildings", symbolizer: new protomapsL.PolygonSymbolizer({ fill: "#8d6e63", opacity: 0.45, stroke: "#4e342e", width: 1 }) }],
+    labelRules: [],
+    attribution: "",
+    zIndex: 3,
+    pane: "overlayPane",
+  });
+  buildings.addTo(map);
+  labelled.addTo(map);
+  window.geoPortalLabels = labelled; // for the browser tests: the placed labels
+
+  // Plates and village boundaries share one layer (one label index); the switches set what it draws.
+  const platesSwitch = L.layerGroup().addTo(map);
+  const villagesSwitch = L.layerGroup().addTo(map);
+  const overlays = {};
+  overlays[T.layerPlates] = platesSwitch;
+  overlays[T.layerBuildings] = buildings;
+  overlays[T.layerVillages] = villagesSwitch;
+  function toggled(event, on) {
+    if (event.layer === platesSwitch) show.plates = on;
+    else if (event.layer === villagesSwitch) show.villages = on;
+    else return;
+    labelled.clearLayout();
+    labelled.rerenderTiles();
+  }
+  map.on("overlayadd", (event) => toggled(event, true));
+  map.on("overlayremove", (event) => toggled(event, false));
+  L.control.layers(basemaps, overlays, { collapsed: phone.matches }).addTo(map);
+
+  /* ---------- the chosen plate: a ring around its dot and a callout above it (never over its own label) ---------- */
   const highlight = L.layerGroup().addTo(map);
-  function showHighlight(lat, lon, building) {
+  function showHighlight(lat, lon, building, label) {
     highlight.clearLayers();
     if (building) {
-      L.geoJSON(building, { style: { color: "#ff6f00", weight: 3, fillColor: "#ffca28", fillOpacity: 0.35 }, interactive: false }).addTo(highlight);
+      L.geoJSON(building, { style: { color: "#e65100", weight: 3, fillColor: "#ffca28", fillOpacity: 0.3 }, interactive: false }).addTo(highlight);
     }
-    L.circleMarker([lat, lon], { radius: 9, color: "#ffffff", weight: 3, fillColor: "#d50000", fillOpacity: 1, interactive: false }).addTo(highlight);
+    L.circleMarker([lat, lon], { radius: 7, color: "#e65100", weight: 3, fill: false, interactive: false, className: "selected-ring" }).addTo(highlight);
+    const callout = document.createElement("div");
+    callout.className = "selected-callout";
+    callout.textContent = label || "";
+    if (!label) callout.classList.add("no-label");
+    L.marker([lat, lon], {
+      icon: L.divIcon({ className: "selected-plate", html: callout, iconSize: [0, 0], iconAnchor: [0, 0] }),
+      interactive: false,
+      keyboard: false,
+      zIndexOffset: 1000,
+    }).addTo(highlight);
+  }
+
+  function flyTo(lat, lon, zoom) {
+    const z = Math.max(map.getZoom(), zoom);
+    const shift = coveredHeight() / 2;
+    const target = shift ? map.unproject(map.project([lat, lon], z).add([0, shift]), z) : L.latLng(lat, lon);
+    map.flyTo(target, z, { duration: 0.6 });
   }
 
   /* ---------- plate cards ---------- */
   let lastPoint = null; // the point clicked when no plate was near (for a report at that point)
+
+  function clearCard(options) {
+    const opts = options || {};
+    cardSlot.replaceChildren();
+    highlight.clearLayers();
+    document.title = defaultTitle;
+    if (opts.url !== undefined) history.pushState({}, "", opts.url);
+  }
 
   async function openPlate(plateId, options) {
     const opts = options || {};
@@ -112,8 +341,10 @@
       note.textContent = T["grade_" + opts.grade];
       card.insertBefore(note, card.querySelector("dl"));
     }
-    showHighlight(lat, lon, building);
-    if (opts.fly !== false) map.flyTo([lat, lon], Math.max(map.getZoom(), 18), { duration: 0.6 });
+    showHighlight(lat, lon, building, card.dataset.label);
+    showSheetAtLeast("half");
+    if (phone.matches) panel.scrollTop = 0; // the card right under the search box
+    if (opts.fly !== false) flyTo(lat, lon, 18);
     const address = $("card-title").textContent;
     document.title = address + " · geo_portal";
     if (opts.push !== false) history.pushState({ plate: plateId }, "", "?plate=" + plateId);
@@ -121,9 +352,52 @@
     if (opts.focus) $("card-title").focus();
   }
 
+  /* Several plates for what was typed (the same address under two 鄰, or two readings of the digits): all of
+   * them on the map, and a list to choose from. */
+  function showChoices(hits, grade) {
+    clearCard();
+    const box = document.createElement("div");
+    box.className = "plate-card choices";
+    box.id = "plate-choices";
+    const heading = document.createElement("p");
+    heading.textContent = fmt(T.platesAtAddress, { n: hits.length });
+    const list = document.createElement("ul");
+    const bounds = [];
+    hits.forEach((hit, i) => {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "choice";
+      button.dataset.plate = hit.plate_id;
+      const where = [hit.village, hit.neighborhood ? hit.neighborhood + "鄰" : ""].filter(Boolean).join(" ");
+      const text = document.createElement("span");
+      text.lang = "zh-Hant";
+      text.textContent = hit.address + (where ? "（" + where + "）" : "");
+      button.append(String(i + 1) + ". ", text);
+      button.setAttribute("aria-label", fmt(T.choosePlate, { address: text.textContent }));
+      button.addEventListener("click", () => openPlate(hit.plate_id, { grade: grade, focus: true }));
+      li.appendChild(button);
+      list.appendChild(li);
+      L.marker([hit.lat, hit.lon], {
+        icon: L.divIcon({ className: "choice-marker", html: String(i + 1), iconSize: [26, 26] }),
+        keyboard: false,
+        title: hit.address + (where ? " " + where : ""),
+      })
+        .on("click", () => openPlate(hit.plate_id, { grade: grade }))
+        .addTo(highlight);
+      bounds.push([hit.lat, hit.lon]);
+    });
+    box.append(heading, list);
+    cardSlot.replaceChildren(box);
+    showSheetAtLeast("half");
+    map.fitBounds(bounds, { maxZoom: 18, paddingTopLeft: [60, 60], paddingBottomRight: [60, 60 + coveredHeight()] });
+    announce(heading.textContent);
+  }
+
   if (config.initial) {
     const card = $("plate-card");
-    showHighlight(config.initial.lat, config.initial.lon, card && card.dataset.building ? JSON.parse(card.dataset.building) : null);
+    showHighlight(config.initial.lat, config.initial.lon, card && card.dataset.building ? JSON.parse(card.dataset.building) : null, card && card.dataset.label);
+    if (phone.matches) flyTo(config.initial.lat, config.initial.lon, 18);
   }
 
   cardSlot.addEventListener("click", async (event) => {
@@ -144,9 +418,7 @@
       announce(T.copied + ": " + button.dataset.copy);
       setTimeout(() => (button.textContent = T.copy), 2000);
     } else if (button.dataset.action === "close-card") {
-      cardSlot.innerHTML = "";
-      highlight.clearLayers();
-      history.pushState({}, "", window.location.pathname);
+      clearCard({ url: window.location.pathname });
       $("search-input").focus();
     } else if (button.dataset.action === "report-plate") {
       const card = $("plate-card");
@@ -157,17 +429,62 @@
   });
 
   window.addEventListener("popstate", () => {
-    const id = new URLSearchParams(window.location.search).get("plate");
+    const params = new URLSearchParams(window.location.search);
+    const id = params.get("plate");
     if (id) openPlate(id, { push: false });
-    else {
-      cardSlot.innerHTML = "";
-      highlight.clearLayers();
-    }
+    else clearCard();
   });
+
+  /* ---------- the covered area ---------- */
+  function inRing(lon, lat, ring) {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i], [xj, yj] = ring[j];
+      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  /* Whether a point lies in the covered districts (boundaries grown by a GPS error's worth); without boundaries,
+   * in the map's first extent; without either, anywhere. */
+  function covered(latlng) {
+    const g = config.coverage.geometry;
+    if (g) {
+      const polygons = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+      // Even-odd over every ring: holes count out.
+      return polygons.some((rings) => rings.reduce((inside, ring) => (inRing(latlng.lng, latlng.lat, ring) ? !inside : inside), false));
+    }
+    return config.extent ? L.latLngBounds(config.extent).contains(latlng) : true;
+  }
+  function sayOutside(latlng) {
+    lastPoint = null;
+    highlight.clearLayers();
+    L.circleMarker(latlng, { radius: 7, color: "#616161", weight: 2, fillOpacity: 0.15, interactive: false }).addTo(highlight);
+    const box = document.createElement("div");
+    box.className = "plate-card outside";
+    box.id = "outside-area";
+    const p = document.createElement("p");
+    p.textContent = fmt(T.outsideArea, { area: config.coverage.names.join(english ? "; " : "、") });
+    const more = document.createElement("p");
+    const link = document.createElement("a");
+    link.href = config.coverage.service;
+    link.rel = "noopener";
+    link.textContent = T.outsideService;
+    more.appendChild(link);
+    box.append(p, more);
+    cardSlot.replaceChildren(box);
+    if (window.location.search) history.pushState({}, "", window.location.pathname);
+    document.title = defaultTitle;
+    showSheetAtLeast("half");
+    announce(p.textContent); // said once; no report is offered outside the area
+  }
 
   /* ---------- reverse lookup: click or tap the map ---------- */
   const REVERSE_RADIUS_M = 100;
   async function lookUpPoint(latlng) {
+    if (!covered(latlng)) {
+      sayOutside(latlng);
+      return;
+    }
     const params = new URLSearchParams({ lat: latlng.lat.toFixed(7), lon: latlng.lng.toFixed(7), radius: REVERSE_RADIUS_M, limit: 1 });
     const response = await fetch(config.api.reverse + "?" + params);
     if (!response.ok) {
@@ -194,6 +511,9 @@
       button.textContent = T.reportHere;
       box.append(p, button);
       cardSlot.replaceChildren(box);
+      if (window.location.search) history.pushState({}, "", window.location.pathname);
+      document.title = defaultTitle;
+      showSheetAtLeast("half");
       announce(p.textContent);
     }
   }
@@ -218,6 +538,11 @@
         navigator.geolocation.getCurrentPosition(
           (pos) => {
             const latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
+            if (!covered(latlng)) {
+              map.setView(latlng, Math.min(map.getZoom(), 13));
+              sayOutside(latlng);
+              return;
+            }
             map.setView(latlng, 18);
             lookUpPoint(latlng);
           },
@@ -294,27 +619,56 @@
     }
   }
 
+  /* No plate for the text: the previous card and its ?plate= go (the URL says what was asked), and the
+   * suggestions are buttons that search again. */
+  function notFound(text, suggestions) {
+    clearCard({ url: window.location.pathname + "?" + new URLSearchParams({ q: text }) });
+    const message = fmt(T.notFound, { q: text });
+    announce(message + (suggestions.length ? " " + T.didYouMean + " " + suggestions.slice(0, 5).join("、") : ""));
+    if (!suggestions.length) return;
+    const box = document.createElement("div");
+    box.className = "plate-card suggestions";
+    box.id = "did-you-mean";
+    const p = document.createElement("p");
+    p.textContent = T.didYouMean;
+    const list = document.createElement("ul");
+    suggestions.slice(0, 5).forEach((suggestion) => {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "choice";
+      button.lang = "zh-Hant";
+      button.textContent = suggestion;
+      button.addEventListener("click", () => {
+        input.value = suggestion;
+        search(suggestion);
+      });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+    box.append(p, list);
+    cardSlot.replaceChildren(box);
+    showSheetAtLeast("half");
+  }
+
   async function search(text) {
     announce(T.searching);
-    const response = await fetch(config.api.geocode + "?" + new URLSearchParams({ q: text.slice(0, 200), limit: 1 }));
+    const response = await fetch(config.api.geocode + "?" + new URLSearchParams({ q: text.slice(0, 200), limit: 5 }));
     if (!response.ok) {
       announce(response.status === 429 ? T.tooMany : fmt(T.searchFailed, { status: response.status }));
       return;
     }
     const result = await response.json();
-    if (result.hits.length && result.grade !== "none") {
-      await openPlate(result.hits[0].plate_id, { grade: result.grade });
-    } else {
-      let message = fmt(T.notFound, { q: text });
-      if (result.suggestions.length) message += " " + T.didYouMean + " " + result.suggestions.slice(0, 5).join("、");
-      announce(message);
-    }
+    if (!result.hits.length || result.grade === "none") notFound(text, result.suggestions || []);
+    else if (result.hits.length > 1) showChoices(result.hits, result.grade);
+    else await openPlate(result.hits[0].plate_id, { grade: result.grade });
   }
 
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(suggest, 120);
   });
+  input.addEventListener("focus", () => showSheetAtLeast("half"));
   input.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" && options.length) {
       event.preventDefault();
@@ -346,11 +700,25 @@
   const dialog = $("report-dialog");
   const form = $("report-form");
   const reportStatus = $("report-status");
+  const done = $("report-done");
+  const sendButton = form.querySelector("button[type=submit]");
   let opener = null;
+  let sending = false;
+
+  /* A random key per filled-in form: a second tap, or a resend after a lost answer, gets the same report back. */
+  function submissionKey() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
 
   function openReport(target) {
     opener = document.activeElement;
     form.reset();
+    form.hidden = false;
+    done.hidden = true;
+    sendButton.disabled = false;
+    $("report-submission").value = submissionKey();
     $("report-plate").value = target.plate || "";
     $("report-lat").value = target.lat || "";
     $("report-lon").value = target.lon || "";
@@ -360,27 +728,56 @@
     form.querySelector("input[name=kind]").focus();
   }
   dialog.addEventListener("close", () => opener && opener.focus && opener.focus());
-  form.querySelector("[data-action=close-report]").addEventListener("click", () => dialog.close());
+  dialog.querySelectorAll("[data-action=close-report]").forEach((button) => button.addEventListener("click", () => dialog.close()));
+  $("report-copy").addEventListener("click", async () => {
+    const reference = $("report-reference").textContent;
+    try {
+      await navigator.clipboard.writeText(reference);
+    } catch (err) {
+      /* the reference stays on screen to write down */
+    }
+    $("report-copy").textContent = T.copied;
+    setTimeout(() => ($("report-copy").textContent = T.copy), 2000);
+  });
+
+  function showDone(data) {
+    form.hidden = true;
+    done.hidden = false;
+    $("report-reference").textContent = data.reference;
+    $("report-status-link").href = data.status_url;
+    $("report-done-title").focus();
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = new FormData(form);
-    const token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-    reportStatus.textContent = T.searching;
-    const response = await fetch(form.action, { method: "POST", body: body, headers: { "X-CSRFToken": token, Accept: "application/json" } });
-    let data = {};
+    if (sending) return; // a double tap sends once
+    sending = true;
+    sendButton.disabled = true;
+    reportStatus.textContent = T.reportSending;
     try {
-      data = await response.json();
+      const body = new FormData(form);
+      const token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+      const response = await fetch(form.action, { method: "POST", body: body, headers: { "X-CSRFToken": token, Accept: "application/json" } });
+      let data = {};
+      try {
+        data = await response.json();
+      } catch (err) {
+        data = { error: String(response.status) };
+      }
+      if (response.status === 201 || response.status === 200) {
+        reportStatus.textContent = "";
+        showDone(data);
+      } else {
+        const details = [];
+        Object.entries(data.fields || {}).forEach(([, messages]) => details.push(...[].concat(messages)));
+        reportStatus.textContent = T.reportFailed + " " + (details.join(" ") || data.error || data.detail || response.status);
+        sendButton.disabled = false;
+      }
     } catch (err) {
-      data = { error: String(response.status) };
-    }
-    if (response.status === 201) {
-      reportStatus.textContent = data.message || fmt(T.reportSent, { reference: data.reference });
-      form.querySelector("button[type=submit]").disabled = true;
-      setTimeout(() => (form.querySelector("button[type=submit]").disabled = false), 3000);
-    } else {
-      const details = [];
-      Object.entries(data.fields || {}).forEach(([, messages]) => details.push(...[].concat(messages)));
-      reportStatus.textContent = T.reportFailed + " " + (details.join(" ") || data.error || data.detail || response.status);
+      reportStatus.textContent = T.reportFailed + " " + err.message;
+      sendButton.disabled = false;
+    } finally {
+      sending = false;
     }
   });
 })();
