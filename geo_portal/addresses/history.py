@@ -129,8 +129,10 @@ def plate_changes(*, plate: DoorPlate, limit: int | None = None) -> list[PlateCh
                 changes=diff,
             )
         )
-    changes += _successor_changes(plate)
-    changes.sort(key=lambda c: c.at, reverse=True)
+    # Newest first; writes of one transaction share its timestamp, so the events' own order breaks the tie.
+    ordered = list(enumerate([*changes, *_successor_changes(plate)]))
+    ordered.sort(key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+    changes = [c for _i, c in ordered]
     return changes[:limit] if limit else changes
 
 

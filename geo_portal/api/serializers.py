@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from geo_portal.addresses.parsing import MAX_INPUT_LENGTH
 from geo_portal.addresses.search import MAX_LIMIT, MAX_REVERSE_RADIUS_M, Grade
+from geo_portal.api.schema import GRADE_DOCS
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
 
 
@@ -57,7 +58,11 @@ class PlateCardSerializer(serializers.Serializer):
 
 class GeocodeResultSerializer(serializers.Serializer):
     query = serializers.CharField()
-    grade = serializers.ChoiceField(choices=Grade.values)
+    grade = serializers.ChoiceField(
+        choices=[(grade, GRADE_DOCS[grade]) for grade in Grade.values],
+        help_text="How the answer was found, best first. Only exact, normalised and fuzzy are confident answers;"
+        " a wrong confident answer is worse than none.",
+    )
     hits = PlateHitSerializer(many=True)
     notes = serializers.ListField(child=serializers.CharField())
     suggestions = serializers.ListField(child=serializers.CharField())

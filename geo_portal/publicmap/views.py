@@ -106,7 +106,8 @@ def _permalink_target(request: HttpRequest) -> tuple[PlateHit | None, str, str]:
         return card, "", query
     if query:
         result = geocode(query, limit=1)
-        if result.hits and result.grade != Grade.NONE:
+        # A plate only: an interpolated answer is a position between plates, with no card of its own.
+        if result.hits and result.grade != Grade.NONE and result.hits[0].plate_id is not None:
             return result.hits[0], "", query
         return None, _("No door plate matches “%(query)s”.") % {"query": query}, query
     return None, "", query

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from geo_portal.accounts.services import roles_sync
 from geo_portal.addresses.models import DoorPlate, PlateSuccessor
 from geo_portal.addresses.plates import Components, plate_create, plate_set_condition
-from geo_portal.areas.models import Road
+from geo_portal.areas.models import District, Road, Village
 from tests.conftest import X0, Y0
 
 
@@ -432,3 +433,142 @@ def test_a_clerk_edits_plates_through_the_services_a_surveyor_cannot(client, dja
     client.logout()
     assert client.login(username="sam", password="a long secret 2026")
     assert client.get("/admin/addresses/doorplate/").status_code == 403
+
+
+# --- the admin as a clerk meets it ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clerk_client(client, django_user_model):
+    roles_sync()
+    clerk = django_user_model.objects.create_user("clara", password="a long secret 2026", is_staff=True)
+    clerk.groups.add(Group.objects.get(name="clerk"))
+    client.force_login(clerk)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def test_the_admin_carries_the_platforms_name_and_lists_door_plates_first(admin_client, clerk_client, plates):
+    html = admin_client.get("/admin/").content.decode()
+    assert "<title>Data maintenance | Door-plate platform administration</title>" in html
+    assert "Door-plate platform · staff administration" in html and "Django administration" not in html
+    apps = re.findall(r'<caption>\s*<a href="/admin/(\w+)/"', html)
+    assert apps[:3] == ["addresses", "reports", "census"]
+    assert apps[-3:] == ["jobs", "procrastinate", "pghistory"]  # machinery and raw history events last
+    models = re.findall(r'<th scope="row" id="addresses-(\w+)">', html)
+    assert models == ["doorplate", "zipcoderule"]
+    clerk = re.findall(r'<caption>\s*<a href="/admin/(\w+)/"', clerk_client.get("/admin/").content.decode())
+    assert clerk[0] == "addresses" and clerk[-1] == "procrastinate"
+
+
+def test_road_village_and_neighbourhood_are_chosen_by_name(clerk_client, plates):
+    other = District.objects.create(
+        code="10018020", registry_code="1001802", county=plates["county"], name="北區", name_en="North Dist."
+    )
+    Road.objects.create(district=other, name="光復路一段", base_name="光復路", section=1)
+    Village.objects.create(code="10018020001", district=other, name="光田里", name_en="Guangtian Vil.")
+    html = clerk_client.get(change_url(plates["p101"])).content.decode()
+    road = re.search(r'<select name="road"[^>]*>(.*?)</select>', html, re.S)
+    district = plates["district"].pk
+    assert f'data-ajax--url="/admin/addresses/doorplate/choices/road/?district={district}"' in road.group(0)
+    assert re.findall(r"<option[^>]*>(.*?)</option>", road.group(1)) == ["", "光復路二段"]  # its name, not its id
+    hood = re.search(r'<select name="neighborhood_number"[^>]*>(.*?)</select>', html, re.S)
+    assert re.findall(r'<option value="(\d+)" selected>(.*?)</option>', hood.group(1)) == [("3", "3鄰")]
+    assert 'data-tags="true"' in hood.group(0)  # a new 鄰 can be typed
+
+    def choices(kind, **params):
+        response = clerk_client.get(f"/admin/addresses/doorplate/choices/{kind}/", params)
+        assert response.status_code == 200
+        return [r["text"] for r in response.json()["results"]]
+
+    # Only the covered district's roads (北區 has no plates): the plate's district when it is given.
+    assert choices("road", term="光復", district=plates["district"].pk) == ["光復路二段"]
+    assert choices("road", term="光復") == ["光復路二段 (東區)"]
+    assert choices("village", district=plates["district"].pk) == ["乙里", "甲里"]
+    assert choices("village", term="Jia", district=plates["district"].pk) == ["甲里"]
+    village = plates["p101"].village
+    assert choices("neighborhood", village=village.pk) == ["3鄰 (2 plates)"]
+    assert clerk_client.get("/admin/addresses/doorplate/choices/building/").status_code == 404
+
+
+def test_a_road_of_another_district_is_refused(clerk_client, plates):
+    other = District.objects.create(
+        code="10018020", registry_code="1001802", county=plates["county"], name="北區", name_en="North Dist."
+    )
+    foreign = Road.objects.create(district=other, name="中正路", base_name="中正路")
+    plate = plates["p101"]
+    response = save(clerk_client, plate, loaded_form(clerk_client, change_url(plate)), road=str(foreign.pk))
+    assert errors(response) == {"road": ["Select a valid choice. That choice is not one of the available choices."]}
+
+
+def test_the_type_ahead_lists_need_the_right_to_edit_plates(client, django_user_model, plates):
+    roles_sync()
+    sam = django_user_model.objects.create_user("sam", password="a long secret 2026", is_staff=True)
+    sam.groups.add(Group.objects.get(name="surveyor"))
+    client.force_login(sam)
+    assert client.get("/admin/addresses/doorplate/choices/road/").status_code == 403
+    client.logout()
+    assert client.get("/admin/addresses/doorplate/choices/road/").status_code == 302  # to the sign-in
+
+
+def test_the_add_page_offers_the_villages_of_the_chosen_district(clerk_client, plates):
+    html = clerk_client.get("/admin/addresses/doorplate/add/").content.decode()
+    # One district has plates: it is chosen already, and the lists follow it.
+    district = plates["district"].pk
+    assert f'<option value="{district}" selected>' in html
+    village = re.search(r'<select name="village"[^>]*>', html).group(0)
+    assert f'data-ajax--url="/admin/addresses/doorplate/choices/village/?district={district}"' in village
+
+
+def test_the_change_page_maps_the_neighbouring_entrances(clerk_client, plates):
+    plate_create(
+        district=plates["district"],
+        components=Components(number=101, road=plates["road"], floor=5),
+        point=Point(X0 + 100, Y0 + 500, srid=3826),
+        neighborhood=3,
+        actor="loader",
+    )  # fmt: skip  (a floor of the same entrance: not a neighbour)
+    html = clerk_client.get(change_url(plates["p101"])).content.decode()
+    data = json.loads(re.search(r'<script id="plate-map" type="application/json">(.*?)</script>', html).group(1))
+    p103 = plates["p103"]
+    lonlat = p103.geom.transform(4326, clone=True)
+    assert data == {
+        "plate": {"id": plates["p101"].pk, "label": "101號"},
+        "neighbours": [
+            {
+                "id": p103.pk,
+                "label": "103號",
+                "lat": round(lonlat.y, 7),
+                "lon": round(lonlat.x, 7),
+                "url": f"/admin/addresses/doorplate/{p103.pk}/change/",
+            }
+        ],
+    }
+    assert '<script src="/static/addresses/admin/plate_page.js"></script>' in html
+
+
+def test_one_history_view_shows_every_change(clerk_client, plates):
+    plate = plates["p101"]
+    plate_set_condition(plate_id=plate.pk, version=1, condition="ok", checked_on=dt.date(2026, 1, 2), actor="surveyor1")
+    html = clerk_client.get(f"/admin/addresses/doorplate/{plate.pk}/history/").content.decode()
+    assert "<h1>History of 新竹市東區光復路二段101號</h1>" in html
+    rows = re.findall(
+        r"<tr><td>[\d :-]+</td><td>(\w+)</td><td>(.*?)</td><td>(.*?)</td><td>(\d*)</td><td>(.*?)</td></tr>", html
+    )
+    assert rows == [
+        (
+            "changed",
+            "surveyor1 <small>(staff)</small>",
+            "—",
+            "2",
+            '<div class="change"><b>plate condition</b>: <del>unknown</del> → <ins>ok</ins></div>'
+            '<div class="change"><b>last checked on</b>: <del>—</del> → <ins>2026-01-02</ins></div>',
+        ),
+        (
+            "created",
+            "loader <small>(staff)</small>",
+            "—",
+            "1",
+            '<div class="change"><b>canonical address</b>: 新竹市東區光復路二段101號</div>',
+        ),
+    ]

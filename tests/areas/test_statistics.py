@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from geo_portal.areas.models import Village, VillagePopulation
+from geo_portal.areas.models import District, Village, VillagePopulation
 from geo_portal.areas.statistics import MonthTotals, VillageFigures, month_totals, population_months, village_figures
 from geo_portal.core.privacy import MIN_PUBLISHED_HOUSEHOLDS as MIN
 from tests.conftest import X0, Y0, square
@@ -131,3 +131,21 @@ def test_no_module_outside_areas_reads_the_raw_figures():
         if path.relative_to(ROOT).parts[1] != "areas" and raw.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_totals_of_one_district_leave_the_other_districts_out(reported):
+    """The monthly reports cover a whole city; a district's page adds up that district's villages only."""
+    north = District.objects.create(
+        code="10018020", registry_code="1001802", county=reported["county"], name="北區", name_en="North Dist."
+    )
+    d = Village.objects.create(code="10018020001", district=north, name="丁里", name_en="Ding Vil.")
+    report(d, JUNE, 500, 600, 700)
+    east = month_totals(district_id=reported["district"].pk)
+    assert east == [
+        MonthTotals(month=MAY, households=MIN, population=7, male=4, female=3, villages=1, withheld=1),
+        MonthTotals(month=JUNE, households=MIN + 40, population=111, male=50, female=61, villages=1, withheld=1),
+    ]
+    assert month_totals(district_id=north.pk) == [
+        MonthTotals(month=JUNE, households=500, population=1300, male=600, female=700, villages=1, withheld=0)
+    ]
+    assert month_totals()[-1].population == 111 + 1300  # without a district: every village that reported

@@ -6,8 +6,12 @@ import datetime as dt
 import json
 import re
 
+import pytest
+
+from geo_portal.addresses.models import DoorPlate, ZipCodeRule
 from geo_portal.addresses.plates import plate_set_condition
-from tests.conftest import X0, Y0
+from tests.conftest import X0, Y0, square
+from tests.publicmap.conftest import TO_WGS84
 
 CSP = {
     "default-src 'self'",
@@ -128,3 +132,64 @@ def test_card_shows_the_plate_condition_and_when_it_was_checked(client, mapped):
                         actor="sup1")  # fmt: skip
     html = client.get(f"/cards/{plate.pk}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<dd class="condition condition-missing">missing <small>(checked on 2026-11-30)</small></dd>' in html
+
+
+def test_english_mode_names_the_village_in_english_and_asks_in_english(client, mapped):
+    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+    en = client.get(f"/cards/{plate.pk}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    village = re.search(r"<dt>Village</dt>\s*<dd>(.*?)</dd>", en, re.S).group(1)
+    assert re.sub(r"\s+", " ", village) == '<span lang="en">Jia Vil.</span> <small lang="zh-Hant">(甲里)</small>'
+    assert 'data-label="103"' in en  # the chosen plate's callout, in English
+    zh = client.get(f"/cards/{plate.pk}", HTTP_ACCEPT="text/html").content.decode()
+    assert 'data-label="103號"' in zh and '<span lang="zh-Hant">甲里</span>' in zh
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'placeholder="e.g. No. 101, Sec. 2, Guangfu Rd."' in page
+    assert '<a class="brand" href="/"><span lang="en">Door-plate map</span></a>' in page
+
+
+def test_a_plate_no_rule_covers_shows_the_districts_3_digit_code_as_partial(client, mapped):
+    """A road newer than the post office's rules (介壽一路 in 東區): the first three digits of the district's rules,
+    flagged as partial; the road's own rules decide when it has some; no rules at all, no code."""
+    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+    url = f"/cards/{plate.pk}"
+
+    def zip_shown() -> str:
+        html = client.get(url, HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        return re.sub(r"\s+", " ", re.search(r"<dt>3\+3 zip code</dt>\s*<dd>(.*?)</dd>", html, re.S).group(1))
+
+    assert zip_shown() == "not covered by a postal rule"
+    rule = {"county": "新竹市", "district": "東區", "scope": "全", "source": "test"}
+    for i, (code, road) in enumerate([("300001", "中華路一段"), ("300002", "東門街"), ("308003", "園區五路")]):
+        ZipCodeRule.objects.create(zip_code=code, road=road, position=i, **rule)
+    partial = (
+        '<span class="zip zip-partial">300</span> <small>(partial: the first 3 digits only; no 3+3 rule covers'
+        " this plate yet)</small>"
+    )
+    assert zip_shown() == partial
+    ZipCodeRule.objects.create(zip_code="308111", road="光復路二段", position=9, **(rule | {"scope": "單 1號至 99號"}))
+    assert zip_shown() == partial.replace(">300<", ">308<")  # the road's own rules, beyond their numbers
+    DoorPlate.objects.filter(pk=plate.pk).update(zip_code="300044")
+    assert zip_shown() == '<span class="zip">300044</span>'
+
+
+def test_the_map_knows_the_covered_area(client, mapped):
+    config = config_of(client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert config["coverage"]["names"] == ["East Dist., Hsinchu City"]
+    assert config["coverage"]["service"] == "https://www.ris.gov.tw/app/portal/3053"
+    assert config["coverage"]["geometry"] is None  # the fixture's district has no boundary: nothing to test against
+    district = mapped["district"]
+    district.boundary = square(X0, Y0, 2000)
+    district.save()
+    config = config_of(client.get("/").content.decode())
+    assert config["coverage"]["names"] == ["新竹市東區"]
+    ring = config["coverage"]["geometry"]["coordinates"][0]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    west, south = TO_WGS84.transform(X0 - 50, Y0 - 50)  # grown by 50 m: a GPS fix at the edge is inside
+    east, north = TO_WGS84.transform(X0 + 2050, Y0 + 2050)
+    assert (min(lons), min(lats), max(lons), max(lats)) == pytest.approx((west, south, east, north), abs=2e-5)
+
+
+def test_an_interpolated_address_has_no_card(client, mapped):
+    """光復路二段102號 would lie between 101之1 and 103: a position, not a plate; the page says no plate matches."""
+    html = client.get("/", {"q": "光復路二段102號"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="plate-card"' not in html and "No door plate matches “光復路二段102號”." in html

@@ -212,11 +212,17 @@ REST_FRAMEWORK = {
         # The public status page of citizen reports, looked up by reference number.
         "report_status": os.environ.get("GEO_PORTAL_THROTTLE_REPORT_STATUS", "30/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Public endpoints carry no security requirement in the OpenAPI schema (no padlock in the docs).
+    "DEFAULT_SCHEMA_CLASS": "geo_portal.api.schema.PublicAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "geo_portal API",
-    "DESCRIPTION": "Door-plate (門牌) search for Taiwan household registration offices.",
+    "DESCRIPTION": (
+        "Door-plate (門牌) search for Taiwan household registration offices. Every endpoint is public: no sign-in"
+        " and no key (staff signed in to the site get a higher rate). Requests are throttled per client; too many"
+        " get HTTP 429 with Retry-After. Bad input is HTTP 400 with a JSON body naming each field and its reason,"
+        " in zh-Hant or English by Accept-Language. Coordinates: WGS84 lon/lat and TWD97 TM2 (EPSG:3826) x/y."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from our own static files (drf-spectacular-sidecar): the docs page works offline.

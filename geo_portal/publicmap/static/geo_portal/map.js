@@ -394,6 +394,47 @@
     announce(heading.textContent);
   }
 
+  /* A number that does not exist, placed between its neighbours on the same side: no plate, so no card; the
+   * point is marked as approximate, with the neighbours to choose from. */
+  function showApproximate(hit, result) {
+    clearCard({ url: window.location.pathname + "?" + new URLSearchParams({ q: result.query }) });
+    const box = document.createElement("div");
+    box.className = "plate-card approximate";
+    box.id = "approximate";
+    const title = document.createElement("h2");
+    title.lang = "zh-Hant";
+    title.textContent = hit.address;
+    const note = document.createElement("p");
+    note.className = "card-note";
+    note.textContent = T.grade_interpolated;
+    box.append(title, note);
+    if (result.suggestions && result.suggestions.length) {
+      const list = document.createElement("ul");
+      result.suggestions.slice(0, 5).forEach((suggestion) => {
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "choice";
+        button.lang = "zh-Hant";
+        button.textContent = suggestion;
+        button.addEventListener("click", () => {
+          input.value = suggestion;
+          search(suggestion);
+        });
+        li.appendChild(button);
+        list.appendChild(li);
+      });
+      const p = document.createElement("p");
+      p.textContent = T.didYouMean;
+      box.append(p, list);
+    }
+    cardSlot.replaceChildren(box);
+    L.circleMarker([hit.lat, hit.lon], { radius: 12, color: "#e65100", weight: 2, dashArray: "4 3", fillOpacity: 0.15, interactive: false }).addTo(highlight);
+    showSheetAtLeast("half");
+    flyTo(hit.lat, hit.lon, 18);
+    announce(hit.address + " " + T.grade_interpolated);
+  }
+
   if (config.initial) {
     const card = $("plate-card");
     showHighlight(config.initial.lat, config.initial.lon, card && card.dataset.building ? JSON.parse(card.dataset.building) : null, card && card.dataset.label);
@@ -661,6 +702,7 @@
     const result = await response.json();
     if (!result.hits.length || result.grade === "none") notFound(text, result.suggestions || []);
     else if (result.hits.length > 1) showChoices(result.hits, result.grade);
+    else if (result.hits[0].plate_id == null) showApproximate(result.hits[0], result);
     else await openPlate(result.hits[0].plate_id, { grade: result.grade });
   }
 
