@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -68,7 +67,14 @@ def defer_on_commit(task_name: str, **task_kwargs: Any) -> None:
     A failure to queue is logged, not raised: the caller's work is committed by then, and each job has a
     command to run it by hand (``link_plates``, ``assign_zip_codes``).
     """
-    transaction.on_commit(partial(defer, task_name, **task_kwargs), robust=True)
+
+    def queue_job() -> None:
+        defer(task_name, **task_kwargs)
+
+    # Django logs a robust callback's failure under its ``__qualname__``: a functools.partial has none (the
+    # logging itself then raised AttributeError), and a name with the task in it says which job was lost.
+    queue_job.__qualname__ = f"defer_on_commit({task_name})"
+    transaction.on_commit(queue_job, robust=True)
 
 
 @contextmanager
