@@ -1,7 +1,8 @@
 """``manage.py demo_setup``: what ``make demo`` runs once the database is up.
 
 Loads the real 東區 data (or, without ../shared/data/real, a generated district) unless door plates are
-already loaded, and makes sure an admin login and one staff login per role exist (printed) and a demo census
+already loaded, generates the synthetic household register once (when the register is empty and the village
+reports with ages are imported), and makes sure an admin login and one staff login per role exist (printed) and a demo census
 campaign is open for the surveyor login.
 """
 
@@ -15,6 +16,7 @@ from geo_portal.addresses.models import DoorPlate
 from geo_portal.demo.census_demo import ensure_demo_campaign
 from geo_portal.demo.generator import generate
 from geo_portal.demo.loading import load_generated, load_real, real_data_available
+from geo_portal.demo.registry_demo import ensure_synthetic_register
 from geo_portal.demo.staff_logins import ensure_staff_logins
 
 ADMIN_USER = "admin"
@@ -43,6 +45,7 @@ class Command(BaseCommand):
             out = settings.GIS_DATA_DIR / "generated" / "demo"
             generate(out, plates=opts["generated_plates"], seed=1)
             load_generated(out, log=lambda msg: self.stdout.write(f"    {msg}"))
+        self._ensure_register()
         if not opts["no_admin"]:
             self._ensure_admin()
             self._ensure_staff_logins()
@@ -51,6 +54,17 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"==> census demo campaign '{campaign.name}': {campaign.tasks.count()} tasks, open for field work"
                 )
+
+    def _ensure_register(self):
+        outcome = ensure_synthetic_register()
+        if outcome.result is None:
+            self.stdout.write(f"==> synthetic household register: {outcome.skipped}")
+            return
+        r = outcome.result
+        self.stdout.write(
+            f"==> synthetic household register for {r.month:%Y-%m}: {r.persons} persons in {r.households} households "
+            f"({r.villages} villages, every record synthetic)"
+        )
 
     def _ensure_admin(self):
         secret_file = settings.BASE_DIR / ".data" / "admin-password"
