@@ -1,6 +1,6 @@
 """The refusals of the re-issue services: ``CaseRefused`` (bad input or an illegal step; ``errors`` maps each field
-to its reasons) and ``StaleCase`` (someone changed the case since the caller read it). Nothing is written when
-either is raised. Raised by ``services``, shown by the views."""
+to its reasons), ``StaleCase`` (someone changed the case since the caller read it) and ``StaleBatch`` (the same for
+a batch of notice letters). Nothing is written when any is raised. Raised by ``services``, shown by the views."""
 
 from __future__ import annotations
 
@@ -44,3 +44,20 @@ def refuse(errors: FieldErrors) -> None:
 
 def add(errors: FieldErrors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
+
+
+class StaleBatch(StaleCase):
+    """The notice batch changed since the caller read it: the step was refused, nothing was written."""
+
+    def __init__(self, *, batch_id: int, seen: int, current: int, changed_at: dt.datetime, changed_by: str):
+        Exception.__init__(self)
+        self.reference, self.seen, self.current = f"N-{batch_id}", seen, current
+        self.changed_at, self.changed_by = changed_at, changed_by
+        when = timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M:%S")
+        self.args = (
+            _(
+                "notice batch %(n)s was changed by %(who)s at %(when)s (now version %(current)s; you saw version "
+                "%(seen)s): reload it and try again"
+            )
+            % {"n": batch_id, "who": changed_by, "when": when, "current": current, "seen": seen},
+        )

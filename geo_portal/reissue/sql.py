@@ -38,3 +38,8 @@ FROM reissue_overduenotice n JOIN reissue_case c ON c.id = n.case_id
 WHERE n.done_at IS NULL
 ORDER BY c.clerk_id, n.due_on, c.id
 """
+
+# Notice batches are made one at a time (a transaction-level advisory lock, released at commit): two clerks preparing
+# letters for overlapping scopes at once would otherwise both see a plate as not yet written to. The key is a
+# constant of this app ('reissue notices' as 64-bit text hash).
+NOTICE_BATCH_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('reissue.notice_batch', 0))"

@@ -7,7 +7,8 @@ field and reason, ``StaleCase`` who changed the case and when; nothing is writte
 - ``fees``: ``fee_schedule_add``, ``fee_assess``;
 - ``payments``: ``payment_record`` (with its receipt, e-mailed by a job), ``receipt_void``, ``case_refund``;
 - ``production``: ``order_create``, ``order_delivered``;
-- ``installation``: ``case_installed`` (photo and GPS), ``case_collected``.
+- ``installation``: ``case_installed`` (photo and GPS), ``case_collected``;
+- ``notices``: ``notice_batch_create``, ``notice_batch_record_sent``, ``notice_batch_discard`` (resident letters).
 """
 
 from geo_portal.reissue.services.cases import (
@@ -21,6 +22,7 @@ from geo_portal.reissue.services.cases import (
 )
 from geo_portal.reissue.services.fees import fee_assess, fee_schedule_add
 from geo_portal.reissue.services.installation import case_collected, case_installed
+from geo_portal.reissue.services.notices import notice_batch_create, notice_batch_discard, notice_batch_record_sent
 from geo_portal.reissue.services.payments import case_refund, payment_record, receipt_mark_emailed, receipt_void
 from geo_portal.reissue.services.production import order_create, order_delivered
 
@@ -37,6 +39,9 @@ __all__ = [
     "case_refund",
     "fee_assess",
     "fee_schedule_add",
+    "notice_batch_create",
+    "notice_batch_discard",
+    "notice_batch_record_sent",
     "order_create",
     "order_delivered",
     "payment_record",

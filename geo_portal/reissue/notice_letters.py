@@ -1,0 +1,156 @@
+"""Resident notice letters as PDF: one A4 page per plate, zh-Hant with an English section, in the batch's walking
+order, printed in parts of ``PART_SIZE`` letters each led by a delivery list.
+
+Each letter carries the plate's address as on the plate (and in English), what was found (missing, damaged or
+illegible, old style), what to bring — an identity document, this letter, an agent's authorisation, the fee in force
+for a door plate or "no fee" for an old-style plate that the office replaces — and where to come (the office's
+service point with its address), and a QR code (segno, SVG) leading to the plate's public card on the map. Dates
+are in the Republic of China calendar in Chinese and the Gregorian calendar in English: the date the batch was
+prepared, so a reprint is the same letter.
+
+Rendered from ``templates/reissue/print/notice_letters.html`` by WeasyPrint with the CJK font. Imported by the PDF
+view, tests and the bench (WeasyPrint is loaded where letters are printed only).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import segno
+import weasyprint
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from geo_portal.addresses.search import english_address
+from geo_portal.census.office.dates import english_date, roc_date
+from geo_portal.reissue.models import NoticeBatch, NoticeLetter
+from geo_portal.reissue.notice_scope import office_service_point
+from geo_portal.reissue.selectors import fee_in_force
+from geo_portal.reissue.sheets import money
+
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+PART_SIZE = 250  # letters per printed part (a ream of paper, an afternoon's folding)
+
+# What the letter says was found, in both languages (printouts carry both, whatever the screen's language).
+FOUND = {
+    "missing": (
+        "本所門牌清查發現，貴址門牌已遺失（未釘掛門牌）。",
+        "Our door-plate census found that the door plate of your address is missing.",
+    ),
+    "damaged": (
+        "本所門牌清查發現，貴址門牌毀損或字跡不清，不易辨識。",
+        "Our door-plate census found that the door plate of your address is damaged or hard to read.",
+    ),
+    "old_style": (
+        "本所門牌清查發現，貴址門牌為舊式門牌。為統一本市門牌樣式，本所將免費為您更換新式門牌。",
+        "Our door-plate census found that your door plate is of the old style. To give the city one style of plate, "
+        "the office replaces it with a new one free of charge.",
+    ),
+}
+CONDITION_NAMES = {"missing": ("遺失", "missing"), "damaged": ("毀損或不清", "damaged"), "old_style": ("舊式", "old style")}
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    name_en: str
+    point_name: str
+    point_name_en: str
+    address: str
+    address_en: str
+
+
+@dataclass(frozen=True)
+class PrintedLetter:
+    letter: NoticeLetter
+    lines: list[str]
+    found_zh: str
+    found_en: str
+    condition_zh: str
+    condition_en: str
+    free: bool
+    card_url: str
+    qr_svg: str
+
+
+def office_for_letters() -> Office:
+    """Who writes and where to come: the office's name (settings) and its service point with its address."""
+    point = office_service_point()
+    names = settings.REISSUE_OFFICE
+    if point is None:  # the batch service refuses to prepare letters without one; a reprint still names the office
+        return Office(names["name"], names["name_en"], names["name"], names["name_en"], "", "")
+    return Office(
+        name=names["name"],
+        name_en=names["name_en"],
+        point_name=point.name,
+        point_name_en=point.name_en or names["name_en"],
+        address=point.address,
+        address_en=english_address(point.plate) if point.plate_id else "",
+    )
+
+
+def card_url(plate_id: int, site_url: str) -> str:
+    """The plate's public card: the map opened at the plate (its permalink)."""
+    return f"{site_url.rstrip('/')}{reverse('publicmap:home')}?plate={plate_id}"
+
+
+def qr_svg(url: str) -> str:
+    """The URL as a QR code, inline SVG sized by the page's CSS (error correction M: a smudged letter still scans)."""
+    return segno.make(url, error="m", micro=False).svg_inline(scale=1, border=2, omitsize=True)
+
+
+def parts(batch: NoticeBatch) -> list[tuple[int, int, int]]:
+    """(part, first letter, last letter) for every printed part of the batch."""
+    count = batch.letter_count
+    return [(i + 1, i * PART_SIZE + 1, min(count, (i + 1) * PART_SIZE)) for i in range(math.ceil(count / PART_SIZE))]
+
+
+def letters_context(batch: NoticeBatch, *, part: int | None, site_url: str) -> dict[str, Any]:
+    letters = NoticeLetter.objects.filter(batch=batch).order_by("seq")
+    total_parts = len(parts(batch))
+    if part is not None:
+        letters = letters.filter(seq__gt=(part - 1) * PART_SIZE, seq__lte=part * PART_SIZE)
+    prepared = timezone.localtime(batch.created_at).date()
+    fee = fee_in_force(plate_kind="standard", on=prepared)
+    printed = []
+    for letter in letters:
+        url = card_url(letter.plate_id, site_url)
+        found_zh, found_en = FOUND[letter.condition]
+        condition_zh, condition_en = CONDITION_NAMES[letter.condition]
+        printed.append(
+            PrintedLetter(
+                letter=letter,
+                lines=letter.lines.split("\n"),
+                found_zh=found_zh,
+                found_en=found_en,
+                condition_zh=condition_zh,
+                condition_en=condition_en,
+                free=letter.condition == "old_style",
+                card_url=url,
+                qr_svg=qr_svg(url),
+            )
+        )
+    return {
+        "batch": batch,
+        "letters": printed,
+        "part": part,
+        "parts": total_parts,
+        "office": office_for_letters(),
+        "date_zh": roc_date(prepared),
+        "date_en": english_date(prepared),
+        "fee": money(fee.amount) if fee else "",
+    }
+
+
+def notice_letters_pdf(batch: NoticeBatch, *, part: int | None = None, site_url: str = "") -> bytes:
+    """The batch's letters (one part, or all) as A4 PDF bytes, led by the part's delivery list."""
+    html = render_to_string(
+        "reissue/print/notice_letters.html", letters_context(batch, part=part, site_url=site_url or settings.SITE_URL)
+    )
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
