@@ -8,6 +8,7 @@ import io
 import pytest
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils import translation
 
 from geo_portal.addresses.imports import import_doorplates
 from geo_portal.addresses.models import DoorPlate
@@ -172,7 +173,8 @@ def test_english_names_from_the_table_or_flagged_pinyin(loaded_real, db):
 
 def test_the_real_dash_ambiguities_are_said(loaded_real, db):
     """中華路二段582之1號 and 582號之1 are different real plates: "582-1號" must not pick one silently."""
-    result = geocode("新竹市東區中華路二段582-1號")
+    with translation.override("en"):
+        result = geocode("新竹市東區中華路二段582-1號")
     assert [h.address for h in result.hits] == ["新竹市東區中華路二段582之1號", "新竹市東區中華路二段582號之1"]
     assert result.notes == ["582-1 is ambiguous: 582之1號 and 582號之1 are different plates"]
 

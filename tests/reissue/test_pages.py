@@ -24,6 +24,12 @@ from tests.reissue.conftest import APPLICANT, jpeg, lonlat_of
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client():
+    """An anonymous visitor reading English (the site's default is zh-Hant; these tests read the English text)."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 def messages_of(response) -> list[str]:
     html = response.content.decode()
     return [unescape(m) for m in re.findall(r'<p class="reissue-message[^"]*" role="\w+">(.*?)</p>', html, re.S)]
