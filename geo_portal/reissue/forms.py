@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from geo_portal.reissue.dates import parse_date
-from geo_portal.reissue.models import Payment, PlateKind, Reason, Source
+from geo_portal.reissue.models import NoticeCondition, Payment, PlateKind, Reason, ScopeKind, SendMethod, Source
 
 DATE_HELP = _("For example 115/12/02, 民國115年12月2日 or 2026-12-02.")
 
@@ -115,3 +115,45 @@ class FeeForm(forms.Form):
 
 class DeliveryForm(forms.Form):
     delivered_on = FlexibleDateField(label=_("Delivered on"), initial=_today)
+
+
+class NoticeScopeForm(forms.Form):
+    """The scope of resident notices (``village:12``, ``campaign:3``, ``road:40``) and the plate conditions."""
+
+    scope = forms.CharField(label=_("Village, census campaign or road"), max_length=40)
+    conditions = forms.MultipleChoiceField(
+        label=_("Plates found"), choices=NoticeCondition.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    def clean_scope(self) -> tuple[str, int]:
+        kind, _sep, number = self.cleaned_data["scope"].partition(":")
+        if kind not in ScopeKind.values or not number.isdigit() or len(number) > 18:
+            raise forms.ValidationError(_("Choose a village, census campaign or road from the list."), code="invalid")
+        return kind, int(number)
+
+
+class NoticeBatchForm(NoticeScopeForm):
+    resend = forms.BooleanField(label=_("Send again to plates already told"), required=False)
+    resend_reason = forms.CharField(label=_("Why they are told again"), max_length=500, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("resend") and not (data.get("resend_reason") or "").strip():
+            self.add_error("resend_reason", _("Say why the letters are sent again."))
+        if not data.get("resend"):
+            data["resend_reason"] = ""
+        return data
+
+
+class NoticeSentForm(forms.Form):
+    sent_on = FlexibleDateField(label=_("Sent on"), initial=_today)
+    method = forms.ChoiceField(label=_("How"), choices=SendMethod.choices)
+    not_sent = forms.CharField(label=_("Letters not sent (their numbers in the batch, e.g. 3, 17)"), max_length=2000,
+                               required=False)  # fmt: skip
+
+    def clean_not_sent(self) -> list[int]:
+        text = self.cleaned_data["not_sent"].replace("，", ",").replace("、", ",")
+        parts = [p.strip() for p in re.split(r"[,\s]+", text) if p.strip()]
+        if any(not p.isdigit() or len(p) > 6 for p in parts):
+            raise forms.ValidationError(_("Write the letters' numbers in the batch, separated by commas."), code="invalid")
+        return [int(p) for p in parts]

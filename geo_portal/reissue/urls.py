@@ -1,10 +1,10 @@
 """URLs of re-issuance under ``/reissue/`` (namespace ``reissue``): the public status page, and for staff the
-counter, cases and their actions, the fee schedule, production orders, the findings and reports to take, and the
-supervisors' dashboard."""
+counter, cases and their actions, the fee schedule, production orders, the findings and reports to take, the
+supervisors' dashboard and the resident notices."""
 
 from django.urls import path
 
-from geo_portal.reissue.views import cases, counter, dashboard, fees, files, orders, public, sources
+from geo_portal.reissue.views import cases, counter, dashboard, fees, files, notices, orders, public, sources
 
 app_name = "reissue"
 urlpatterns = [
@@ -32,4 +32,9 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("findings/<int:pk>/open", sources.open_from_finding, name="finding-open"),
     path("reports/<int:pk>/open", sources.open_from_report, name="report-open"),
+    path("notices/", notices.notices, name="notices"),
+    path("notices/<int:pk>/", notices.notice_batch, name="notice-batch"),
+    path("notices/<int:pk>/letters.pdf", notices.notice_batch_pdf, name="notice-batch-pdf"),
+    path("notices/<int:pk>/sent", notices.notice_batch_sent, name="notice-batch-sent"),
+    path("notices/<int:pk>/discard", notices.notice_batch_discard_view, name="notice-batch-discard"),
 ]

@@ -1,6 +1,7 @@
 """A small re-issuance world: the census's street (光復路二段 in village 甲里, plates 1–11 and 5號2樓) and its
 campaign, staff in every role that takes part (clerks, reviewers, census supervisors and surveyors), the office's fee
-schedule, census findings that call for new plates, and photos with and without a GPS position."""
+schedule, census findings that call for new plates, photos with and without a GPS position, the office's service point
+and plates in the conditions that resident notices are about."""
 
 from __future__ import annotations
 
@@ -15,17 +16,21 @@ from django.test import Client
 from django.utils import timezone, translation
 from PIL import Image
 
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.plates import plate_set_condition
 from geo_portal.census.models import Finding
 from geo_portal.census.review import finding_accept
 from geo_portal.census.services import task_claim
 from geo_portal.census.sync import sync_findings
 from geo_portal.core.geo import transform_point
+from geo_portal.offices.models import ServicePoint
 from geo_portal.reissue.services import Applicant, PlateRequest, case_open, fee_schedule_add
 from tests.accounts.factories import PASSWORD, make_staff
 from tests.census.conftest import along, campaign, street
 from tests.jobs.conftest import queue, run_worker  # the real job worker on an empty queue
 
 FEES_FROM = dt.date(2026, 1, 1)
+CHECKED = dt.date(2026, 11, 20)
 APPLICANT = Applicant(name="王小明", phone="03-5234567", email="ming@example.tw")
 
 
@@ -79,6 +84,40 @@ def counter_case(street, staff, fees):
         applicant=APPLICANT,
         actor=staff["clerk"],
     )
+
+
+def set_condition(plate: DoorPlate, condition: str) -> DoorPlate:
+    plate.refresh_from_db()
+    return plate_set_condition(
+        plate_id=plate.pk, version=plate.version, condition=condition, checked_on=CHECKED, actor="census"
+    )
+
+
+@pytest.fixture
+def office(street):
+    """The office's service point at 光復路二段2號 (where the letters send residents, and where the route starts)."""
+    plate = street["plates"][2]
+    return ServicePoint.objects.create(
+        name="新竹市東區戶政事務所",
+        name_en="Hsinchu City East District Household Registration Office",
+        kind="office",
+        address="新竹市東區光復路二段2號",
+        location=along(2),
+        plate=plate,
+    )
+
+
+@pytest.fixture
+def conditions(street):
+    """1號 missing, 3號 damaged, 5號2樓 damaged, 4號 old style, 8號 missing; 7號 ok; the rest unknown. The road's
+    English name is loaded (the letters' English addresses)."""
+    street["road"].name_en = "Sec. 2, Guangfu Rd."
+    street["road"].save()
+    p = street["plates"]
+    for key, condition in ((1, "missing"), (3, "damaged"), ("5F2", "damaged"), (4, "old_style"), (8, "missing"),
+                           (7, "ok")):  # fmt: skip
+        set_condition(p[key], condition)
+    return p
 
 
 def uid(n: int) -> str:

@@ -14,10 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
 
-from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.plates import plate_set_condition
 from geo_portal.census.office.dates import english_date, roc_date
-from geo_portal.offices.models import ServicePoint
 from geo_portal.reissue.errors import CaseRefused, StaleCase
 from geo_portal.reissue.models import NoticeBatch, NoticeLetter
 from geo_portal.reissue.notice_letters import letters_context, notice_letters_pdf, parts
@@ -34,46 +31,11 @@ from geo_portal.reissue.services import (
     order_create,
     order_delivered,
 )
-from tests.census.conftest import along
+from tests.reissue.conftest import set_condition
 
 pytestmark = pytest.mark.django_db
 
-CHECKED = dt.date(2026, 11, 20)
 ALL = ["missing", "damaged", "old_style"]
-
-
-def set_condition(plate: DoorPlate, condition: str) -> DoorPlate:
-    plate.refresh_from_db()
-    return plate_set_condition(
-        plate_id=plate.pk, version=plate.version, condition=condition, checked_on=CHECKED, actor="census"
-    )
-
-
-@pytest.fixture
-def office(street):
-    """The office's service point at 光復路二段2號 (where the letters send residents, and where the route starts)."""
-    plate = street["plates"][2]
-    return ServicePoint.objects.create(
-        name="新竹市東區戶政事務所",
-        name_en="Hsinchu City East District Household Registration Office",
-        kind="office",
-        address="新竹市東區光復路二段2號",
-        location=along(2),
-        plate=plate,
-    )
-
-
-@pytest.fixture
-def conditions(street):
-    """1號 missing, 3號 damaged, 5號2樓 damaged, 4號 old style, 8號 missing; 7號 ok; the rest unknown. The road's
-    English name is loaded (the letters' English addresses)."""
-    street["road"].name_en = "Sec. 2, Guangfu Rd."
-    street["road"].save()
-    p = street["plates"]
-    for key, condition in ((1, "missing"), (3, "damaged"), ("5F2", "damaged"), (4, "old_style"), (8, "missing"),
-                           (7, "ok")):  # fmt: skip
-        set_condition(p[key], condition)
-    return p
 
 
 def village(street):
