@@ -2,8 +2,8 @@
 
 Loads the real 東區 data (or, without ../shared/data/real, a generated district) unless door plates are
 already loaded, generates the synthetic household register once (when the register is empty and the village
-reports with ages are imported), and makes sure an admin login and one staff login per role exist (printed) and a demo census
-campaign is open for the surveyor login.
+reports with ages are imported), and makes sure an admin login and one staff login per role exist (printed), a demo census
+campaign is open for the surveyor login and the re-issuance has a demo fee schedule and demo cases at every step.
 """
 
 import secrets
@@ -17,6 +17,7 @@ from geo_portal.demo.census_demo import ensure_demo_campaign
 from geo_portal.demo.generator import generate
 from geo_portal.demo.loading import load_generated, load_real, real_data_available
 from geo_portal.demo.registry_demo import ensure_synthetic_register
+from geo_portal.demo.reissue_demo import ensure_reissue_demo
 from geo_portal.demo.staff_logins import ensure_staff_logins
 
 ADMIN_USER = "admin"
@@ -54,6 +55,18 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"==> census demo campaign '{campaign.name}': {campaign.tasks.count()} tasks, open for field work"
                 )
+            self._ensure_reissue()
+
+    def _ensure_reissue(self):
+        outcome = ensure_reissue_demo()
+        if outcome.skipped:
+            self.stdout.write(f"==> re-issuance demo skipped: {outcome.skipped}")
+            return
+        made = ", ".join(f"{step} {ref}" for step, ref in outcome.cases.items()) or "already there"
+        self.stdout.write(
+            f"==> re-issuance demo: fee schedule ({outcome.fees} new entries), office service point '{outcome.office}', "
+            f"{outcome.conditions} plates newly marked for resident notices, cases: {made}"
+        )
 
     def _ensure_register(self):
         outcome = ensure_synthetic_register()
