@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -103,8 +104,6 @@ def routes() -> Iterator[tuple[str, list[str]]]:
 
 def _regex_route(pattern: RegexPattern) -> str:
     """A regex pattern (the admin's) as a sample path: anchors dropped, named groups filled with 1 or 'auth'."""
-    import re
-
     text = pattern.regex.pattern.lstrip("^").rstrip("$").replace("\\Z", "")
     text = re.sub(r"\(\?P<app_label>[^)]*\)", "auth", text)
     text = re.sub(r"\(\?P<[a-z_]+>[^)]*\)", "1", text)
