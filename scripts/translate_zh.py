@@ -1936,6 +1936,9 @@ GLOSSARY = {
     "recorded values": "記錄的欄位",
     "none changed (a derived value such as the zip code)": "皆未變更（僅衍生值如郵遞區號）",
     "Home": "首頁",
+    "name at least one event to apply": "請至少指定一件要登記的案件",
+    "%(count)d events: apply at most %(max)d at once": "%(count)d 件：一次最多登記 %(max)d 件",
+    "event #%(id)s is already events[%(first)d]": "案件 #%(id)s 已列於 events[%(first)d]",
 }
 
 # Plural entries (ngettext, {% blocktranslate count %}): Chinese has one form, msgstr[0], keyed by the singular msgid.
