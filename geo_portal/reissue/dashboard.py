@@ -103,15 +103,21 @@ class TrendWeek:
 # Open and overdue counts at each week's end come from running sums of day-by-day changes: a case's span in a step
 # adds one open case on the day it starts and removes it on the day the next step starts; it is overdue from the
 # day after its due date (or its start, if later) until then. A join of every week with every span did the same in
-# 0.6 s on 100,000 cases (1.3 million pairs); the running sums read each span once.
+# 0.6 s on 100,000 cases (1.3 million pairs); the running sums read each span once. Only the steps of cases still
+# open or ended since the first week began are read (``relevant``): a case that ended before adds one open case and
+# removes it again before any week shown, so it changes no count; on 100,000 cases over two years that is about a
+# sixth of the steps (1.7 s → see README).
 _TREND = """
 WITH weeks AS (
     SELECT d::date AS week_end, LEAST(d::date, %(today)s::date) AS at_day
     FROM generate_series(%(first)s::date, %(last)s::date, interval '7 days') AS d
 ),
+relevant AS (
+    SELECT id FROM reissue_case WHERE NOT state = ANY(%(final)s) OR state_since >= %(since)s
+),
 steps AS MATERIALIZED (
     SELECT s.case_id, s.action, s.to_state, (s.at AT TIME ZONE %(tz)s)::date AS day, s.at, s.id, s.due_on
-    FROM reissue_casestep s
+    FROM reissue_casestep s JOIN relevant r ON r.id = s.case_id
 ),
 spans AS MATERIALIZED (
     SELECT * FROM (
@@ -160,6 +166,7 @@ def trend(*, weeks: int = 12, today: dt.date | None = None) -> list[TrendWeek]:
         "today": day,
         "final": sorted(FINAL),
         "tz": timezone.get_current_timezone_name(),
+        "since": _midnight(first - dt.timedelta(days=6)),
     }
     with connection.cursor() as cur:
         cur.execute(_TREND, params)

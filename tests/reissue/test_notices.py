@@ -10,6 +10,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
@@ -277,5 +278,25 @@ def test_the_letters_print_one_page_each_after_the_delivery_list(street, staff, 
         f"https://plates.example.tw/?plate={conditions[1].pk}",
         f"https://plates.example.tw/?plate={conditions[3].pk}",
     ]
-    assert context["letters"][0].qr_svg.startswith("<svg")
+    assert context["letters"][0].qr_png.startswith("data:image/png;base64,")
     assert parts(batch) == [(1, 1, 5)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_prints_every_part_as_files_in_two_processes(street, staff, fees, office, conditions, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    monkeypatch.setattr("geo_portal.reissue.notice_letters.PART_SIZE", 2)
+    batch = notice_batch_create(**village(street), conditions=ALL, actor=staff["clerk"])
+    out = io.StringIO()
+    call_command("print_notices", batch.pk, "--out", str(tmp_path), "--jobs", "2", "--site-url", "https://x.tw",
+                 stdout=out)  # fmt: skip
+    names = [f"notices-N-{batch.pk}-part{n:02d}.pdf" for n in (1, 2, 3)]
+    assert out.getvalue().splitlines() == [
+        f"{tmp_path / names[0]}: 2 letters, 3 pages",
+        f"{tmp_path / names[1]}: 2 letters, 3 pages",
+        f"{tmp_path / names[2]}: 1 letters, 2 pages",
+    ]
+    third = pdf_pages((tmp_path / names[2]).read_bytes())
+    assert "第 3 / 3 部分" in third[0] and "No. 4, Sec. 2, Guangfu Rd." in third[1]
+    with pytest.raises(CommandError, match="there is no notice batch 999"):
+        call_command("print_notices", 999, "--out", str(tmp_path), "--site-url", "https://x.tw")
