@@ -136,6 +136,13 @@ def _census(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _reissue(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.reissue"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # The door-plate and road capture triggers of the change log, off: the import as it ran before the change log.
 CAPTURE_OFF = " ".join(
     f"ALTER TABLE {table} DISABLE TRIGGER changes_{entity}_{op};"
@@ -144,7 +151,9 @@ CAPTURE_OFF = " ".join(
 )
 
 
-def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
+def run(
+    plates: int,
+) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
@@ -155,6 +164,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict
     maps: dict[str, dict] = {}
     write_path: dict[str, dict] = {}
     census: dict[str, dict] = {}
+    reissue: dict[str, dict] = {}
     pg = _pg_args(url)
     psql = [
         "psql",
@@ -245,6 +255,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict
         _setup([_manage("import_buildings", str(buildings), "--source", "osm", "--id-field", "osm_id")], env)
         maps["real 東區 (108,162 plates)"] = _map(env, "10018010", browser=True)
         census["real 東區 (108,162 plates)"] = _census(env)
+        reissue["real 東區 (108,162 plates)"] = _reissue(env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -278,7 +289,7 @@ def run(plates: int) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict
     maps[f"generated ({plates:,} plates)"] = _map(env, "10018990", browser=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
-    return results, search, maps, write_path, census
+    return results, search, maps, write_path, census, reissue
 
 
 def _print_map(maps: dict[str, dict]) -> None:
@@ -434,11 +445,34 @@ def _print_census(census: dict[str, dict]) -> None:
               f"({m['bytes'] / 1024:.0f} KB) over {m['n']} reads")  # fmt: skip
 
 
+def _print_reissue(reissue: dict[str, dict]) -> None:
+    """The re-issuance table: notice letters, the daily overdue job and the supervisors' dashboard."""
+    for name, r in reissue.items():
+        letters, generated, overdue, board = r["letters"], r["generated"], r["overdue"], r["dashboard"]
+        print(f"\nre-issuance, {name} (in process; Django's test client for the dashboard; same cluster settings)")
+        print(f"  {letters['letters']:,} notice letters of {letters['village']} ({letters['village_plates']:,} plates): "
+              f"batch prepared in {letters['prepare_s']:.2f} s; rendered in {letters['parts']} parts by "
+              f"{letters['jobs']} processes in {letters['render_s']:.1f} s (target ≤ 60 s), {letters['pages']:,} A4 pages, "
+              f"{letters['pages_per_s']:.1f} pages/s ({letters['pages_per_cpu_s']:.1f} per CPU-second, what one process "
+              f"does), {letters['mb']:.1f} MB")  # fmt: skip
+        states = ", ".join(f"{k} {v:,}" for k, v in generated["states"].items())
+        print(f"  {generated['cases']:,} generated cases over two years ({generated['steps']:,} steps; {states})")
+        for run in overdue["runs"]:
+            print(f"  overdue job, {run['run']}: {run['seconds']:.3f} s (target ≤ 2 s): {run['new_clerk']} clerk and "
+                  f"{run['new_resident']} resident reminders written, {run['emails']} e-mails (in-memory backend)")  # fmt: skip
+        for page in ("first_page", "last_page"):
+            p = board[page]
+            last = f"last page of the overdue list (page {board['last_page_number']})"
+            label = "first page" if page == "first_page" else last
+            print(f"  dashboard, {label}: p50 {p['p50_ms']:.0f} ms, p95 {p['p95_ms']:.0f} ms over {p['n']} reads "
+                  f"({board['open']:,} open cases, {board['overdue']:,} overdue)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
-    results, search, maps, write_path, census = run(args.plates)
+    results, search, maps, write_path, census, reissue = run(args.plates)
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
     analysis = _analysis() if (real / REAL_PLATES).is_file() else None
     width = max(len(r["case"]) for r in results)
@@ -456,8 +490,10 @@ def main() -> None:
         _print_analysis(analysis)
     _print_write_path(results, write_path)
     _print_census(census)
+    _print_reissue(reissue)
     report = {
         "import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path, "census": census,
+        "reissue": reissue,
     }  # fmt: skip
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
