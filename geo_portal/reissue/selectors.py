@@ -1,8 +1,9 @@
 """Reads of re-issuance: the fee in force, the staff's case lists and case page, cases ready to order, the public
 status by reference (frozen dataclasses without any personal data) and counts for the staff home page.
 
-The public reads (``public_status``, ``public_status_for_source``) never touch the applicant's table nor a step's
-note (staff write notes freely); they return the step, its dates and the plates' public addresses. Called by the
+The public reads (``public_status``, ``public_status_for_source``, ``report_case_progress``) never touch the
+applicant's table nor a step's note (staff write notes freely); they return the step, its dates and the plates'
+public addresses. Called by the
 services (the fee in force), the views, the staff home page and, for a citizen report's status, the public pages.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from geo_portal.addresses.models import DoorPlate
@@ -251,3 +254,25 @@ def public_status_for_source(*, source: str, source_id: int) -> PublicStatus | N
     """The public status of the case opened from a census finding or citizen report (a report's status page)."""
     case = Case.objects.only(*_PUBLIC_FIELDS).filter(source=source, source_id=source_id).first()
     return _status(case) if case else None
+
+
+@dataclass(frozen=True)
+class ReportCaseProgress:
+    """A citizen report's re-issue case as the report's public status page shows it: the case's public status and
+    the path of the case's own status page — nothing else (no applicant, note or staff name)."""
+
+    status: PublicStatus
+    status_path: str  # /reissue/status/?ref=RI-…
+
+
+def report_case_progress(*, report_id: int) -> ReportCaseProgress | None:
+    """The progress of the case opened from the citizen report ``report_id`` (None when no case was opened from it).
+
+    For the report's status page (``reports``, a lower app, must not import this one: it is handed this function
+    through a hook it declares, or the page links to ``status_path``)."""
+    status = public_status_for_source(source=Source.CITIZEN_REPORT, source_id=report_id)
+    if status is None:
+        return None
+    return ReportCaseProgress(
+        status=status, status_path=f"{reverse('reissue:status')}?{urlencode({'ref': status.reference})}"
+    )

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from geo_portal.reissue.selectors import normalise_reference, public_status, public_status_for_source
+from geo_portal.reissue.selectors import (
+    normalise_reference,
+    public_status,
+    public_status_for_source,
+    report_case_progress,
+)
 from geo_portal.reissue.services import (
     PlateRequest,
     case_cancel,
@@ -18,6 +23,7 @@ from geo_portal.reissue.services import (
     order_delivered,
 )
 from geo_portal.reports.models import CitizenReport
+from tests.reissue.conftest import APPLICANT
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -71,3 +77,26 @@ def test_references_are_read_in_any_case_and_nothing_else(counter_case):
     assert normalise_reference(" ri-20261202-7k3q9 ") == "RI-20261202-7K3Q9"
     assert [normalise_reference(t) for t in ("RI-2026120-7K3Q9", "RI-20261202-7K3Q0", "x", "")] == [None] * 4
     assert public_status("RI-20261202-22222") is None
+
+
+def test_a_citizen_reports_case_progress_for_its_status_page(street, staff, fees):
+    plate = street["plates"][11]
+    report = CitizenReport.objects.create(reference="R-20261201-BBBBB", kind="damaged", plate=plate, location=plate.geom,
+                                          contact="reporter@example.tw", client_hash="y" * 64)  # fmt: skip
+    assert report_case_progress(report_id=report.pk) is None
+    case = case_open_from_report(report_id=report.pk, actor=staff["clerk"], applicant=APPLICANT)
+    fee_assess(case_id=case.pk, version=1, actor=staff["clerk"])
+    progress = report_case_progress(report_id=report.pk)
+    assert progress.status_path == f"/reissue/status/?ref={case.reference}"
+    assert (progress.status.reference, progress.status.state, progress.status.plate_addresses) == (
+        case.reference,
+        "fee_assessed",
+        ["新竹市東區光復路二段11號"],
+    )
+    assert [(s.state, s.on is not None, s.current) for s in progress.status.steps][:3] == [
+        ("requested", True, False),
+        ("fee_assessed", True, True),
+        ("paid", False, False),
+    ]
+    for private in (APPLICANT.name, APPLICANT.phone, APPLICANT.email, "reporter@example.tw", "clerk1"):
+        assert private not in repr(progress)
