@@ -25,7 +25,9 @@ from pypdf import PdfReader
 
 from geo_portal.accounts.services import staff_create
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.plates import plate_set_condition
 from geo_portal.areas.models import Village
+from geo_portal.offices.models import ServicePoint
 from geo_portal.reissue.models import Case, FeeSchedule
 from geo_portal.reissue.services import fee_schedule_add
 from tests.browser.conftest import axe_violations, shot
@@ -229,3 +231,64 @@ def test_a_counter_request_is_followed_to_the_new_plate_on_the_wall(open_page, w
         ("installed", today),
         ("closed", today),
     ]
+
+
+@pytest.fixture(scope="module")
+def notice_world(world, django_db_blocker):
+    """Committed: the office's service point (at the re-issued plate's neighbour) and four plates of a road of the
+    same village marked missing, damaged or old style by a census."""
+    with django_db_blocker.unblock():
+        plate = world["plate"]
+        office = ServicePoint.objects.filter(kind="office", active=True).first() or ServicePoint.objects.create(
+            name="新竹市東區戶政事務所（測試）", name_en="East District office (test)", kind="office",
+            address=plate.address, location=plate.geom, plate=plate,
+        )  # fmt: skip
+        road_plates = list(
+            DoorPlate.objects.active()
+            .filter(road=plate.road, village=plate.village, condition="unknown")
+            .exclude(pk=plate.pk)
+            .exclude(address__in=KEEP_OUT)
+            .order_by("number", "pk")[:4]
+        )
+        for p, condition in zip(road_plates, ("missing", "damaged", "old_style", "missing"), strict=True):
+            plate_set_condition(plate_id=p.pk, version=p.version, condition=condition,
+                                checked_on=timezone.localdate(), actor="census")  # fmt: skip
+    return {"office": office, "plates": road_plates}
+
+
+def test_a_clerk_prepares_prints_and_records_resident_notices(open_page, world, notice_world):
+    road = world["plate"].road
+    page = open_page("/reissue/notices/", locale="en-US")
+    sign_in(page, "reissue-clerk", world["passwords"]["clerk"])
+    page.wait_for_url("**/reissue/notices/")
+    page.select_option("#id_scope", f"road:{road.pk}")
+    page.click("#notice-scope button[type=submit]")
+    page.wait_for_selector("#notice-preview")
+    total = page.locator("#notice-preview tfoot td").all_inner_texts()
+    assert total[0] == total[-1] and int(total[-1]) >= 4  # every plate of the road in the three conditions, none skipped
+    assert axe_violations(page) == []
+    shot(page, "reissue-07-notices-preview")
+    page.click("#notice-prepare button[type=submit]")
+    page.wait_for_url("**/reissue/notices/*/")
+    assert re.fullmatch(r"\d+ letters? prepared in walking order: print (it|them), then record the sending\.", message(page))
+    ours = [str(p.pk) for p in notice_world["plates"]]
+    addresses = page.locator("#notice-letters tbody td:nth-child(2)").all_inner_texts()
+    assert {p.address for p in notice_world["plates"]} <= set(addresses)
+    assert axe_violations(page) == []
+    shot(page, "reissue-08-notice-batch")
+    site = page.url.split("/reissue/")[0]
+    pdf = page.request.get(site + page.locator("#notice-parts a").first.get_attribute("href"))
+    assert (pdf.status, pdf.headers["content-type"]) == (200, "application/pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert "門牌補發通知" in text and "Notice: your door plate needs replacing" in text
+    # The QR code leads to the plate's public card: the same URL opens it.
+    card = open_page(f"/?plate={ours[0]}", locale="en-US")
+    card.wait_for_selector("#plate-card dd.condition")
+    assert " ".join(card.inner_text("#plate-card dd.condition").split()).startswith("missing")
+    page.fill("#id_not_sent", "1")
+    page.select_option("#id_method", "village_chief")
+    page.click("#notice-sent button[type=submit]")
+    assert re.fullmatch(r"Sending recorded: \d+ letters?\.", message(page))
+    statuses = page.locator("#notice-letters tbody td:nth-child(4)").all_inner_texts()
+    assert statuses[0] == "not sent" and set(statuses[1:]) == {"sent"}
+    assert axe_violations(page) == []
