@@ -11,6 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from geo_portal.reissue.models import NoticeBatch, NoticeLetter
+from tests.accounts.factories import PASSWORD
 from tests.reissue.test_notices import ALL
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +111,16 @@ def test_a_resend_needs_its_reason_and_a_batch_can_be_discarded(street, staff, o
         clerk.post("/reissue/notices/", {"scope": "planet:1", "conditions": ["old_style"]}, follow=True).status_code == 200
     )
     assert NoticeBatch.objects.count() == 2
+
+
+def test_the_notice_pages_render_in_traditional_chinese(street, staff, office, conditions):
+    client = Client()  # no Accept-Language: the site's default, zh-Hant
+    assert client.login(username=staff["clerk"].username, password=PASSWORD)
+    scope = f"village:{street['a'].pk}"
+    made = client.post("/reissue/notices/", {"scope": scope, "conditions": ALL}, follow=True)
+    batch_page = f"/reissue/notices/{NoticeBatch.objects.get().pk}/"
+    assert made.redirect_chain == [(batch_page, 302)]
+    for url in ("/reissue/notices/", f"/reissue/notices/?scope={scope}&conditions=missing", batch_page):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="zh-Hant">' in response.content.decode(), url
