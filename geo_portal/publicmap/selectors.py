@@ -134,6 +134,7 @@ class CardExtras:
     number_label: str  # 101之1號
     number_label_en: str  # 101-1
     zip_prefix: str  # '' unless the plate has no 3+3 code and the rules give its first 3 digits
+    entrance_id: int  # the id the plates tile gives the plate's position (its units' lowest): the map finds it so
 
 
 def card_extras(plate_id: int) -> CardExtras | None:
@@ -157,7 +158,10 @@ def card_extras(plate_id: int) -> CardExtras | None:
             district=plate.district.name,
             road=plate.road.name if plate.road_id else plate.area,
         )
+    # The tile's point per position carries the lowest id of the active units there (tiles.RAW_PLATES_SQL).
+    at_point = DoorPlate.objects.using(settings.SEARCH_DB).active().filter(geom=plate.geom)
     return CardExtras(
+        entrance_id=at_point.order_by("pk").values_list("pk", flat=True).first() or plate.pk,
         village_en=plate.village.name_en if plate.village_id else "",
         number_label=label,
         number_label_en="-".join(str(n) for n in (f"{plate.number_prefix}{plate.number}", *subs)),

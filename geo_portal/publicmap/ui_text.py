@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 def ui_strings() -> dict[str, str]:
     """Strings the map script shows, in the request's language. ``{n}``-style fields are filled in by the script."""
     return {
+        "pageTitle": _("Door-plate map"),
         "suggestions": _("{n} suggestions; use the up and down arrows to choose, Enter to open."),
         "noSuggestions": _("No suggestion for this text."),
         "searching": _("Searching…"),

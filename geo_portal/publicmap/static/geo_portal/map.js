@@ -11,10 +11,18 @@
   const english = document.documentElement.lang === "en";
   const statusBox = $("status");
   const cardSlot = $("card-slot");
-  const defaultTitle = document.title;
+  const defaultTitle = T.pageTitle + " · geo_portal"; // the page's own title, not the permalinked plate's
 
   function announce(text) {
     statusBox.textContent = text;
+  }
+  /* An announcement that quotes an address: the address is marked as Chinese text (English pages stay English). */
+  function announceAddress(template, address) {
+    const [before, after] = template.split("{address}");
+    const span = document.createElement("span");
+    span.lang = "zh-Hant";
+    span.textContent = address;
+    statusBox.replaceChildren(before || "", span, after || "");
   }
 
   /* ---------- the panel: beside the map on wide screens, a bottom sheet on phones ---------- */
@@ -58,18 +66,20 @@
     panel.classList.add("dragging");
     panel.style.height = Math.min(layout, Math.max(48, drag.startHeight - dy)) + "px";
   });
+  /* The heights the sheet snaps to, as the style sheet sets them (peek, 55%, all but 8 px). */
+  function sheetHeights() {
+    const layout = panel.parentElement.getBoundingClientRect().height;
+    const peek = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--peek")) || 152;
+    return [peek, 0.55 * layout, layout - 8];
+  }
   function endDrag() {
     if (!drag) return;
     if (drag.moved) {
-      // Snap to the nearest of the three heights.
       const height = panel.getBoundingClientRect().height;
-      panel.style.height = "";
-      panel.classList.remove("dragging");
-      const heights = SHEETS.map((state) => {
-        panel.dataset.sheet = state;
-        return panel.getBoundingClientRect().height;
-      });
+      const heights = sheetHeights();
       const nearest = heights.reduce((best, h, i) => (Math.abs(h - height) < Math.abs(heights[best] - height) ? i : best), 0);
+      panel.classList.remove("dragging");
+      panel.style.height = "";
       setSheet(SHEETS[nearest]);
     }
     const finished = drag;
@@ -158,7 +168,9 @@
       const r = badgeRadius(feature.props.units);
       const w = Math.max(2 * r, count.width + 12);
       const badgeBox = { minX: anchor.x - w / 2 - 2, minY: anchor.y - r - 2, maxX: anchor.x + w / 2 + 2, maxY: anchor.y + r + 2 };
-      const badge = { anchor: anchor, bboxes: [badgeBox], draw: (ctx) => drawBadge(ctx, text, count, r, w) };
+      const drawOnly = (ctx) => drawBadge(ctx, text, count, r, w);
+      drawOnly.badge = { w: w, r: r }; // what the browser tests sample
+      const badge = { anchor: anchor, bboxes: [badgeBox], draw: drawOnly };
       const named = feature.props.kind !== "cluster" ? nameOf(feature) : "";
       if (!named) return [badge];
       // With its village's or district's name above it where there is room; the count alone otherwise.
@@ -167,16 +179,12 @@
       const half = Math.max(w, name.width + 6) / 2;
       const box = { minX: anchor.x - half - 2, minY: anchor.y + top - 2, maxX: anchor.x + half + 2, maxY: anchor.y + r + 2 };
       if (layout.index.bboxCollides(box, layout.order)) return [badge];
-      return [
-        {
-          anchor: anchor,
-          bboxes: [box],
-          draw: (ctx) => {
-            drawBadge(ctx, text, count, r, w);
-            halo(ctx, named, -name.width / 2, -r - 4 - name.descent, FONT, "#4a148c");
-          },
-        },
-      ];
+      const drawBoth = (ctx) => {
+        drawBadge(ctx, text, count, r, w);
+        halo(ctx, named, -name.width / 2, -r - 4 - name.descent, FONT, "#4a148c");
+      };
+      drawBoth.badge = drawOnly.badge;
+      return [{ anchor: anchor, bboxes: [box], draw: drawBoth }];
     },
   };
 
@@ -207,6 +215,17 @@
   };
 
   const isPlate = (z, f) => f.props.kind === "plate";
+  let selectedEntrance = null; // the chosen plate's entrance (the tile feature's id): its number is placed first
+  const numberLabel = (bold) =>
+    new protomapsL.OffsetTextSymbolizer({
+      labelProps: english ? ["label_en", "label"] : ["label"],
+      fill: "#212121",
+      stroke: "#ffffff",
+      width: 2,
+      offsetX: 10,
+      offsetY: 4,
+      font: (bold ? "700 " : "") + "11px sans-serif",
+    });
   const labelled = protomapsL.leafletLayer({
     sources: { plates: source(config.tiles.plates), villages: source(config.tiles.villages) },
     paintRules: [
@@ -225,20 +244,20 @@
     ],
     labelRules: [
       {
-        // House numbers first: at street level they are what people read. Placed clear of the selected ring.
+        // The chosen plate's own number before any other, so that no neighbour's label takes its place.
         dataSource: "plates",
         dataLayer: "plates",
         minzoom: 18,
-        filter: (z, f) => show.plates && isPlate(z, f),
-        symbolizer: new protomapsL.OffsetTextSymbolizer({
-          labelProps: english ? ["label_en", "label"] : ["label"],
-          fill: "#212121",
-          stroke: "#ffffff",
-          width: 2,
-          offsetX: 10,
-          offsetY: 4,
-          font: "11px sans-serif",
-        }),
+        filter: (z, f) => show.plates && isPlate(z, f) && f.props.id === selectedEntrance,
+        symbolizer: numberLabel(true),
+      },
+      {
+        // House numbers next: at street level they are what people read. Placed clear of the selected ring.
+        dataSource: "plates",
+        dataLayer: "plates",
+        minzoom: 18,
+        filter: (z, f) => show.plates && isPlate(z, f) && f.props.id !== selectedEntrance,
+        symbolizer: numberLabel(false),
       },
       { dataSource: "plates", dataLayer: "plates", filter: (z, f) => show.plates && !isPlate(z, f), symbolizer: CountBadge },
       {
@@ -263,6 +282,16 @@
     zIndex: 3,
     pane: "overlayPane",
   });
+  /* protomaps-leaflet keeps labels for 16 tiles per zoom and drops the farthest tile's when more are labelled;
+   * a large screen at street level shows 30–60 tiles, and the dropped tiles, re-labelled when redrawn, drop others
+   * in turn without end. The index is allowed all the tiles a screen can show. */
+  const MAX_LABELLED_TILES = 128;
+  function relabel() {
+    labelled.clearLayout();
+    labelled.labelers.maxLabeledTiles = MAX_LABELLED_TILES;
+    labelled.rerenderTiles();
+  }
+  labelled.labelers.maxLabeledTiles = MAX_LABELLED_TILES;
   buildings.addTo(map);
   labelled.addTo(map);
   window.geoPortalLabels = labelled; // for the browser tests: the placed labels
@@ -278,8 +307,7 @@
     if (event.layer === platesSwitch) show.plates = on;
     else if (event.layer === villagesSwitch) show.villages = on;
     else return;
-    labelled.clearLayout();
-    labelled.rerenderTiles();
+    relabel();
   }
   map.on("overlayadd", (event) => toggled(event, true));
   map.on("overlayremove", (event) => toggled(event, false));
@@ -287,12 +315,18 @@
 
   /* ---------- the chosen plate: a ring around its dot and a callout above it (never over its own label) ---------- */
   const highlight = L.layerGroup().addTo(map);
+  function selectEntrance(id) {
+    const value = id ? Number(id) : null;
+    if (value === selectedEntrance) return;
+    selectedEntrance = value;
+    relabel();
+  }
   function showHighlight(lat, lon, building, label) {
     highlight.clearLayers();
     if (building) {
-      L.geoJSON(building, { style: { color: "#e65100", weight: 3, fillColor: "#ffca28", fillOpacity: 0.3 }, interactive: false }).addTo(highlight);
+      L.geoJSON(building, { style: { color: "#bf360c", weight: 3, fillColor: "#ffca28", fillOpacity: 0.3 }, interactive: false }).addTo(highlight);
     }
-    L.circleMarker([lat, lon], { radius: 7, color: "#e65100", weight: 3, fill: false, interactive: false, className: "selected-ring" }).addTo(highlight);
+    L.circleMarker([lat, lon], { radius: 7, color: "#bf360c", weight: 3, fill: false, interactive: false, className: "selected-ring" }).addTo(highlight);
     const callout = document.createElement("div");
     callout.className = "selected-callout";
     callout.textContent = label || "";
@@ -319,6 +353,7 @@
     const opts = options || {};
     cardSlot.replaceChildren();
     highlight.clearLayers();
+    selectEntrance(null);
     document.title = defaultTitle;
     if (opts.url !== undefined) history.pushState({}, "", opts.url);
   }
@@ -342,13 +377,14 @@
       card.insertBefore(note, card.querySelector("dl"));
     }
     showHighlight(lat, lon, building, card.dataset.label);
+    selectEntrance(card.dataset.entrance);
     showSheetAtLeast("half");
     if (phone.matches) panel.scrollTop = 0; // the card right under the search box
     if (opts.fly !== false) flyTo(lat, lon, 18);
     const address = $("card-title").textContent;
     document.title = address + " · geo_portal";
     if (opts.push !== false) history.pushState({ plate: plateId }, "", "?plate=" + plateId);
-    announce(fmt(T.plateShown, { address: address }));
+    announceAddress(T.plateShown, address);
     if (opts.focus) $("card-title").focus();
   }
 
@@ -429,7 +465,7 @@
       box.append(p, list);
     }
     cardSlot.replaceChildren(box);
-    L.circleMarker([hit.lat, hit.lon], { radius: 12, color: "#e65100", weight: 2, dashArray: "4 3", fillOpacity: 0.15, interactive: false }).addTo(highlight);
+    L.circleMarker([hit.lat, hit.lon], { radius: 12, color: "#bf360c", weight: 2, dashArray: "4 3", fillOpacity: 0.15, interactive: false }).addTo(highlight);
     showSheetAtLeast("half");
     flyTo(hit.lat, hit.lon, 18);
     announce(hit.address + " " + T.grade_interpolated);
@@ -438,6 +474,7 @@
   if (config.initial) {
     const card = $("plate-card");
     showHighlight(config.initial.lat, config.initial.lon, card && card.dataset.building ? JSON.parse(card.dataset.building) : null, card && card.dataset.label);
+    if (card) selectEntrance(card.dataset.entrance);
     if (phone.matches) flyTo(config.initial.lat, config.initial.lon, 18);
   }
 

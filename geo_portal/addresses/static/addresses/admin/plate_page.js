@@ -8,6 +8,7 @@
     if (!data) return;
     const info = JSON.parse(data.textContent);
     const map = event.detail.map;
+    map.maxZoom = 18; // django-leaflet's form field fits the plate at this zoom (15 otherwise)
     const layer = L.layerGroup().addTo(map);
     const markers = info.neighbours.map((n) =>
       L.circleMarker([n.lat, n.lon], { radius: 5, color: "#ffffff", weight: 1, fillColor: "#c62828", fillOpacity: 1, className: "neighbour" })
