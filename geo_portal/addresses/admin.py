@@ -78,8 +78,8 @@ class DoorPlateAdmin(LeafletGeoAdmin):
     settings_overrides = {"DEFAULT_ZOOM": 18, "MIN_ZOOM": 12}
 
     class Media:
-        js = ["addresses/admin/plate_page.js"]
-        css = {"all": ["addresses/admin/plate_page.css"]}
+        js = ["addresses/admin/plate_page.js", "addresses/admin/a11y.js"]
+        css = {"all": ["addresses/admin/plate_page.css", "addresses/admin/a11y.css"]}
 
     # --- the form -----------------------------------------------------------------------------------------------
 

@@ -65,6 +65,11 @@ class CitizenReportAdmin(LeafletGeoAdmin):
     autocomplete_fields = ["duplicate_of"]
     actions = ["mark_duplicates_of_oldest"]
     modifiable = False  # the map shows where the citizen pointed; staff do not move it
+
+    class Media:
+        # The door-plate admin's accessibility fixes: the type-ahead list named by its label, map links underlined.
+        js = ["addresses/admin/a11y.js"]
+        css = {"all": ["addresses/admin/a11y.css"]}
     readonly_fields = [
         "reference",
         "kind",

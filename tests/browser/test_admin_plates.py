@@ -13,7 +13,7 @@ from PIL import Image
 from geo_portal.accounts.services import staff_create
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.reports.models import CitizenReport
-from tests.browser.conftest import shot
+from tests.browser.conftest import axe_violations, shot
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
 
@@ -51,6 +51,10 @@ def test_a_clerk_finds_door_plates_first_under_the_platforms_name(open_page, cle
     assert captions[0] == "ADDRESSES" or captions[0].lower() == "addresses"
     assert captions[-1].lower() == "procrastinate"
     shot(page, "30-admin-index")
+    assert axe_violations(page) == []
+    page.goto(page.url.split("/admin/")[0] + "/admin/addresses/doorplate/add/")
+    page.wait_for_selector(".field-village .select2-selection[aria-label]")
+    assert axe_violations(page) == []  # the type-ahead lists are named by their labels, even when empty
 
 
 def test_the_plate_page_names_its_road_and_neighbourhood_and_maps_its_neighbours(open_page, clerk):
@@ -84,6 +88,7 @@ def test_the_plate_page_names_its_road_and_neighbourhood_and_maps_its_neighbours
     ]
     assert clashes == []  # names never pile up
     shot(page, "31-admin-plate-map")
+    assert axe_violations(page) == []
     # A neighbour opens its own page.
     page.locator("path.neighbour").first.click(force=True)
     page.wait_for_url("**/admin/addresses/doorplate/*/change/")
@@ -112,6 +117,7 @@ def test_one_history_view_and_the_plates_reports(open_page, clerk):
     first = page.locator("#content-main table.plate-history tbody tr").last.inner_text()
     assert "created" in first and "canonical address: 新竹市東區光復路二段100號" in first
     shot(page, "32-admin-history")
+    assert axe_violations(page) == []
 
 
 def _photo_with_gps() -> bytes:
@@ -145,7 +151,8 @@ def test_staff_mark_a_duplicate_and_read_the_photos_kept_gps(open_page, live_sit
     admin.fill("#id_username", live_site["user"])
     admin.fill("#id_password", live_site["password"])
     admin.click("input[type=submit]")
-    admin.wait_for_selector(".field-photo_location")
+    admin.wait_for_selector(".field-duplicate_of .select2-selection[aria-label]")
+    assert axe_violations(admin) == []
     kept = admin.inner_text(".field-photo_location .readonly")
     assert kept.startswith("24.796389, 120.996667 (the camera's GPS position kept in the photo at the reporter's request;")
     # The duplicate: chosen by reference in a type-ahead list, then saved.

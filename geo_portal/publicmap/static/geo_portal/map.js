@@ -500,7 +500,7 @@
       $("search-input").focus();
     } else if (button.dataset.action === "report-plate") {
       const card = $("plate-card");
-      openReport({ plate: card.dataset.plate, label: fmt(T.reportPlate, { address: $("card-title").textContent }) });
+      openReport({ plate: card.dataset.plate, address: $("card-title").textContent });
     } else if (button.dataset.action === "report-point" && lastPoint) {
       openReport({ lat: lastPoint.lat.toFixed(6), lon: lastPoint.lng.toFixed(6), label: fmt(T.reportPoint, { lat: lastPoint.lat.toFixed(6), lon: lastPoint.lng.toFixed(6) }) });
     }
@@ -801,7 +801,14 @@
     $("report-plate").value = target.plate || "";
     $("report-lat").value = target.lat || "";
     $("report-lon").value = target.lon || "";
-    $("report-target").textContent = target.label;
+    if (target.address) {
+      // "Door plate: <address>": the address marked as Chinese text, like every address on the page.
+      const [before, after] = T.reportPlate.split("{address}");
+      const span = document.createElement("span");
+      span.lang = "zh-Hant";
+      span.textContent = target.address;
+      $("report-target").replaceChildren(before || "", span, after || "");
+    } else $("report-target").textContent = target.label;
     reportStatus.textContent = "";
     dialog.showModal();
     form.querySelector("input[name=kind]").focus();
