@@ -89,6 +89,7 @@ REFERENCE_PATTERN = re.compile(r"R-\d{8}-[2-9A-HJKMNP-Z]{5}")
 class PublicStatus:
     """What anyone holding a reference may see: no contact, description, photo, staff note or point."""
 
+    report_id: int  # not shown: what other workflows' notes are looked up by (``hooks``)
     reference: str
     kind: str
     kind_label: str
@@ -106,6 +107,7 @@ def public_status(*, reference: str) -> PublicStatus | None:
     if report is None:
         return None
     return PublicStatus(
+        report_id=report.pk,
         reference=report.reference,
         kind=report.kind,
         kind_label=str(CitizenReport.Kind(report.kind).label),

@@ -27,6 +27,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from geo_portal.core.throttling import client_throttled
+from geo_portal.reports.hooks import status_notes
 from geo_portal.reports.models import CitizenReport
 from geo_portal.reports.photo import CONTENT_TYPES, human_size
 from geo_portal.reports.selectors import REFERENCE_PATTERN, public_status
@@ -206,6 +207,8 @@ def report_status(request: HttpRequest, reference: str = "") -> HttpResponse:
             code = 400
         else:
             context["status"] = public_status(reference=reference)
+            if context["status"] is not None:
+                context["notes"] = status_notes(report_id=context["status"].report_id)
             if context["status"] is None:
                 context["error"] = _("No report has the reference number %(reference)s.") % {"reference": reference}
                 code = 404

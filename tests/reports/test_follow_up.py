@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from geo_portal.reports import services
+from geo_portal.reports import hooks, services
 from geo_portal.reports.models import CitizenReport
 from geo_portal.reports.services import DuplicateRefused, create_report, report_mark_duplicate
 from tests.conftest import X0, Y0
@@ -307,3 +307,22 @@ def test_a_plates_reports_are_listed_on_its_admin_page(staff_client, client, pla
     )
     other = staff_client.get(f"/admin/addresses/doorplate/{plates['retired'].pk}/change/").content.decode()
     assert "No citizen report names this door plate." in other
+
+
+def test_higher_apps_add_notes_to_the_status_page_through_the_hook(client, db, monkeypatch):
+    """Re-issuance knows a report's case; it hands the page a note through the hook, never by an import."""
+    monkeypatch.setattr(hooks, "_NOTE_SOURCES", [])
+    sent = report()
+    seen = []
+
+    def case_note(report_id: int):
+        seen.append(report_id)
+        return hooks.StatusNote("A new plate has been ordered (case RI-2026-00012).", "Follow the case", "/reissue/x")
+
+    hooks.register_status_note(case_note)
+    hooks.register_status_note(case_note)  # once only
+    hooks.register_status_note(lambda report_id: None)  # a source with nothing to say
+    html = client.get(f"/reports/status/{sent.reference}").content.decode()
+    assert seen == [sent.pk]
+    note = '<p class="status-note">A new plate has been ordered (case RI-2026-00012).'
+    assert note + ' <a href="/reissue/x">Follow the case</a></p>' in html
