@@ -70,6 +70,7 @@ class CitizenReportAdmin(LeafletGeoAdmin):
         # The door-plate admin's accessibility fixes: the type-ahead list named by its label, map links underlined.
         js = ["addresses/admin/a11y.js"]
         css = {"all": ["addresses/admin/a11y.css"]}
+
     readonly_fields = [
         "reference",
         "kind",
