@@ -2066,6 +2066,9 @@ PLURALS = {
     "Sending recorded: %(n)d letter.": "已登錄寄送：%(n)d 封通知單。",
     "Prepare %(n)s letter": "製作 %(n)s 封通知單",
     "Also send again to the %(n)s plate already told": "同時再次寄送給已通知的 %(n)s 面門牌",
+    "The sum of the %(shown)s published villages of %(district)s; %(counter)s village withheld (fewer than 3 households).": (
+        "%(district)s 已公開的 %(shown)s 個村里合計；%(counter)s 個村里不公開（少於 3 戶）。"
+    ),
 }
 
 
@@ -2093,6 +2096,13 @@ def fill(path: Path) -> int:
     text = re.sub(
         r'#, fuzzy((?:, [\w-]+)*)\n(?:#\| .*\n)+(msgid ".+"\n)msgstr ".*"\n(?:".*"\n)*',
         lambda m: (f"#{m.group(1)}\n" if m.group(1) else "") + m.group(2) + 'msgstr ""\n',
+        text,
+    )
+
+    # The same for a plural entry's guess (its msgstr[0]).
+    text = re.sub(
+        r'#, fuzzy((?:, [\w-]+)*)\n(?:#\| .*\n)+(msgid ".+"\nmsgid_plural ".*"\n(?:".*"\n)*)msgstr\[0\] ".*"\n(?:".*"\n)*',
+        lambda m: (f"#{m.group(1)}\n" if m.group(1) else "") + m.group(2) + 'msgstr[0] ""\n',
         text,
     )
 
