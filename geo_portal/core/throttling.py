@@ -1,8 +1,11 @@
-"""Per-client rate limits for plain Django views (DRF's rate settings and client identification).
+"""Per-client rate limits: ``client_throttled`` for plain Django views and ``FamilyThrottle`` for the API.
 
 Public endpoints are throttled per client: per user when signed in, else per client address (see
 ``REST_FRAMEWORK["NUM_PROXIES"]`` for which X-Forwarded-For entry counts). Rates come from
-``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]``.
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]``. Each endpoint family has its own scope (geocode,
+autocomplete, reverse, plates, pages, tiles, reports, batch, …): a client that spends its geocode budget can still
+load tiles. The counters live in the shared cache (``core.cache.SharedCache``, in PostgreSQL), so all gunicorn
+workers and servers count together.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -39,9 +43,18 @@ class ClientThrottle(BaseThrottle):
         if rate is None:
             return True
         limit, window = parse_rate(rate)
+        limit = self.limit_for(request, limit)
         index, elapsed = divmod(time.time(), window)
         prefix = f"throttle:{self.scope}:{self._ident(request)}:"
         key, previous_key = f"{prefix}{int(index)}", f"{prefix}{int(index) - 1}"
+        hit_window = getattr(cache, "hit_window", None)
+        if hit_window is not None:  # the shared cache: one atomic SQL call
+            weight = 1 - elapsed / window
+            hit = hit_window(key=key, previous_key=previous_key, limit=limit, previous_weight=weight, ttl_s=2 * window)
+            if not hit.allowed:
+                self.retry_after = self._wait(limit, window, elapsed, hit.current, hit.previous)
+            return hit.allowed
+        # Any other cache (e.g. one process's memory in a quick experiment): the same window, not atomic.
         counts = cache.get_many([key, previous_key])
         current, previous = counts.get(key, 0), counts.get(previous_key, 0)
         if current + previous * (1 - elapsed / window) >= limit:
@@ -62,12 +75,46 @@ class ClientThrottle(BaseThrottle):
             return max(1, math.ceil(window * (1 - (limit - current) / previous) - elapsed))
         return max(1, math.ceil(window - elapsed))
 
+    def limit_for(self, request, limit: int) -> int:
+        """The limit for this request (the plain views: the rate's number for everyone)."""
+        return limit
+
     def _ident(self, request) -> str:
         user = getattr(request, "user", None)
         return f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
 
     def wait(self) -> int:
         return self.retry_after
+
+
+class FamilyThrottle(ClientThrottle):
+    """DRF's default throttle: the view's endpoint family is its scope, so each family counts on its own.
+
+    The family is the view's ``throttle_scope`` if it declares one, else ``THROTTLE_FAMILIES[<URL name>]``, else
+    ``anon``. Signed-in users get ``THROTTLE_SIGNED_IN_FACTOR`` times the family's rate (counted per user).
+    """
+
+    def __init__(self):
+        super().__init__(scope="anon")
+
+    def allow_request(self, request, view) -> bool:
+        self.scope = family_of(request, view)
+        return super().allow_request(request, view)
+
+    def limit_for(self, request, limit: int) -> int:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return limit * settings.THROTTLE_SIGNED_IN_FACTOR
+        return limit
+
+
+def family_of(request, view) -> str:
+    """The throttle scope of a request: the view's own scope, its URL name's family, or ``anon``."""
+    scope = getattr(view, "throttle_scope", None)
+    if scope:
+        return scope
+    match = getattr(request, "resolver_match", None)
+    return settings.THROTTLE_FAMILIES.get(match.view_name if match else "", "anon")
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

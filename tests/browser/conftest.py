@@ -65,6 +65,7 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
         "GEO_PORTAL_MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
         "GEO_PORTAL_THROTTLE_ANON": "100000/minute",
         "GEO_PORTAL_THROTTLE_PAGES": "100000/minute",
+        **{f"GEO_PORTAL_THROTTLE_{family}": "100000/minute" for family in ("GEOCODE", "AUTOCOMPLETE", "REVERSE", "PLATES")},
         "GEO_PORTAL_THROTTLE_REPORTS": "1000/hour",
     }
     log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")

@@ -196,11 +196,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # Public endpoints are throttled per client address.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"],
+    # Public endpoints are throttled per client address, each endpoint family on its own counter (core.throttling;
+    # the families by URL name: THROTTLE_FAMILIES below), counted in the shared cache.
+    "DEFAULT_THROTTLE_CLASSES": ["geo_portal.core.throttling.FamilyThrottle"],
     "DEFAULT_THROTTLE_RATES": {
+        # API views of no family below (the change feed, the schema).
         "anon": os.environ.get("GEO_PORTAL_THROTTLE_ANON", "120/minute"),
         "user": os.environ.get("GEO_PORTAL_THROTTLE_USER", "600/minute"),
+        "geocode": os.environ.get("GEO_PORTAL_THROTTLE_GEOCODE", "120/minute"),
+        # One request per keystroke (debounced) while an address is typed.
+        "autocomplete": os.environ.get("GEO_PORTAL_THROTTLE_AUTOCOMPLETE", "300/minute"),
+        "reverse": os.environ.get("GEO_PORTAL_THROTTLE_REVERSE", "120/minute"),
+        # A plate's card in the API (the map's cards and plate pages are "pages").
+        "plates": os.environ.get("GEO_PORTAL_THROTTLE_PLATES", "240/minute"),
         "batch_anon": os.environ.get("GEO_PORTAL_THROTTLE_BATCH_ANON", "10/hour"),
         "batch_user": os.environ.get("GEO_PORTAL_THROTTLE_BATCH_USER", "120/hour"),
         "reports": os.environ.get("GEO_PORTAL_THROTTLE_REPORTS", "10/hour"),
@@ -234,9 +242,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHES = {
-    # Throttle counters (per process; use a shared cache such as Redis when running several servers).
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every worker process and server (PostgreSQL; core.cache): throttle counters and DRF's throttle
+    # histories. The table is created by core's migrations.
+    "default": {
+        "BACKEND": "geo_portal.core.cache.SharedCache",
+        "LOCATION": "core_cache",
+        "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+    },
 }
+# API endpoint families by URL name: each has its own throttle scope (rate above); other API views count as "anon".
+THROTTLE_FAMILIES = {
+    "api:geocode": "geocode",
+    "api:autocomplete": "autocomplete",
+    "api:reverse": "reverse",
+    "api:plate": "plates",
+}
+# Staff signed in get this many times a family's rate (counted per user, not per address).
+THROTTLE_SIGNED_IN_FACTOR = int(os.environ.get("GEO_PORTAL_THROTTLE_SIGNED_IN_FACTOR", "5"))
 
 # Door-plate write services refuse a point farther than this outside the district boundary (metres).
 PLATE_DISTRICT_TOLERANCE_M = float(os.environ.get("GEO_PORTAL_PLATE_DISTRICT_TOLERANCE_M", "50"))
