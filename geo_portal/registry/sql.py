@@ -121,3 +121,24 @@ SELECT now(), %(user)s, %(username)s, %(purpose)s, %(note)s, person_id, %(fields
        %(endpoint)s, %(request_id)s
 FROM unnest(%(persons)s::bigint[]) AS person_id
 """
+
+# --- batch apply (services/batch.py) ----------------------------------------------------------------------------
+
+# Ids for rows a batch creates, taken before they are written (a refused batch leaves gaps, as any sequence does).
+NEXT_PERSON_IDS = "SELECT nextval(pg_get_serial_sequence('registry_person', 'id')) FROM generate_series(1, %s)"
+NEXT_HOUSEHOLD_IDS = "SELECT nextval(pg_get_serial_sequence('registry_household', 'id')) FROM generate_series(1, %s)"
+
+# Who holds any of these keyed hashes (the newcomers of a whole batch, under every hash key, at once).
+HOLDERS = "SELECT national_id_hash, id FROM registry_person WHERE national_id_hash = ANY(%s::bytea[])"
+
+# One applied event: its change-log actor and cause set by the same statement, so the capture trigger (after the
+# statement) writes the event's own change-log row with its own cause — one round trip per event, pipelined.
+EVENT_APPLIED = """
+UPDATE registry_registrationevent e
+SET status = 'applied', version = e.version + 1, person_ids = %(persons)s, household_ids = %(households)s,
+    plate_ids = %(plates)s, applied_by_id = %(actor_id)s, applied_at = %(at)s
+FROM (SELECT set_config('changes.actor', %(actor)s, true) AS actor,
+             set_config('changes.cause', %(cause)s, true) AS cause) ctx
+WHERE e.id = %(id)s AND e.version = %(version)s AND e.status = 'approved'
+"""
+RESTORE_CHANGE_CONTEXT = "SELECT set_config('changes.actor', %s, true), set_config('changes.cause', %s, true)"

@@ -8,9 +8,11 @@ import re
 import pytest
 from django.utils import timezone
 
-from geo_portal.registry.details import MoveIn, NewHousehold
+from geo_portal.registry import identity
+from geo_portal.registry.details import Birth, MoveIn, NewHousehold
 from geo_portal.registry.errors import AccessDenied, FieldError, RegistryRefused
 from geo_portal.registry.models import EventTransition, Household, Membership, Person, RegistrationEvent
+from geo_portal.registry.national_id import synthetic
 from geo_portal.registry.services.batch import BatchRefused, events_apply_batch
 from geo_portal.registry.services.events import event_apply, event_approve, event_create, event_submit
 from tests.registry.conftest import person
@@ -112,3 +114,59 @@ def test_status_version_duplicates_and_rights_are_checked_for_the_whole_batch_fi
         events_apply_batch(events=[(a.pk, a.version)], actor=staff["clerk"])
     assert str(denied.value) == "carl may not apply registration events."
     assert RegistrationEvent.objects.filter(status="applied").count() == 0
+
+
+def test_new_households_and_changes_to_existing_ones_mix_in_one_batch(family, street, staff):
+    """Move-ins into new households (written together by COPY) beside a birth into an existing household and a
+    head change there (written at their turn): all applied, each event's rows and ids as applying one by one."""
+    plates, h = street["plates"], family["household"]
+    people = family["people"]
+    first = approved(staff, plates[3], serial=800, number="O9800000", name="鍾翠蘭")
+    born = DAY
+    birth = event_create(
+        actor=staff["ann"],
+        kind="birth",
+        effective_date=born,
+        details=Birth(household_id=h.pk, child=person(801, "陳小華", "F", born, "daughter")),
+        declared_on=DAY,
+    )
+    birth = event_submit(event_id=birth.pk, actor=staff["ann"], version=birth.version)
+    birth = event_approve(event_id=birth.pk, actor=staff["bob"], version=birth.version)
+    second = approved(staff, plates[5], serial=802, number="O9800002", name="鍾志豪")
+    result = events_apply_batch(events=[(e.pk, e.version) for e in (first, birth, second)], actor=staff["bob"])
+    assert result.applied == [first.pk, birth.pk, second.pk]
+    newcomers = {p.name: p for p in Person.objects.filter(name__in=["鍾翠蘭", "陳小華", "鍾志豪"])}
+    assert sorted(newcomers) == ["鍾志豪", "鍾翠蘭", "陳小華"]
+    rows = {
+        e.pk: (e.person_ids, e.household_ids, e.plate_ids) for e in RegistrationEvent.objects.filter(pk__in=result.applied)
+    }
+    h1 = Household.objects.get(number="O9800000")
+    h2 = Household.objects.get(number="O9800002")
+    assert rows[first.pk] == ([newcomers["鍾翠蘭"].pk], [h1.pk], [plates[3].pk])
+    assert rows[second.pk] == ([newcomers["鍾志豪"].pk], [h2.pk], [plates[5].pk])
+    assert rows[birth.pk] == ([newcomers["陳小華"].pk], [h.pk], [plates[1].pk])
+    assert (h1.head_id, h1.kind, h1.period.lower, h1.period.upper) == (newcomers["鍾翠蘭"].pk, "single", DAY, None)
+    assert list(h1.addresses.values_list("plate_id", "valid")) == [(plates[3].pk, h1.period)]
+    assert list(
+        Membership.objects.filter(household__in=[h1, h2])
+        .order_by("household__number")
+        .values_list("person__name", "relation")
+    ) == [("鍾翠蘭", "head"), ("鍾志豪", "head")]
+    assert sorted(
+        Membership.objects.filter(household=h, valid__upper_inf=True).values_list("person__name", flat=True)
+    ) == sorted([*people, "陳小華"])
+    assert newcomers["鍾翠蘭"].synthetic is True
+    # The stored national ID is found again by its keyed hash.
+    assert identity.find_person_id(synthetic(802)) == newcomers["鍾志豪"].pk
+
+
+def test_a_batch_national_id_of_an_earlier_event_is_refused_with_its_new_person(street, staff):
+    plates = street["plates"]
+    first = approved(staff, plates[1], serial=900, number="O9900000")
+    again = approved(staff, plates[3], serial=900, number="O9900001")
+    with pytest.raises(BatchRefused) as refused:
+        events_apply_batch(events=[(first.pk, first.version), (again.pk, again.version)], actor=staff["bob"])
+    [error] = refused.value.errors
+    assert error.field == f"events[1] (#{again.pk}).newcomers[0].national_id"
+    assert re.fullmatch(r"belongs to person \d+, already in the register", error.reason)
+    assert Person.objects.count() == 0

@@ -11,9 +11,11 @@ import json
 import pytest
 
 from geo_portal.changes.selectors import channel_state, events_after
-from geo_portal.registry.details import Birth
+from geo_portal.registry import identity
+from geo_portal.registry.details import Birth, MoveIn, NewHousehold
 from geo_portal.registry.models import Person
 from geo_portal.registry.national_id import synthetic
+from geo_portal.registry.services.batch import events_apply_batch
 from geo_portal.registry.services.events import event_approve, event_create, event_submit
 from tests.registry.conftest import person, through_review
 
@@ -91,3 +93,24 @@ def test_the_public_feed_and_its_api_never_show_registrations(client, family, st
         assert secret not in body
     snapshot = client.get("/api/v1/changes/snapshot/registration.geojson")
     assert snapshot.status_code == 400
+
+
+def test_a_batch_writes_one_private_event_per_applied_event_with_its_own_cause(street, staff):
+    day = dt.date(2026, 3, 2)
+    events = []
+    for i, key in enumerate([1, 3]):
+        details = MoveIn(
+            newcomers=(person(950 + i, "鍾翠蘭", "F", dt.date(1975, 4, 4)),),
+            new_household=NewHousehold(number=f"O95500{i:02d}", kind="single", plate_id=street["plates"][key].pk),
+        )
+        e = event_create(actor=staff["ann"], kind="move_in", effective_date=day, details=details, declared_on=day)
+        e = event_submit(event_id=e.pk, actor=staff["ann"], version=e.version)
+        events.append(event_approve(event_id=e.pk, actor=staff["bob"], version=e.version))
+    events_apply_batch(events=[(e.pk, e.version) for e in reversed(events)], actor=staff["bob"])
+    logged = registry_events()
+    assert [(x.txid, x.seq, x.entity_id, x.cause) for x in logged] == [
+        (1, 1, events[1].pk, f"registration_event:{events[1].pk}"),
+        (1, 2, events[0].pk, f"registration_event:{events[0].pk}"),
+    ]
+    persons = [json.loads(x.data)["persons"] for x in logged]
+    assert persons == [[identity.find_person_id(synthetic(951))], [identity.find_person_id(synthetic(950))]]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.registry import identity
+from geo_portal.registry import crypto, identity
 from geo_portal.registry.details import Member, NewHousehold, NewPerson
 from geo_portal.registry.errors import FieldError
 from geo_portal.registry.models import HOUSEHOLD_NUMBER_PATTERN, Household, Membership, Person, Relation
@@ -27,12 +27,30 @@ NAME_MAX = 40
 
 
 @dataclass
+class Known:
+    """What a batch of events looked up at once (``batch.events_apply_batch``), kept up to date as its events are
+    planned: the holders of the newcomers' national IDs (keyed hash under any key → person id), the household
+    numbers taken, the door plates named. A ``Check`` with ``known`` asks these instead of the database."""
+
+    holders: dict[bytes, int] = field(default_factory=dict)
+    numbers: set[str] = field(default_factory=set)
+    plates: dict[int, DoorPlate] = field(default_factory=dict)
+
+    def holder(self, value: str) -> int | None:
+        for digest in crypto.lookup_hashes(value):
+            if digest in self.holders:
+                return self.holders[digest]
+        return None
+
+
+@dataclass
 class Check:
     """Loads what an event names (locking it when applying) and collects the problems found."""
 
     on: dt.date
     lock: bool
     errors: list[FieldError] = field(default_factory=list)
+    known: Known | None = None
 
     def fail(self, where: str, reason: str) -> None:
         self.errors.append(FieldError(where, reason))
@@ -84,7 +102,10 @@ class Check:
         return found
 
     def plate(self, where: str, plate_id: int | None) -> DoorPlate | None:
-        found = DoorPlate.objects.filter(pk=plate_id).first() if isinstance(plate_id, int) else None
+        if self.known is not None and plate_id in self.known.plates:
+            found = self.known.plates[plate_id]
+        else:
+            found = DoorPlate.objects.filter(pk=plate_id).first() if isinstance(plate_id, int) else None
         if found is None:
             self.fail(where, _("there is no door plate %(id)s") % {"id": plate_id})
             return None
@@ -133,7 +154,7 @@ class Check:
             self.fail(f"{where}.national_id", _("is given twice in this event"))
             return None
         seen.add(value)
-        holder = identity.find_person_id(value)
+        holder = self.known.holder(value) if self.known is not None else identity.find_person_id(value)
         if holder is not None:
             self.fail(f"{where}.national_id", _("belongs to person %(id)s, already in the register") % {"id": holder})
             return None
@@ -144,7 +165,11 @@ class Check:
             return None
         if not re.fullmatch(HOUSEHOLD_NUMBER_PATTERN, household.number or "") or len(household.number) != 8:
             self.fail(f"{where}.number", _("must be 8 characters: a letter code and a number code (e.g. O1234567)"))
-        elif Household.objects.filter(number=household.number).exists():
+        elif (
+            household.number in self.known.numbers
+            if self.known is not None
+            else Household.objects.filter(number=household.number).exists()
+        ):
             self.fail(f"{where}.number", _("household number %(number)s is taken") % {"number": household.number})
         if household.kind not in Household.Kind.values:
             self.fail(f"{where}.kind", _("unknown household kind %(value)r") % {"value": household.kind})

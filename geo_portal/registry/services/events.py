@@ -101,13 +101,14 @@ STEP_REFUSALS = {
 }
 
 
-def _replan(event: RegistrationEvent, *, lock: bool = False):
+def _replan(event: RegistrationEvent, *, lock: bool = False, known=None):
     return plan_event(
         kind=event.kind,
         details=from_json(event.kind, event.details),
         effective_date=event.effective_date,
         declared_on=event.declared_on,
         lock=lock,
+        known=known,
     )
 
 

@@ -97,6 +97,7 @@ class Plan:
     person_ids: set[int] = field(default_factory=set)
     household_ids: set[int] = field(default_factory=set)
     plate_ids: set[int] = field(default_factory=set)
+    created: dict[str, int] = field(default_factory=dict)  # filled by ``execute``: key → id of each created row
 
     def add(self, step) -> Ref:
         self.writes.append(step)
@@ -118,8 +119,8 @@ def _range_end(table: str, column_filter: str, value: int, end: dt.date) -> None
 
 
 def execute(plan: Plan) -> Plan:
-    """Run the plan's steps; fills in the ids of created rows in the plan's touched sets."""
-    created: dict[str, int] = {}
+    """Run the plan's steps; fills in the ids of created rows in the plan's touched sets and ``created``."""
+    created = plan.created
 
     def resolve(ref: Ref) -> int:
         return ref.id if ref.id is not None else created[ref.key]

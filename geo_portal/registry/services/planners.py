@@ -27,13 +27,22 @@ from geo_portal.registry.details import (
 from geo_portal.registry.errors import RegistryRefused
 from geo_portal.registry.models import Household, Membership, Relation
 from geo_portal.registry.services import ops
-from geo_portal.registry.services.checks import ONE_DAY, Check, check_dates
+from geo_portal.registry.services.checks import ONE_DAY, Check, Known, check_dates
 from geo_portal.registry.services.ops import Plan, Ref
 
 
-def plan_event(*, kind: str, details: Details, effective_date: dt.date, declared_on: dt.date, lock: bool = False) -> Plan:
-    """Check an event; its ``Plan`` when valid, else ``RegistryRefused`` with every problem found."""
-    check = Check(on=effective_date, lock=lock)
+def plan_event(
+    *,
+    kind: str,
+    details: Details,
+    effective_date: dt.date,
+    declared_on: dt.date,
+    lock: bool = False,
+    known: Known | None = None,
+) -> Plan:
+    """Check an event; its ``Plan`` when valid, else ``RegistryRefused`` with every problem found (``known``: a
+    batch's lookups made at once, asked instead of the database)."""
+    check = Check(on=effective_date, lock=lock, known=known)
     check_dates(check, effective_date=effective_date, declared_on=declared_on)
     expected = DETAILS.get(kind)
     if expected is None:
