@@ -3,6 +3,7 @@ households, a person's history, event entry, review and documents."""
 
 from django.urls import path
 
+from geo_portal.registry import agency_api
 from geo_portal.registry.web import entry, lookup, review
 
 app_name = "registry"
@@ -20,4 +21,5 @@ urlpatterns = [
     path("events/<int:pk>/documents/", review.document_upload, name="document-upload"),
     path("events/<int:pk>/<str:step>/", review.event_step, name="event-step"),
     path("documents/<int:pk>/", review.document_download, name="document"),
+    path("agency/events/<int:pk>/", agency_api.agency_event, name="agency-event"),
 ]

@@ -1,0 +1,209 @@
+"""The worker's side of a subscription: send its pending messages in order, signed, and record every attempt.
+
+``deliver_subscription`` holds a session advisory lock on the subscription while it runs (one sender per endpoint,
+so order is kept; a killed worker's connection drops and frees it), sends the oldest pending message first and
+stops at the first failure: that message waits for its next attempt (``conf.retry_schedule``: about three days),
+later ones wait behind it, and other endpoints are not held up — each has its own job, and an attempt ends at the
+connect/read timeouts. A message that fails every attempt is dead-lettered and the next one goes. HTTP 410 disables
+the subscription. 2xx is delivered; a JSON body ``{"ack_id": "…"}`` or a ``webhook-ack-id`` header is kept as the
+agency's acknowledgement. Each message keeps its ``webhook-id`` over all its attempts, so a receiver that got a
+message twice (a worker killed after sending, before recording) sees the same id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import urllib3
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from geo_portal.notifications import conf
+from geo_portal.notifications.models import Attempt, Message, Subscription
+from geo_portal.notifications.queueing import queue_delivery
+from geo_portal.notifications.services.subscriptions import active_secrets, subscription_disable
+
+logger = logging.getLogger(__name__)
+
+DELIVER_LOCK = 0x6770_0015  # advisory lock class: (DELIVER_LOCK, subscription id)
+USER_AGENT = "geo-portal-notifications/1 (Standard Webhooks)"
+MAX_BODY = 65_536
+# One pool per process; urllib3 pools are thread-safe. No automatic retries or redirects: our schedule decides.
+_POOL = urllib3.PoolManager(num_pools=64, maxsize=8, retries=False, block=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status_code: int | None
+    response_ms: float
+    error: str
+    ack_id: str
+
+
+@dataclass
+class RunResult:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    stopped: str = ""  # why the run ended: empty, "waiting", "disabled", "busy", "batch"
+
+
+def sign(*, msg_id: str, at: datetime, payload: str, secrets: list[str]) -> str:
+    """The ``webhook-signature`` header: one ``v1,<base64>`` per active secret, space-separated."""
+    return " ".join(Webhook(secret).sign(msg_id=msg_id, timestamp=at, data=payload) for secret in secrets)
+
+
+def _ack(response: urllib3.BaseHTTPResponse, body: bytes) -> str:
+    header = response.headers.get("webhook-ack-id", "")
+    if header:
+        return header[:100]
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    return str(data.get("ack_id", ""))[:100] if isinstance(data, dict) else ""
+
+
+def send(*, url: str, msg_id: str, payload: str, secrets: list[str]) -> Outcome:
+    """One attempt: POST the payload with the Standard Webhooks headers; never raises for the receiver's faults."""
+    at = datetime.now(UTC).replace(microsecond=0)
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": sign(msg_id=msg_id, at=at, payload=payload, secrets=secrets),
+    }
+    timeout = urllib3.Timeout(connect=conf.connect_timeout(), read=conf.read_timeout())
+    start = time.perf_counter()
+    try:
+        response = _POOL.request(
+            "POST", url, body=payload.encode(), headers=headers, timeout=timeout, redirect=False, preload_content=False
+        )
+        try:
+            body = response.read(MAX_BODY)
+        finally:
+            response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:  # refused, timed out, not HTTP at all (garbage), reset
+        return Outcome(False, None, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"[:300], "")
+    ms = (time.perf_counter() - start) * 1000
+    status = response.status
+    if 200 <= status < 300:
+        return Outcome(True, status, ms, "", _ack(response, body))
+    return Outcome(False, status, ms, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"[:300], "")
+
+
+def _record(message: Message, outcome: Outcome, *, at: datetime, by: str) -> str:
+    """Write the attempt and the message's new state in one transaction; returns delivered/retry/dead/gone."""
+    schedule = conf.retry_schedule()
+    with transaction.atomic():
+        number = (Attempt.objects.filter(message=message).aggregate(n=Max("number"))["n"] or 0) + 1
+        Attempt.objects.create(
+            message=message,
+            number=number,
+            at=at,
+            status_code=outcome.status_code,
+            response_ms=outcome.response_ms,
+            ok=outcome.ok,
+            error=outcome.error,
+            ack_id=outcome.ack_id,
+            by=by[:150],
+        )
+        if outcome.ok:
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.DELIVERED,
+                delivered_at=at,
+                ack_id=outcome.ack_id,
+                next_attempt_at=None,
+                attempts=F("attempts") + 1,
+                last_error="",
+            )
+            return "delivered"
+        if outcome.status_code == 410:
+            Message.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, last_error=outcome.error)
+            subscription_disable(
+                subscription_id=message.subscription_id,
+                reason=f"the receiver answered HTTP 410 Gone ({at:%Y-%m-%d %H:%M} UTC)",
+            )
+            return "gone"
+        failures = message.attempts + 1
+        if failures > len(schedule):
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.DEAD, attempts=failures, next_attempt_at=None, last_error=outcome.error
+            )
+            return "dead"
+        Message.objects.filter(pk=message.pk).update(
+            attempts=failures, next_attempt_at=at + timedelta(seconds=schedule[failures - 1]), last_error=outcome.error
+        )
+        return "retry"
+
+
+def _try_lock(subscription_id: int) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [DELIVER_LOCK, subscription_id])
+        return cur.fetchone()[0]
+
+
+def _unlock(subscription_id: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s, %s)", [DELIVER_LOCK, subscription_id])
+
+
+def deliver_subscription(*, subscription_id: int, batch: int | None = None, by: str = "worker") -> RunResult:
+    """Send the subscription's due messages in order until none is due, one fails, or ``batch`` were sent."""
+    result = RunResult()
+    limit = batch or conf.batch_size()
+    if not _try_lock(subscription_id):
+        result.stopped = "busy"  # another sender has it; it sends what is due
+        return result
+    try:
+        sub = Subscription.objects.filter(pk=subscription_id).first()
+        if sub is None or sub.status != Subscription.Status.ACTIVE or sub.mode != Subscription.Mode.WEBHOOK:
+            result.stopped = "disabled"
+            return result
+        secrets = active_secrets(subscription_id)
+        sent = 0
+        while sent < limit:
+            chunk = list(
+                Message.objects.filter(subscription_id=subscription_id, status=Message.Status.PENDING).order_by("id")[
+                    : min(100, limit - sent)
+                ]
+            )
+            if not chunk:
+                return result
+            for message in chunk:
+                now = timezone.now()
+                if message.next_attempt_at is None or message.next_attempt_at > now:
+                    result.stopped = "waiting"
+                    if message.next_attempt_at is not None:
+                        queue_delivery(subscription_id, at=message.next_attempt_at)
+                    return result
+                outcome = send(url=sub.url, msg_id=message.msg_id, payload=message.payload, secrets=secrets)
+                state = _record(message, outcome, at=now, by=by)
+                sent += 1
+                if state == "delivered":
+                    result.delivered += 1
+                    continue
+                if state == "dead":
+                    result.dead += 1
+                    continue
+                result.failed += 1
+                if state == "gone":
+                    result.stopped = "disabled"
+                    return result
+                result.stopped = "waiting"
+                retry_at = Message.objects.values_list("next_attempt_at", flat=True).get(pk=message.pk)
+                queue_delivery(subscription_id, at=retry_at)
+                return result
+        result.stopped = "batch"
+        queue_delivery(subscription_id)  # the rest in a new job: others get a turn
+        return result
+    finally:
+        _unlock(subscription_id)

@@ -1,0 +1,196 @@
+"""The dispatcher: committed change-log transactions → one ``Message`` per matching subscription, in order.
+
+``dispatch_once`` reads each channel after its ``Cursor`` (the change log's own selectors: only committed,
+numbered transactions, a gap-free prefix), takes each entity's final state per transaction, classifies it
+(``kinds.classify``), writes the messages and moves the cursor in one transaction — so an event is turned into
+messages exactly once, whatever crashes — and, after commit, queues a delivery job per webhook subscription that
+got messages. ``sweep`` re-queues subscriptions whose due messages wait without a job (a worker killed mid-run).
+Run by the ``notifications.dispatch`` job (``tasks``), the tests and the bench.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from geo_portal.changes.selectors import events_after
+from geo_portal.notifications import kinds
+from geo_portal.notifications.models import Agency, Cursor, Message, Published, Subscription
+from geo_portal.notifications.queueing import queue_delivery
+
+PAGE = 5_000
+DISPATCH_LOCK = 0x6770_0014  # advisory lock: one dispatcher at a time
+
+
+@dataclass(frozen=True)
+class _Target:
+    id: int
+    mode: str
+    kinds: frozenset[str]
+    since: datetime  # events committed before the subscription was made are not its business
+
+
+def _targets() -> list[_Target]:
+    out = []
+    subs = Subscription.objects.filter(status=Subscription.Status.ACTIVE, agency__active=True).select_related("agency")
+    for sub in subs:
+        agency: Agency = sub.agency
+        allowed = {k for k in sub.event_kinds if k not in kinds.PRIVATE_KINDS or k in agency.private_kinds}
+        out.append(_Target(sub.pk, sub.mode, frozenset(allowed), sub.created_at))
+    return out
+
+
+def _final_states(channel: str, events: list) -> list[kinds.Change]:
+    """Each entity's last event per transaction, in the order of those last events."""
+    last: dict[tuple[int, str, int], object] = {}
+    for e in events:
+        last[(e.txid, e.entity, e.entity_id)] = e
+    changes = [
+        kinds.Change(
+            channel=channel,
+            txid=e.txid,
+            seq=e.seq,
+            committed_at=e.committed_at.isoformat(),
+            cause=e.cause.split(":", 1)[0],
+            entity=e.entity,
+            entity_id=e.entity_id,
+            operation=e.operation,
+            data=json.loads(e.data) if e.operation != "delete" else None,
+        )
+        for e in last.values()
+    ]
+    return sorted(changes, key=lambda c: c.seq)
+
+
+def _classified(changes: list[kinds.Change]) -> list[tuple[kinds.Change, str, str | None]]:
+    """(change, kind, old road name) for every kind the changes stand for; remembers what was told."""
+    plate_ids = [c.entity_id for c in changes if c.entity == "plate"]
+    road_ids = [c.entity_id for c in changes if c.entity == "road"]
+    told: dict[tuple[str, int], str] = {
+        (p.entity, p.entity_id): p.value
+        for p in Published.objects.filter(
+            Q(entity="plate", entity_id__in=plate_ids) | Q(entity="road", entity_id__in=road_ids)
+        )
+    }
+    out = []
+    remember: dict[tuple[str, int], str] = {}
+    for c in changes:
+        key = (c.entity, c.entity_id)
+        known = remember.get(key, told.get(key))
+        road_name = known if c.entity == "road" else None
+        found = kinds.classify(c, known_road_name=road_name, plate_was_retired=c.entity == "plate" and known == "retired")
+        out.extend((c, kind, road_name) for kind in found)
+        data = c.data or {}
+        if c.entity == "road" and data.get("name"):
+            remember[key] = data["name"]
+        elif c.entity == "plate" and data.get("status") == "retired":
+            remember[key] = "retired"
+        elif c.entity == "plate" and known == "retired" and data.get("status") == "active":
+            remember[key] = "active"  # restored: a later retirement is told again
+    Published.objects.bulk_create(
+        [
+            Published(entity=entity, entity_id=entity_id, value=value[:200])
+            for (entity, entity_id), value in remember.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["entity", "entity_id"],
+        update_fields=["value"],
+        batch_size=2000,
+    )
+    return out
+
+
+def _payload(change: kinds.Change, kind: str, old_name: str | None) -> str:
+    body = {"type": kind, "timestamp": change.committed_at, "data": kinds.thin_data(change, kind, old_road_name=old_name)}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _dispatch_channel(channel: str, targets: list[_Target], limit: int) -> tuple[int, set[int]]:
+    cursor, _ = Cursor.objects.select_for_update().get_or_create(channel=channel)
+    events = events_after(after_seq=cursor.seq, limit=limit, channel=channel)
+    if not events:
+        return 0, set()
+    if len(events) == limit and events[0].txid != events[-1].txid:
+        # A full page may end inside a transaction: leave that transaction whole for the next page.
+        events = [e for e in events if e.txid != events[-1].txid]
+    changes = _final_states(channel, events)
+    rows: list[Message] = []
+    touched: set[int] = set()
+    for change, kind, old_name in _classified(changes):
+        payload = None
+        committed = datetime.fromisoformat(change.committed_at)
+        for t in targets:
+            if kind not in t.kinds or committed < t.since:
+                continue
+            payload = payload or _payload(change, kind, old_name)
+            rows.append(
+                Message(
+                    subscription_id=t.id,
+                    msg_id=f"msg_{uuid.uuid4().hex}",
+                    event_type=kind,
+                    payload=payload,
+                    channel=channel,
+                    seq=change.seq,
+                    status=Message.Status.PENDING,
+                    next_attempt_at=timezone.now() if t.mode == "webhook" else None,
+                )
+            )
+            if t.mode == Subscription.Mode.WEBHOOK:
+                touched.add(t.id)
+    Message.objects.bulk_create(rows, batch_size=2000)
+    cursor.seq = events[-1].seq
+    cursor.updated_at = timezone.now()
+    cursor.save(update_fields=["seq", "updated_at"])
+    return len(rows), touched
+
+
+def queue_deliveries(subscription_ids: set[int] | list[int], *, hurry: bool = False) -> None:
+    """A delivery job per subscription (one waits per subscription at most)."""
+    for sub_id in sorted(subscription_ids):
+        queue_delivery(sub_id, hurry=hurry)
+
+
+def dispatch_once(*, limit: int = PAGE) -> int:
+    """Turn what each channel committed since its cursor into messages; returns how many were written."""
+    written = 0
+    touched: set[int] = set()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_xact_lock(%s)", [DISPATCH_LOCK])
+            if not cur.fetchone()[0]:
+                return 0
+        targets = _targets()
+        if not targets:
+            return 0
+        for channel in (kinds.PUBLIC_CHANNEL, kinds.PRIVATE_CHANNEL):
+            n, subs = _dispatch_channel(channel, targets, limit)
+            written += n
+            touched |= subs
+        # After commit: a job that ran before the messages were visible would find nothing to send.
+        transaction.on_commit(lambda: queue_deliveries(touched))
+    return written
+
+
+def sweep(*, stranded_after: timedelta = timedelta(seconds=5)) -> list[int]:
+    """Queue a delivery job for every active webhook subscription whose first due message has waited longer than
+    ``stranded_after`` (its job was lost with a killed worker); returns their ids."""
+    cutoff = timezone.now() - stranded_after
+    subs = list(
+        Message.objects.filter(
+            status=Message.Status.PENDING,
+            next_attempt_at__lte=cutoff,
+            subscription__status=Subscription.Status.ACTIVE,
+            subscription__mode=Subscription.Mode.WEBHOOK,
+        )
+        .values("subscription_id")
+        .annotate(first=Min("id"))
+        .values_list("subscription_id", flat=True)
+    )
+    queue_deliveries(subs, hurry=True)
+    return subs
