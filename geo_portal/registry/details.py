@@ -110,7 +110,16 @@ class HeadChange:
     relations: tuple[Member, ...]  # every other member's relation to the new head
 
 
-Details = Birth | Death | MoveIn | MoveOut | AddressChange | Split | Merge | HeadChange
+@dataclass(frozen=True)
+class Renumbering:
+    """Written only by a renumbering plan as it is applied (``services.renumbering``): the plan's number and its
+    (old plate id, new plate id) moves. Not accepted by ``event_create`` (not in ``DETAILS``)."""
+
+    plan: str
+    moves: tuple
+
+
+Details = Birth | Death | MoveIn | MoveOut | AddressChange | Split | Merge | HeadChange | Renumbering
 
 DETAILS: dict[str, type] = {
     K.BIRTH: Birth,
@@ -181,5 +190,5 @@ def _value_from_json(name: str, value):
 
 
 def from_json(kind: str, data: dict) -> Details:
-    cls = DETAILS[kind]
+    cls = Renumbering if kind == K.RENUMBERING else DETAILS[kind]
     return cls(**{f.name: _value_from_json(f.name, data[f.name]) for f in fields(cls) if f.name in data})
