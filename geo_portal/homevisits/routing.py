@@ -1,0 +1,266 @@
+"""Ordering a day's home visits (pure: no database): from the office and back, by straight-line distance.
+
+No road network is in the data, so every leg is the straight line between two points in metres (EPSG:3826) and a
+leg's time is its length at an assumed average speed; the plan page says so. ``plan_round`` serves the most
+urgent requests first: it inserts them one by one at the cheapest position that keeps every time window and the
+end of the working day (urgent ones before the others, so a full day drops the least urgent), then shortens the
+round by 2-opt and or-opt moves that keep every window. Visits already made stay where they were (``fixed``).
+Small rounds are built from several insertion orders and the shortest kept. ``nearest_neighbour_length`` is the
+simple order the benchmark compares with. Called by ``services.plan_build`` and the benchmark.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+EPS = 1e-6
+# Starts tried for rounds up to SMALL stops (cheap there, and a single insertion order can be unlucky).
+SMALL, SMALL_STARTS, LARGE_STARTS = 60, 8, 2
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A request to place: ``priority`` 0 is the most urgent; ``window`` in minutes after midnight (or None)."""
+
+    key: int
+    x: float
+    y: float
+    priority: int = 2
+    window: tuple[int, int] | None = None
+    service_min: int = 20
+
+
+@dataclass(frozen=True)
+class Day:
+    """The office's point, the working day in minutes after midnight, the assumed speed along straight lines."""
+
+    x: float
+    y: float
+    start_min: int = 8 * 60 + 30
+    end_min: int = 17 * 60
+    speed_kmh: float = 20.0
+
+    @property
+    def metres_per_min(self) -> float:
+        return self.speed_kmh * 1000 / 60
+
+
+@dataclass(frozen=True)
+class Unfit:
+    key: int
+    reason: str  # "window" (cannot be met even alone) | "no_room" (not with the others and the day's end)
+    earliest_min: float  # the earliest arrival straight from the office
+
+
+@dataclass(frozen=True)
+class Round:
+    order: tuple[int, ...]  # keys in visiting order (fixed ones first)
+    arrivals_min: tuple[float, ...]  # when each visit begins (after waiting for its window)
+    legs_m: tuple[float, ...]  # office → first, …, last → office (one more than the stops)
+    unfit: tuple[Unfit, ...]
+    return_min: float
+
+    @property
+    def length_m(self) -> float:
+        return float(sum(self.legs_m))
+
+
+class _Problem:
+    """Stops as arrays (index 0 is the office) with their distance matrix and the schedule check."""
+
+    def __init__(self, day: Day, stops: Sequence[Stop]) -> None:
+        self.day, self.stops = day, list(stops)
+        xy = np.array([(day.x, day.y)] + [(s.x, s.y) for s in stops], dtype=float).reshape(-1, 2)
+        self.dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        self.travel = self.dist / day.metres_per_min
+        self.open = [-math.inf] + [s.window[0] if s.window else -math.inf for s in stops]
+        self.close = [math.inf] + [s.window[1] if s.window else math.inf for s in stops]
+        self.service = [0] + [s.service_min for s in stops]
+
+    def schedule(self, route: Sequence[int]) -> list[float] | None:
+        """When each visit of ``route`` (indices) begins, or None when a window or the day's end is missed."""
+        t, prev, out = float(self.day.start_min), 0, []
+        travel, opens, closes, service = self.travel, self.open, self.close, self.service
+        for node in route:
+            t += travel[prev, node]
+            if t < opens[node]:
+                t = opens[node]
+            if t > closes[node] + EPS:
+                return None
+            out.append(t)
+            t += service[node]
+            prev = node
+        if t + travel[prev, 0] > self.day.end_min + EPS:
+            return None
+        return out
+
+    def length(self, route: Sequence[int]) -> float:
+        tour = [0, *route, 0]
+        return float(self.dist[tour[:-1], tour[1:]].sum())
+
+
+def _insert(problem: _Problem, route: list[int], node: int, lo: int) -> bool:
+    """Put ``node`` at the cheapest position at or after ``lo`` that keeps the schedule; False when none does."""
+    tour = np.array([0, *route, 0])
+    a, b = tour[lo:-1], tour[lo + 1 :]
+    delta = problem.dist[a, node] + problem.dist[node, b] - problem.dist[a, b]
+    for k in np.argsort(delta, kind="stable"):
+        candidate = route[: lo + k] + [node] + route[lo + k :]
+        if problem.schedule(candidate) is not None:
+            route[:] = candidate
+            return True
+    return False
+
+
+def _two_opt(problem: _Problem, route: list[int], lo: int) -> bool:
+    """Reverse a stretch of the free part when that is shorter and every window still holds."""
+    improved, d = False, problem.dist
+    n = len(route)
+    i = lo
+    while i < n - 1:
+        tour = np.array([0, *route, 0])
+        a, b = tour[i], tour[i + 1]
+        c, e = tour[i + 2 : n + 1], tour[i + 3 : n + 2]
+        gain = d[a, b] + d[c, e] - d[a, c] - d[b, e]
+        moved = False
+        for k in np.argsort(-gain, kind="stable"):
+            if gain[k] <= EPS:
+                break
+            j = i + 1 + k  # the reversed stretch is route[i .. j]
+            candidate = route[:i] + route[i : j + 1][::-1] + route[j + 1 :]
+            if problem.schedule(candidate) is not None:
+                route[:] = candidate
+                improved = moved = True
+                break
+        if not moved:
+            i += 1
+    return improved
+
+
+def _or_opt(problem: _Problem, route: list[int], lo: int) -> bool:
+    """Move a run of 1–3 visits (either way round) elsewhere in the free part when shorter and feasible."""
+    improved, d = False, problem.dist
+    for size in (1, 2, 3):
+        s = lo
+        while s + size <= len(route):
+            tour = [0, *route, 0]
+            seg = route[s : s + size]
+            before, after = tour[s], tour[s + size + 1]
+            removed = d[before, seg[0]] + d[seg[-1], after] - d[before, after]
+            rest = route[:s] + route[s + size :]
+            rt = np.array([0, *rest, 0])
+            a, b = rt[lo:-1], rt[lo + 1 :]
+            best: tuple[float, list[int]] | None = None
+            for piece in (seg, seg[::-1]):
+                added = d[a, piece[0]] + d[piece[-1], b] - d[a, b]
+                for k in np.argsort(added, kind="stable"):
+                    if removed - added[k] <= EPS:
+                        break
+                    if lo + k == s and piece is seg:
+                        continue
+                    candidate = rest[: lo + k] + piece + rest[lo + k :]
+                    if problem.schedule(candidate) is not None:
+                        if best is None or removed - added[k] > best[0]:
+                            best = (float(removed - added[k]), candidate)
+                        break
+            if best is not None:
+                route[:] = best[1]
+                improved = True
+            else:
+                s += 1
+    return improved
+
+
+def _improve(problem: _Problem, route: list[int], lo: int) -> None:
+    for _ in range(50):  # each pass shortens the round; 50 passes are never reached in practice
+        if not (_two_opt(problem, route, lo) | _or_opt(problem, route, lo)):
+            return
+
+
+def _build(problem: _Problem, order: list[int], fixed: list[int]) -> tuple[list[int], list[int]]:
+    route, left = list(fixed), []
+    for node in order:
+        if not _insert(problem, route, node, len(fixed)):
+            left.append(node)
+    _improve(problem, route, len(fixed))
+    return route, left
+
+
+def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), seed: int = 17) -> Round:
+    """The round through ``fixed`` (in their order) and as many of ``stops`` as fit, most urgent first."""
+    everyone = [*fixed, *stops]
+    problem = _Problem(day, everyone)
+    fixed_idx = list(range(1, len(fixed) + 1))
+    if fixed_idx and problem.schedule(fixed_idx) is None:
+        # Visits already made are kept as they were, whatever their times say now.
+        problem.close = [math.inf] * len(problem.close)
+    free = list(range(len(fixed) + 1, len(everyone) + 1))
+    alone = {i: problem.schedule([i]) is not None for i in free}
+    earliest = {i: day.start_min + float(problem.travel[0, i]) for i in free}
+    placeable = [i for i in free if alone[i]]
+    by = problem.stops
+
+    def ordered(rng: random.Random | None, near_first: bool) -> list[int]:
+        def rank(i: int) -> tuple:
+            s = by[i - 1]
+            tight = s.window[1] if s.window else math.inf
+            far = problem.dist[0, i] * (1 if near_first else -1)
+            return (s.priority, tight, far if rng is None else rng.random())
+
+        return sorted(placeable, key=rank)
+
+    starts = [ordered(None, False), ordered(None, True)]
+    rng = random.Random(seed)
+    total = SMALL_STARTS if len(placeable) <= SMALL else LARGE_STARTS
+    starts += [ordered(rng, False) for _ in range(max(0, total - len(starts)))]
+    best: tuple[tuple, list[int], list[int]] | None = None
+    for order in starts:
+        route, left = _build(problem, order, fixed_idx)
+        served = tuple(-sum(1 for i in route[len(fixed) :] if by[i - 1].priority == p) for p in range(3))
+        score = (served, problem.length(route))
+        if best is None or score < best[0]:
+            best = (score, route, left)
+    assert best is not None
+    _, route, left = best
+    arrivals = problem.schedule(route) or _relaxed(problem, route)
+    tour = [0, *route, 0]
+    legs = tuple(float(problem.dist[a, b]) for a, b in zip(tour[:-1], tour[1:], strict=True))
+    last = route[-1] if route else 0
+    back = (arrivals[-1] + problem.service[last] if route else day.start_min) + float(problem.travel[last, 0])
+    unfit = [Unfit(by[i - 1].key, "window", earliest[i]) for i in free if not alone[i]]
+    unfit += [Unfit(by[i - 1].key, "no_room", earliest[i]) for i in left]
+    return Round(
+        order=tuple(by[i - 1].key for i in route),
+        arrivals_min=tuple(arrivals),
+        legs_m=legs,
+        unfit=tuple(sorted(unfit, key=lambda u: u.key)),
+        return_min=back,
+    )
+
+
+def _relaxed(problem: _Problem, route: Sequence[int]) -> list[float]:
+    """Times without the window checks (only when fixed visits no longer fit the day's times)."""
+    t, prev, out = float(problem.day.start_min), 0, []
+    for node in route:
+        t = max(t + problem.travel[prev, node], problem.open[node])
+        out.append(t)
+        t += problem.service[node]
+        prev = node
+    return out
+
+
+def nearest_neighbour_length(day: Day, stops: Sequence[Stop]) -> float:
+    """The length of the simple order: always the nearest visit not yet made, then back to the office."""
+    problem = _Problem(day, stops)
+    left, here, total = set(range(1, len(stops) + 1)), 0, 0.0
+    while left:
+        nxt = min(left, key=lambda i: (problem.dist[here, i], i))
+        total += float(problem.dist[here, nxt])
+        left.discard(nxt)
+        here = nxt
+    return total + float(problem.dist[here, 0])
