@@ -19,6 +19,20 @@ from dataclasses import dataclass, field, replace
 from geo_portal.core.numerals import NUMERAL_CHARS, cn_to_int, int_to_cn
 
 MAX_INPUT_LENGTH = 200
+# The largest value each numbered component can have on a real plate, with room to spare. Past it the text is
+# refused with a problem naming the component: a 段 has no written form past 9999 (``int_to_cn``), and a 鄰 or
+# number past 2**31 overflows the integer columns it is compared with or copied into (the batch stage).
+RANGES = {
+    "section": (1, 99),
+    "neighborhood": (1, 999),
+    "lane": (1, 99_999),
+    "alley": (1, 99_999),
+    "number": (1, 99_999),
+    "sub_number": (1, 9_999),
+    "number_suffix": (1, 9_999),
+    "floor": (-99, 999),
+    "floor_sub": (1, 9_999),
+}
 
 COUNTIES = (
     "臺北市",
@@ -353,7 +367,22 @@ def parse(text: str) -> ParseResult:
         value = getattr(address, name)
         if value == 0:
             problems.append(Problem(name, t.group(0), "number 0 does not exist"))
+    out_of_range = _out_of_range(address)
+    if out_of_range is not None:
+        # Nothing of such a text is looked up: its components cannot be written canonically or stored.
+        return ParseResult(None, (out_of_range,))
     return ParseResult(address, tuple(problems))
+
+
+def _out_of_range(address: Address) -> Problem | None:
+    """The first numbered component outside ``RANGES`` (0 is reported separately, as "does not exist")."""
+    for name, (low, high) in RANGES.items():
+        value = getattr(address, name)
+        if name in ("lane", "alley"):
+            value = max((int(part) for part in value.split("之")), default=None) if value else None
+        if value is not None and value != 0 and not low <= value <= high:
+            return Problem(name, "", f"{value} is out of range ({low}–{high})")
+    return None
 
 
 def _village_and_neighborhood(s: str) -> tuple[str, int | None, str]:

@@ -8,20 +8,43 @@ from geo_portal.addresses.parsing import MAX_INPUT_LENGTH
 from geo_portal.addresses.search import MAX_LIMIT, MAX_REVERSE_RADIUS_M, Grade
 from geo_portal.api.schema import GRADE_DOCS
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
+from geo_portal.core.numerals import read_decimal, read_integer
+
+
+class DecimalNumberField(serializers.FloatField):
+    """A float written as a plain decimal: DRF's FloatField calls ``float()``, which reads 1_20.99 as 120.99."""
+
+    def to_internal_value(self, data):
+        try:
+            value = read_decimal(data)
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """An integer written in ASCII digits only: DRF's IntegerField calls ``int()``, which reads 1_0 as 10."""
+
+    def to_internal_value(self, data):
+        try:
+            value = read_integer(data)
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(value)
 
 
 class GeocodeQuery(serializers.Serializer):
     q = serializers.CharField(max_length=MAX_INPUT_LENGTH, trim_whitespace=True, help_text="an address in any written form")
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
+    limit = WholeNumberField(min_value=1, max_value=MAX_LIMIT, default=5)
 
 
 class ReverseQuery(serializers.Serializer):
-    lon = serializers.FloatField(required=False, min_value=TAIWAN_BOUNDS_WGS84[0], max_value=TAIWAN_BOUNDS_WGS84[2])
-    lat = serializers.FloatField(required=False, min_value=TAIWAN_BOUNDS_WGS84[1], max_value=TAIWAN_BOUNDS_WGS84[3])
-    x = serializers.FloatField(required=False, help_text="TWD97 TM2 easting (EPSG:3826)")
-    y = serializers.FloatField(required=False, help_text="TWD97 TM2 northing (EPSG:3826)")
-    radius = serializers.FloatField(min_value=1, max_value=MAX_REVERSE_RADIUS_M, default=100)
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=5)
+    lon = DecimalNumberField(required=False, min_value=TAIWAN_BOUNDS_WGS84[0], max_value=TAIWAN_BOUNDS_WGS84[2])
+    lat = DecimalNumberField(required=False, min_value=TAIWAN_BOUNDS_WGS84[1], max_value=TAIWAN_BOUNDS_WGS84[3])
+    x = DecimalNumberField(required=False, help_text="TWD97 TM2 easting (EPSG:3826)")
+    y = DecimalNumberField(required=False, help_text="TWD97 TM2 northing (EPSG:3826)")
+    radius = DecimalNumberField(min_value=1, max_value=MAX_REVERSE_RADIUS_M, default=100)
+    limit = WholeNumberField(min_value=1, max_value=MAX_LIMIT, default=5)
 
     def validate(self, attrs):
         has_lonlat = "lon" in attrs or "lat" in attrs
@@ -78,7 +101,7 @@ class ReverseResultSerializer(serializers.Serializer):
 
 class AutocompleteQuery(serializers.Serializer):
     q = serializers.CharField(max_length=100, trim_whitespace=True)
-    limit = serializers.IntegerField(min_value=1, max_value=10, default=10)
+    limit = WholeNumberField(min_value=1, max_value=10, default=10)
 
 
 class SuggestionSerializer(serializers.Serializer):

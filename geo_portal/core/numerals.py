@@ -7,6 +7,9 @@ digits). Pure functions, no Django.
 
 from __future__ import annotations
 
+import math
+import re
+
 DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000}
 # 廿 (20) and 卅 (30) still appear on old plates and forms.
@@ -14,6 +17,10 @@ SHORTHANDS = {"廿": 20, "卅": 30}
 NUMERAL_CHARS = "".join(DIGITS) + "".join(UNITS) + "".join(SHORTHANDS)
 
 _CN_DIGITS = "零一二三四五六七八九"
+# A decimal as people and programs write it: 120.99, -0.5, .5, 1e3. Not Python's own extras, which ``float()``
+# and ``int()`` accept: digit separators (1_20.99 would read as 120.99), nan, inf, non-ASCII digits.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def cn_to_int(text: str) -> int:
@@ -74,3 +81,27 @@ def int_to_cn(value: int) -> str:
             parts.append(_CN_DIGITS[digit])
         parts.append(unit_char)
     return "".join(parts)
+
+
+def read_decimal(text: str | float | int) -> float:
+    """A finite decimal number from text (surrounding spaces allowed); ValueError for anything else."""
+    if isinstance(text, bool):
+        raise ValueError("not a number")
+    if isinstance(text, int | float):
+        value = float(text)
+    elif isinstance(text, str) and _DECIMAL.fullmatch(text.strip()):
+        value = float(text.strip())
+    else:
+        raise ValueError(f"not a decimal number: {text!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def read_integer(text: str | int) -> int:
+    """A whole number from text of ASCII digits (surrounding spaces allowed); ValueError for anything else."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if isinstance(text, str) and _INTEGER.fullmatch(text.strip()):
+        return int(text.strip())
+    raise ValueError(f"not a whole number: {text!r}")

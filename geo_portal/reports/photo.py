@@ -9,17 +9,24 @@ cannot show HEIC.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import IO
 
 import pillow_heif
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageFile, ImageOps
+from PIL import ExifTags, Image, ImageFile, ImageOps, TiffImagePlugin
 
-# Enough for a 48 MP phone photo's 40 MP output modes; far below Pillow's own bomb limit (~89 MP).
-MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 90
+# Bytes Pillow holds per pixel by decoded mode (RGB is stored in 4 bytes). Unknown modes count as 8.
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "LA": 4, "PA": 4, "RGB": 4, "RGBA": 4}
+# The decoded image plus one working copy (orientation applied, or converted to RGB for JPEG): 4 bytes a pixel.
+COPY_BYTES_PER_PIXEL = 4
+# EXIF GPS tags kept on opt-in: latitude ref and value, longitude ref and value. Nothing else (time, altitude,
+# direction) is needed to place a plate.
+GPS_TAGS = (1, 2, 3, 4)
 
 pillow_heif.register_heif_opener()
 
@@ -94,6 +101,69 @@ def _read_limited(uploaded: IO[bytes], limit: int) -> bytes:
     return data
 
 
+def decode_cost(mode: str, width: int, height: int) -> int:
+    """Peak bytes of memory to decode and re-encode an image of this mode and size."""
+    return width * height * (BYTES_PER_PIXEL.get(mode, 8) + COPY_BYTES_PER_PIXEL)
+
+
+def max_pixels(mode: str) -> int:
+    """The most pixels a photo of ``mode`` may have within ``settings.REPORT_PHOTO_DECODE_BUDGET_BYTES``."""
+    return settings.REPORT_PHOTO_DECODE_BUDGET_BYTES // (BYTES_PER_PIXEL.get(mode, 8) + COPY_BYTES_PER_PIXEL)
+
+
+def _fit_budget(image: ImageFile.ImageFile) -> None:
+    """Refuse an image that would not decode within the memory budget; a JPEG is decoded at a reduced scale
+    (1/2, 1/4 or 1/8, JPEG's own DCT scaling: the full-size pixels are never held) when that makes it fit."""
+    budget = settings.REPORT_PHOTO_DECODE_BUDGET_BYTES
+    width, height = image.size
+    if decode_cost(image.mode, width, height) <= budget:
+        return
+    if image.format == "JPEG":
+        for scale in (2, 4, 8):
+            if decode_cost("RGB", -(-width // scale), -(-height // scale)) <= budget:
+                image.draft("RGB", (-(-width // scale), -(-height // scale)))
+                if decode_cost(image.mode, *image.size) <= budget:
+                    return
+                break
+    limit = max_pixels(image.mode)
+    raise PhotoRejected(
+        _("The photo has too many pixels (%(width)d × %(height)d); the limit is %(limit)s million for this kind of image.")
+        % {"width": width, "height": height, "limit": f"{limit / 1_000_000:.1f}"}
+    )
+
+
+def _gps_block(exif: Image.Exif) -> dict:
+    """The photo's position (latitude and longitude with their N/S, E/W) for the opt-in; {} when it has none.
+
+    PhotoRejected when the block is there but not a position: a negative or non-finite rational, degrees past 90
+    or 180, minutes or seconds past 60, a reference other than N/S/E/W. Such values cannot be written back as EXIF
+    rationals (unsigned), and a position made of them would be wrong.
+    """
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    if not any(tag in gps for tag in GPS_TAGS):
+        return {}
+    invalid = PhotoRejected(_("The photo's location (GPS) is not valid; send the photo again without keeping its location."))
+    kept: dict = {}
+    for ref_tag, value_tag, refs, max_degrees in ((1, 2, ("N", "S"), 90), (3, 4, ("E", "W"), 180)):
+        ref, value = gps.get(ref_tag), gps.get(value_tag)
+        if ref not in refs or not isinstance(value, tuple) or len(value) != 3:
+            raise invalid
+        try:
+            numbers = [float(v) for v in value]
+        except (TypeError, ValueError, ZeroDivisionError):
+            raise invalid from None
+        degrees, minutes, seconds = numbers
+        if not all(math.isfinite(v) and v >= 0 for v in numbers) or degrees > max_degrees:
+            raise invalid
+        if minutes >= 60 or seconds >= 60:
+            raise invalid
+        kept[ref_tag] = ref
+        # Written back as plain unsigned rationals, whatever signs the camera's numerator and denominator had.
+        fractions = (Fraction(v).limit_denominator(1_000_000) for v in numbers)
+        kept[value_tag] = tuple(TiffImagePlugin.IFDRational(f.numerator, f.denominator) for f in fractions)
+    return kept
+
+
 def process_photo(uploaded: IO[bytes], keep_location: bool) -> ProcessedPhoto:
     """Decode, check and re-encode one uploaded photo; PhotoRejected with a message for the reporter."""
     data = _read_limited(uploaded, settings.REPORT_PHOTO_MAX_BYTES)
@@ -107,23 +177,20 @@ def process_photo(uploaded: IO[bytes], keep_location: bool) -> ProcessedPhoto:
     source_format = image.format
     if source_format not in OUTPUT:
         raise PhotoRejected(not_a_photo)
-    width, height = image.size
-    if width * height > MAX_PIXELS:  # checked on the header, before any pixel is decoded
-        raise PhotoRejected(
-            _("The photo has too many pixels (%(width)d × %(height)d); the limit is %(limit)d million.")
-            % {"width": width, "height": height, "limit": MAX_PIXELS // 1_000_000}
-        )
+    _fit_budget(image)  # from the header, before any pixel is decoded
     # WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported (by the PDF views and
     # jobs), which would let a half-uploaded photo through as a grey half; a photo must always be whole.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
-        gps = dict(image.getexif().get_ifd(ExifTags.IFD.GPSInfo)) if keep_location else {}
+        exif_gps_source = image.getexif() if keep_location else None
         image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError:
         raise PhotoRejected(_("The photo has too many pixels.")) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise PhotoRejected(_("The photo file is damaged or incomplete.")) from None
+    # Outside the try above: PhotoRejected is a ValueError, and its own message must reach the reporter.
+    gps = _gps_block(exif_gps_source) if exif_gps_source is not None else {}
     return _encode(image, OUTPUT[source_format], gps)
 
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.areas.models import District
 from geo_portal.core.geo import WGS84_SRID, point_in_taiwan_wgs84, to_storage
+from geo_portal.core.numerals import read_decimal
 from geo_portal.reports.models import (
     CONTACT_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -114,6 +115,7 @@ def create_report(
         errors,
         too_long=_("The description is too long (%(count)d characters); the limit is %(limit)d."),
         null=_("The description contains a null character."),
+        undecodable=_("The description is not valid UTF-8 text; type it again in the form."),
     )
     contact = _clean_text(
         contact,
@@ -122,6 +124,7 @@ def create_report(
         errors,
         too_long=_("The contact is too long (%(count)d characters); the limit is %(limit)d."),
         null=_("The contact contains a null character."),
+        undecodable=_("The contact is not valid UTF-8 text; type it again in the form."),
     )
     if kind == CitizenReport.Kind.OTHER and not description and "description" not in errors:
         errors["description"] = [_("Describe the problem when the kind is “other”.")]
@@ -306,11 +309,20 @@ def _clean_kind(kind: str | None, errors: FieldErrors) -> str:
     return kind
 
 
-def _clean_text(value: str | None, field: str, limit: int, errors: FieldErrors, *, too_long: str, null: str) -> str:
-    """The stripped text; a refusal for a NUL character (PostgreSQL text cannot hold one) or past ``limit``."""
+def _clean_text(
+    value: str | None, field: str, limit: int, errors: FieldErrors, *, too_long: str, null: str, undecodable: str
+) -> str:
+    """The stripped text; a refusal for a NUL character (PostgreSQL text cannot hold one), for text that was not
+    UTF-8, or past ``limit``.
+
+    Django decodes form fields with ``errors="replace"``: bytes that are not UTF-8 arrive as U+FFFD, which a browser's
+    form never sends (it encodes what was typed). Stored, they would be a silently damaged report.
+    """
     text = (value or "").strip()
     if "\x00" in text:
         errors[field] = [null]
+    elif "\ufffd" in text:
+        errors[field] = [undecodable]
     elif len(text) > limit:
         errors[field] = [too_long % {"count": len(text), "limit": limit}]
     return text
@@ -342,7 +354,7 @@ def _parse_point(lon: str | float | None, lat: str | float | None, errors: Field
             errors[name] = [_("Give both the longitude and the latitude.")]
             continue
         try:
-            numbers[name] = float(given[name])
+            numbers[name] = read_decimal(given[name])  # not float(): it reads 1_20.99 as 120.99
         except (TypeError, ValueError):
             numbers[name] = math.nan
         if not math.isfinite(numbers[name]):

@@ -65,7 +65,7 @@ def test_every_row_gets_a_status_and_keeps_its_columns(plates, tmp_path):
         ("g", "none", "none", ""),
         ("h", "none", "none", ""),
     ]
-    assert rows[6][-1] == "row has 4 fields, header has 3"
+    assert rows[6][-1] == "line 7: row has 4 fields, header has 3"
     assert (
         rows[5][-1] == "中山路 is not a road of 新竹市東區, the area this platform covers; it is a road elsewhere in Taiwan"
     )

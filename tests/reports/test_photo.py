@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from geo_portal.reports.photo import PhotoRejected, human_size, process_photo
+from geo_portal.reports.photo import PhotoRejected, decode_cost, human_size, max_pixels, process_photo
 from tests.reports.conftest import GPS, heic_bytes, jpeg_bytes, png_bytes
 
 
@@ -116,7 +118,87 @@ def test_empty_file():
 def test_too_many_pixels_is_refused_from_the_header():
     out = io.BytesIO()
     Image.new("1", (8000, 6000)).save(out, "PNG")  # 48 MP, a few KB
-    assert rejection(out.getvalue()) == "The photo has too many pixels (8000 × 6000); the limit is 40 million."
+    assert rejection(out.getvalue()) == (
+        "The photo has too many pixels (8000 × 6000); the limit is 26.8 million for this kind of image."
+    )
+
+
+def test_a_small_png_of_39_megapixels_is_refused_by_the_memory_budget():
+    """Issue 16: a 111 KB, 39-megapixel PNG passed the old 40 MP cap and took ~300 MB to decode."""
+    out = io.BytesIO()
+    Image.new("RGBA", (6245, 6245)).save(out, "PNG")
+    assert len(out.getvalue()) < 200_000
+    assert rejection(out.getvalue(), "photo.png") == (
+        "The photo has too many pixels (6245 × 6245); the limit is 16.8 million for this kind of image."
+    )
+    assert decode_cost("RGBA", 6245, 6245) == 312_000_200  # what it would have cost (~300 MB)
+    assert max_pixels("RGBA") * 8 <= settings.REPORT_PHOTO_DECODE_BUDGET_BYTES == 128 * 1024 * 1024
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_within_the_budget():
+    out = io.BytesIO()
+    Image.new("RGB", (8000, 6000), (9, 9, 9)).save(out, "JPEG")  # 48 MP: 384 MB at full scale
+    result = process_photo(upload(out.getvalue()), keep_location=False)
+    assert (result.width, result.height) == (4000, 3000)  # decoded at 1/2: 96 MB
+
+
+def test_the_budget_is_a_setting(settings):
+    settings.REPORT_PHOTO_DECODE_BUDGET_BYTES = 40 * 30 * 8 - 1  # one byte short of a 40 × 30 RGB photo
+    assert rejection(_rgb_png(40, 30), "p.png") == (
+        "The photo has too many pixels (40 × 30); the limit is 0.0 million for this kind of image."
+    )
+
+
+def _rgb_png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _signed_gps_jpeg(latitude_degrees: int) -> bytes:
+    """A JPEG whose GPS latitude is a signed rational (EXIF type 10), as some writers produce."""
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (24.0, 47.0, 30.0), 3: "E", 4: (120.0, 59.0, 10.0)}
+    raw = exif.tobytes()  # big-endian ("MM"): tag 2, type 5 (rational), count 3
+    assert raw[6:8] == b"MM" and raw.count(b"\x00\x02\x00\x05\x00\x00\x00\x03") == 1
+    raw = raw.replace(b"\x00\x02\x00\x05\x00\x00\x00\x03", b"\x00\x02\x00\x0a\x00\x00\x00\x03")
+    raw = raw.replace(struct.pack(">II", 24, 1), struct.pack(">iI", latitude_degrees, 1))
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(out, "JPEG", exif=raw)
+    return out.getvalue()
+
+
+def test_a_negative_gps_rational_with_keep_location_is_a_clear_refusal():
+    """Issue 16: struct.error in _encode → 500."""
+    data = _signed_gps_jpeg(-24)
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)[2] == (-24.0, 47.0, 30.0)
+    with pytest.raises(PhotoRejected) as info:
+        process_photo(upload(data), keep_location=True)
+    assert info.value.message == (
+        "The photo's location (GPS) is not valid; send the photo again without keeping its location."
+    )
+    # Without the opt-in the block is dropped anyway: the photo is stored.
+    assert process_photo(upload(data), keep_location=False).width == 40
+
+
+def test_a_signed_but_positive_gps_rational_is_kept_as_an_unsigned_one():
+    image = reopen(process_photo(upload(_signed_gps_jpeg(24)), keep_location=True).content)
+    assert dict(image.getexif().get_ifd(0x8825)) == {1: "N", 2: (24.0, 47.0, 30.0), 3: "E", 4: (120.0, 59.0, 10.0)}
+
+
+@pytest.mark.parametrize(
+    "gps",
+    [
+        {1: "N", 2: (91.0, 0.0, 0.0), 3: "E", 4: (120.0, 0.0, 0.0)},
+        {1: "N", 2: (24.0, 60.0, 0.0), 3: "E", 4: (120.0, 0.0, 0.0)},
+        {1: "X", 2: (24.0, 1.0, 0.0), 3: "E", 4: (120.0, 0.0, 0.0)},
+        {1: "N", 2: (24.0, 1.0, 0.0)},
+    ],
+)
+def test_an_impossible_gps_position_is_a_clear_refusal(gps):
+    with pytest.raises(PhotoRejected) as info:
+        process_photo(upload(jpeg_bytes(gps=gps)), keep_location=True)
+    assert info.value.message.startswith("The photo's location (GPS) is not valid")
 
 
 def test_pillow_decompression_bomb_error_is_a_clear_refusal(monkeypatch):

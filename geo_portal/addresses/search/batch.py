@@ -1,16 +1,20 @@
 """Batch geocoding: CSV in → CSV out, every input column kept and result columns added.
 
-Called by the ``geocode_csv`` command and the ``POST /api/v1/geocode/batch`` endpoint. Rows are read and
-written in chunks (memory stays flat for millions of rows). Each chunk is parsed in Python, then matched in
-one set-based query on the canonical street key (C-collated btree); only rows that query cannot settle (no
-exact match, several 鄰, unknown unit…) go through the full graded ``geocode``. A malformed row gets a status
-and an error message; it never stops the batch.
+Called by the ``geocode_csv`` command, the synchronous ``POST /api/v1/geocode/batch`` endpoint and the batch jobs
+(``api.batch_jobs``). Rows are read (``batch_input``: every broken record is a row error, never a stop) and written
+in chunks (memory stays flat for millions of rows). Each chunk is parsed in Python, then matched in one set-based
+query on the canonical street key (C-collated btree); only rows that query cannot settle (no exact match, several
+鄰, unknown unit…) go through the full graded ``geocode``. Every cell written is neutralised against formula
+injection (``core.csvsafe``). A stream that cannot finish (its time budget used up, or a failure) ends with a
+``stopped`` row that says after which line, so a client never takes a cut file for a whole one.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +23,15 @@ from typing import TextIO
 from django.db import connection
 
 from geo_portal.addresses.parsing import parse
+from geo_portal.addresses.search.batch_input import Record, read_batch_csv
 from geo_portal.addresses.search.gazetteer import gazetteer
 from geo_portal.addresses.search.geocode import geocode, is_canonical
 from geo_portal.addresses.search.results import Grade
+from geo_portal.core.csvsafe import neutralise_row
 from geo_portal.core.db import copy_rows
-from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused
+
+logger = logging.getLogger(__name__)
 
 RESULT_COLUMNS = [
     "geo_status",
@@ -42,7 +49,8 @@ RESULT_COLUMNS = [
 ADDRESS_COLUMN_GUESSES = ("address", "地址", "門牌", "FULL_ADDR", "addr", "門牌地址")
 CHUNK = 10_000
 # geo_status: ok (a plate), partial (its entrance: the unit is unknown), approximate (interpolated position),
-# ambiguous (several plates, e.g. two 鄰), none, error (malformed row).
+# ambiguous (several plates, e.g. two 鄰), none, error (malformed row); stopped (the last row of a stream that could
+# not finish: its note says after which line).
 STATUS_BY_GRADE = {
     Grade.EXACT: "ok",
     Grade.NORMALISED: "ok",
@@ -76,6 +84,10 @@ class BatchStats:
             self.by_grade[grade] = self.by_grade.get(grade, 0) + 1
 
 
+class BudgetExceeded(Exception):
+    """A synchronous batch used up its time; the stream ends with a ``stopped`` row."""
+
+
 def _pick_column(header: list[str], column: str | None) -> int:
     if column:
         if column not in header:
@@ -90,8 +102,8 @@ def _pick_column(header: list[str], column: str | None) -> int:
     )
 
 
-def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    chunk: list[tuple[int, list[str]]] = []
+def _chunks(rows: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == size:
@@ -105,28 +117,24 @@ def _fmt(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _match_chunk(chunk: list[tuple[int, list[str]]], col: int, width: int) -> dict[int, list[str]]:
+def _error(note: str) -> list[str]:
+    return ["error", "", "", "", "", "", "", "", "", "", note]
+
+
+def _match_chunk(chunk: list[Record], col: int, width: int) -> dict[int, list[str]]:
     """Result columns for every row of the chunk, keyed by line number."""
     results: dict[int, list[str]] = {}
     staged: list[tuple[int, str, int | None, str | None]] = []
     texts: dict[int, str] = {}
     canonical: dict[int, bool] = {}
     covered = [(d.id, d.county, d.name) for d in gazetteer().covered]
-    for line, fields in chunk:
+    for record in chunk:
+        line, fields = record.line, record.fields
+        if record.error:
+            results[line] = _error(record.error)
+            continue
         if len(fields) != width:
-            results[line] = [
-                "error",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                f"row has {len(fields)} fields, header has {width}",
-            ]
+            results[line] = _error(f"line {line}: row has {len(fields)} fields, header has {width}")
             continue
         text = fields[col]
         texts[line] = text
@@ -192,6 +200,43 @@ def _match_chunk(chunk: list[tuple[int, list[str]]], col: int, width: int) -> di
     return results
 
 
+def _output_fields(record: Record, width: int) -> list[str]:
+    """The input columns as written back: a broken record's fields are not repeated (they may be huge or partial)."""
+    return record.fields if not record.error else [""] * width
+
+
+def stopped_row(width: int, note: str) -> list[str]:
+    """The last row of a batch that could not finish: empty input columns, status ``stopped`` and why."""
+    return [""] * width + ["stopped", "", "", "", "", "", "", "", "", "", note]
+
+
+def geocode_rows(
+    *,
+    source: Path,
+    address_column: str | None = None,
+    encoding: str = "utf-8",
+    chunk_rows: int = CHUNK,
+    deadline: float | None = None,
+) -> tuple[list[str], Iterator[list[tuple[list[str], list[str]]]]]:
+    """The output header and, chunk by chunk, each row's (input fields, result columns).
+
+    ImportRefused (before anything is returned) for a file whose header cannot be read or has no address column.
+    With ``deadline`` (``time.monotonic()`` seconds), BudgetExceeded is raised before a chunk that starts past it.
+    """
+    header, records = read_batch_csv(source, encoding=encoding)
+    col = _pick_column(header, address_column)
+    width = len(header)
+
+    def chunks() -> Iterator[list[tuple[list[str], list[str]]]]:
+        for number, chunk in enumerate(_chunks(records, chunk_rows)):
+            if deadline is not None and number and time.monotonic() >= deadline:
+                raise BudgetExceeded(chunk[0].line)
+            results = _match_chunk(chunk, col, width)
+            yield [(_output_fields(record, width), results[record.line]) for record in chunk]
+
+    return header + RESULT_COLUMNS, chunks()
+
+
 def geocode_csv(
     *,
     source: Path,
@@ -199,42 +244,71 @@ def geocode_csv(
     address_column: str | None = None,
     encoding: str = "utf-8",
     progress: Callable[[int], None] | None = None,
+    chunk_rows: int = CHUNK,
 ) -> BatchStats:
     """Geocode every row of ``source`` and write the CSV with result columns to ``out``."""
-    header, rows = read_csv(source, encoding=encoding)
-    col = _pick_column(header, address_column)
+    header, chunks = geocode_rows(source=source, address_column=address_column, encoding=encoding, chunk_rows=chunk_rows)
     writer = csv.writer(out)
-    writer.writerow(header + RESULT_COLUMNS)
+    writer.writerow(neutralise_row(header))
     stats = BatchStats()
-    for chunk in _chunks(rows, CHUNK):
-        results = _match_chunk(chunk, col, len(header))
-        for line, fields in chunk:
-            result = results[line]
-            writer.writerow(fields + result)
+    for chunk in chunks:
+        for fields, result in chunk:
+            writer.writerow(neutralise_row(fields + result))
             stats.add(result[0], result[1])
         if progress:
             progress(len(chunk))
     return stats
 
 
-def geocode_csv_stream(*, source: Path, address_column: str | None, encoding: str) -> Iterable[str]:
-    """The same output as text pieces, for a streaming HTTP response (refusals raise before the first piece)."""
-    header, _ = read_csv(source, encoding=encoding)
-    _pick_column(header, address_column)
+def geocode_csv_stream(
+    *,
+    source: Path,
+    address_column: str | None,
+    encoding: str,
+    chunk_rows: int = CHUNK,
+    seconds: float | None = None,
+    budget_hint: str = "",
+) -> Iterable[str]:
+    """The same output as text pieces, for a streaming HTTP response (refusals raise before the first piece).
+
+    Each piece is one chunk of ``chunk_rows`` rows: when the client goes away, the server's next write fails and
+    closes this generator, so at most one more chunk is geocoded. With ``seconds``, no chunk starts after that
+    time; the stream then ends with a ``stopped`` row (``budget_hint`` says what to do instead), as it does after an
+    unexpected failure, so a client can tell a cut file from a whole one.
+    """
+    deadline = None if seconds is None else time.monotonic() + seconds
+    header, chunks = geocode_rows(
+        source=source, address_column=address_column, encoding=encoding, chunk_rows=chunk_rows, deadline=deadline
+    )
+    width = len(header) - len(RESULT_COLUMNS)
     buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def take() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
 
     def pieces() -> Iterator[str]:
-        header_, rows = read_csv(source, encoding=encoding)
-        col = _pick_column(header_, address_column)
-        writer = csv.writer(buffer)
-        writer.writerow(header_ + RESULT_COLUMNS)
-        for chunk in _chunks(rows, CHUNK):
-            results = _match_chunk(chunk, col, len(header_))
-            for line, fields in chunk:
-                writer.writerow(fields + results[line])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+        writer.writerow(neutralise_row(header))
+        done = 0
+        try:
+            for chunk in chunks:
+                for fields, result in chunk:
+                    writer.writerow(neutralise_row(fields + result))
+                done += len(chunk)
+                yield take()
+        except BudgetExceeded as exc:
+            note = f"stopped before line {exc.args[0]}: the time budget of {seconds:g} s was used up after {done} rows"
+            writer.writerow(neutralise_row(stopped_row(width, note + (f"; {budget_hint}" if budget_hint else ""))))
+        except GeneratorExit:
+            logger.info("batch geocoding stopped: the client went away after %d rows", done)
+            raise
+        except Exception:
+            logger.exception("batch geocoding failed after %d rows", done)
+            note = f"stopped after {done} rows: the server failed; the rows after them were not geocoded"
+            writer.writerow(neutralise_row(stopped_row(width, note)))
+        yield take()
 
     return pieces()
