@@ -39,10 +39,6 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "procrastinate.contrib.django",
-    # Staff two-factor sign-in: authenticator apps (TOTP) and single-use backup codes (accounts.two_factor).
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "geo_portal.core",
     "geo_portal.jobs",
     "geo_portal.ingest",
@@ -74,9 +70,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    # Staff sessions: idle timeout, and only the two-factor pages for a user who still owes a second factor.
-    "geo_portal.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "geo_portal.core.middleware.ContentSecurityPolicyMiddleware",
@@ -153,26 +146,9 @@ PASSWORD_HASHERS = [
 ]
 # Roles give model permissions (ModelBackend); the rules package adds object-level rules (accounts.rules).
 AUTHENTICATION_BACKENDS = [
-    # Refuses a locked account name before any password is checked (accounts.lockout).
-    "geo_portal.accounts.lockout.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-
-# Staff sessions end after this long without a request (any request extends them), and after a work day at most.
-STAFF_IDLE_TIMEOUT_S = int(os.environ.get("GEO_PORTAL_STAFF_IDLE_TIMEOUT_S", str(30 * 60)))
-SESSION_COOKIE_AGE = int(os.environ.get("GEO_PORTAL_SESSION_MAX_AGE_S", str(12 * 3600)))
-# Roles that sign in with a second factor (authenticator app or backup code) besides the password; superusers
-# always do, and so does anyone who enrolled a device (accounts.two_factor).
-STAFF_TWO_FACTOR_ROLES = tuple(
-    r for r in os.environ.get("GEO_PORTAL_STAFF_TWO_FACTOR_ROLES", "registrar,administrator").split(",") if r
-)
-OTP_TOTP_ISSUER = os.environ.get("GEO_PORTAL_OTP_ISSUER", "geo_portal")
-# Per-account lockout (accounts.lockout): after this many failed sign-ins of one account name, locked for the base
-# time, doubling with each further failure up to the maximum; a successful sign-in clears the count.
-LOGIN_LOCKOUT_THRESHOLD = int(os.environ.get("GEO_PORTAL_LOGIN_LOCKOUT_THRESHOLD", "5"))
-LOGIN_LOCKOUT_BASE_S = int(os.environ.get("GEO_PORTAL_LOGIN_LOCKOUT_BASE_S", "60"))
-LOGIN_LOCKOUT_MAX_S = int(os.environ.get("GEO_PORTAL_LOGIN_LOCKOUT_MAX_S", str(24 * 3600)))
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", _("Traditional Chinese")), ("en", _("English"))]
