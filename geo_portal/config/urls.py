@@ -20,5 +20,6 @@ urlpatterns = [
     path("census/", include("geo_portal.census.office.urls")),
     path("reissue/", include("geo_portal.reissue.urls")),
     path("registry/", include("geo_portal.registry.urls")),
+    path("renumbering/", include("geo_portal.renumbering.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]
