@@ -30,6 +30,7 @@ import pyogrio
 from django.db import connection, transaction
 from pyproj import CRS
 
+from geo_portal.core.csvsafe import neutralise_row
 from geo_portal.core.geo import WGS84_SRID
 from geo_portal.exports.layers import FORMATS, LAYERS, Layer, layer_sql, sql_params
 
@@ -101,7 +102,10 @@ def _fetch(cursor, tally: _Tally) -> Iterator[list[tuple]]:
 
 
 def _csv(layer: Layer, srid: int, tally: _Tally) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark (Excel opens it right), the geometry as WKT in the last column ``wkt``."""
+    """UTF-8 with a byte-order mark (Excel opens it right), the geometry as WKT in the last column ``wkt``.
+
+    Text cells that a spreadsheet would run as a formula get a leading single quote (``core.csvsafe``: remove one
+    leading quote from a cell to recover its value)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([c.name for c in layer.columns] + ["wkt"])
@@ -110,7 +114,7 @@ def _csv(layer: Layer, srid: int, tally: _Tally) -> Iterator[bytes]:
         for rows in chunks:
             buffer.seek(0)
             buffer.truncate()
-            writer.writerows(rows)
+            writer.writerows(neutralise_row(row) for row in rows)
             yield buffer.getvalue().encode()
 
 
