@@ -42,7 +42,8 @@ def read_timeout() -> float:
 
 def require_https() -> bool:
     """Endpoints must be https (production); development and tests allow http on loopback addresses only."""
-    default = "0" if settings.DEBUG or "test" in settings.SETTINGS_MODULE or "local" in settings.SETTINGS_MODULE else "1"
+    # Production settings are the ones with secure cookies (geo_portal.config.settings.production).
+    default = "1" if settings.SESSION_COOKIE_SECURE and not settings.DEBUG else "0"
     return _get("REQUIRE_HTTPS", default) in ("1", "true", "True")
 
 

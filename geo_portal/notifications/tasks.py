@@ -4,7 +4,8 @@
   and turns what committed into messages (``dispatch.dispatch_once``), sweeping stranded subscriptions every few
   seconds; it then queues its successor and ends, so with a single worker slot the jobs queued meanwhile (deliveries,
   e-mails) run between two dispatchers. A pass that wrote messages ends the job early for the same reason. The
-  every-minute schedule restarts the chain after a crash (one dispatcher at a time: an advisory lock).
+  successor is queued (for the end of this one's time) when a dispatcher starts, so a killed worker's chain goes on
+  at the next worker; the every-minute schedule restarts it otherwise (one dispatcher at a time: an advisory lock).
 - ``notifications.deliver``: one subscription's due messages, in order (``delivery.deliver_subscription``).
 - ``notifications.digests``: yesterday's digest files, daily (``digests.digests_build``).
 """
@@ -14,9 +15,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from datetime import datetime, timedelta
 
 from django.db import connection
+from django.utils import timezone
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
 from procrastinate.exceptions import AlreadyEnqueued
 
 from geo_portal.notifications import conf
@@ -56,9 +60,21 @@ def dispatch_loop(*, seconds: float, poll: float) -> dict[str, int]:
         time.sleep(poll)
 
 
-def _queue_next_dispatcher() -> None:
-    with contextlib.suppress(AlreadyEnqueued):  # the schedule queued one meanwhile
-        app.configure_task(name=DISPATCH_TASK, allow_unknown=False).defer(timestamp=0)
+def _queue_successor(at: datetime | None) -> None:
+    """The next dispatcher: queued at the start for when this one should end (so a killed dispatcher has one), and
+    moved to now when this one ends (or the schedule queued one meanwhile)."""
+    deferrer = app.configure_task(name=DISPATCH_TASK, allow_unknown=False, schedule_at=at)
+    try:
+        deferrer.defer(timestamp=0)
+        return
+    except AlreadyEnqueued:
+        if at is not None:
+            return
+    later = ProcrastinateJob.objects.filter(queueing_lock=DISPATCH_TASK, status="todo", scheduled_at__gt=timezone.now())
+    for job in later:
+        app.job_manager.cancel_job_by_id(job.id)
+    with contextlib.suppress(AlreadyEnqueued):
+        deferrer.defer(timestamp=0)
 
 
 @app.periodic(cron="* * * * *")
@@ -67,12 +83,16 @@ def dispatch(timestamp: int) -> dict[str, int]:
     """Poll the change log for a while and write messages (see the module's docstring)."""
     if not _holding_dispatch_lock():
         return {"passes": 0, "messages": 0}  # another dispatcher runs and keeps the chain going
+    seconds = conf.dispatch_seconds()
+    chained = seconds > 0
     try:
-        counts = dispatch_loop(seconds=conf.dispatch_seconds(), poll=conf.poll_seconds())
+        if chained:
+            _queue_successor(timezone.now() + timedelta(seconds=seconds + 1))
+        counts = dispatch_loop(seconds=seconds, poll=conf.poll_seconds())
     finally:
         _release_dispatch_lock()
-    if conf.dispatch_seconds() > 0:
-        _queue_next_dispatcher()
+    if chained:
+        _queue_successor(None)
     return counts
 
 
