@@ -220,9 +220,10 @@ def add_sub_numbers(plates: Sequence[OldPlate], *, base: int, first: int = 1) ->
     return out
 
 
-def walking_sequence(pairs: Mapping) -> Mapping:
-    """The pairs in the order a letter carrier walks the new addresses: by street, odd side up, even side back down,
-    floors and units after their entrance."""
+def walking_sequence(pairs: list[tuple]) -> list[tuple]:
+    """(key, new address) pairs in the order a letter carrier walks the new addresses: by street, odd side up, even
+    side back down, floors and units after their entrance (the key — an old plate or an item's position — breaks
+    ties)."""
 
     def unit(pair):
         new = pair[1]
@@ -233,7 +234,7 @@ def walking_sequence(pairs: Mapping) -> Mapping:
             new.floor is not None,
             new.floor or 0,
             new.floor_sub or 0,
-            pair[0].id,
+            (pair[0] if isinstance(pair[0], int) else pair[0].id),
         )
 
     out: Mapping = []

@@ -1,7 +1,8 @@
 """What the staff home page shows each role: a section per role with links and counts of work waiting.
 
-Built from the lower apps' selectors (reports, ingest, jobs, accounts, census, reissue); called by ``views.home``. A
-user with several roles sees several sections; a superuser without a role group sees the administrator's.
+Built from the lower apps' selectors (reports, ingest, jobs, accounts, census, reissue, renumbering); called by
+``views.home``. A user with several roles sees several sections; a superuser without a role group sees the
+administrator's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from geo_portal.ingest.selectors import failed_batch_count
 from geo_portal.jobs.selectors import jobs_summary
 from geo_portal.registry.event_reads import counts_waiting
 from geo_portal.reissue import selectors as reissue
+from geo_portal.renumbering import selectors as renumbering
 from geo_portal.reports.models import CitizenReport
 from geo_portal.reports.selectors import report_count
 
@@ -111,6 +113,7 @@ def _clerk() -> Section:
             _reports_link(CitizenReport.Status.IN_REVIEW, _("Citizen reports in review")),
             Link(_("Census plate proposals"), reverse("census:proposals"), open_proposal_count()),
             _failed_imports_link(),
+            Link(_("Renumbering plans"), reverse("renumbering:plans"), renumbering.open_plan_count()),
             Link(_("Re-issue counter"), reverse("reissue:counter")),
             Link(_("Open re-issue cases"), reverse("reissue:cases"), reissue.open_case_count()),
             Link(_("Plates waiting for a re-issue case"), reverse("reissue:sources"), reissue.waiting_count()),
@@ -126,6 +129,11 @@ def _reviewer() -> Section:
         _("Changes submitted by others will wait here for your approval; nobody approves their own."),
         (
             _reports_link(CitizenReport.Status.IN_REVIEW, _("Citizen reports in review")),
+            Link(
+                _("Renumbering plans waiting for approval"),
+                reverse("renumbering:plans"),
+                renumbering.waiting_approval_count(),
+            ),
             Link(_("Overdue re-issue cases"), reverse("reissue:dashboard"), reissue.overdue_count()),
             Link(_("Re-issue fee schedule"), reverse("reissue:fees")),
         ),

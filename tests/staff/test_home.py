@@ -110,6 +110,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         ("Citizen reports in review", "1 waiting"),
         ("Census plate proposals", "0 waiting"),
         ("Failed import batches", "1 waiting"),
+        ("Renumbering plans", "0 waiting"),
         ("Re-issue counter", ""),
         ("Open re-issue cases", "0 waiting"),
         ("Plates waiting for a re-issue case", "0 waiting"),
@@ -117,6 +118,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     ]
     assert links(en, "role-reviewer") == [
         ("Citizen reports in review", "1 waiting"),
+        ("Renumbering plans waiting for approval", "0 waiting"),
         ("Overdue re-issue cases", "0 waiting"),
         ("Re-issue fee schedule", ""),
     ]
@@ -135,6 +137,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     assert '<html lang="zh-Hant">' in zh
     with translation.override("zh-hant"):
         proposals = gettext("Census plate proposals")  # the census labels' zh-Hant come with the census strings
+        renumbering = gettext("Renumbering plans")
         labels = (
             "Re-issue counter",
             "Open re-issue cases",
@@ -147,6 +150,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         ("處理中的民眾通報", "1 件待處理"),
         (proposals, "0 件待處理"),
         ("匯入失敗的批次", "1 件待處理"),
+        (renumbering, "0 件待處理"),
         (reissue[0], ""),
         (reissue[1], "0 件待處理"),
         (reissue[2], "0 件待處理"),
