@@ -86,7 +86,9 @@ def case_open(*, result_id: int, actor: AbstractBaseUser) -> VisitResult:
         raise HomeVisitRefused([("user", _("%(user)s may not enter registration events") % {"user": actor.get_username()})])
     result = VisitResult.objects.select_for_update().select_related("stop__request").filter(pk=result_id).first()
     if result is None or not result.case_kind:
-        raise HomeVisitRefused([("result", _("there is no registration case to open for result %(id)s") % {"id": result_id})])
+        raise HomeVisitRefused(
+            [("result", _("there is no registration case to open for result %(id)s") % {"id": result_id})]
+        )
     open_for_result(result=result, actor=actor)
     if result.registration_event_id is None:
         raise HomeVisitRefused([("case", result.case_problem)])

@@ -78,9 +78,7 @@ class VisitRequest(models.Model):
         permissions = [("view_visit_statistics", "Can see aggregated home-visit statistics")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(window_start__isnull=True)
-                | Q(window_end__isnull=True)
-                | Q(window_start__lt=F("window_end")),
+                condition=Q(window_start__isnull=True) | Q(window_end__isnull=True) | Q(window_start__lt=F("window_end")),
                 name="visitrequest_window_ordered",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="visitrequest_name_not_empty"),

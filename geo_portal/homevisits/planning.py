@@ -122,9 +122,7 @@ def replan(*, plan: DayPlan, add: Sequence[VisitRequest]) -> DayPlan:
             )
         else:
             new_stops.append(
-                PlanStop(
-                    plan=plan, request=by_id[key], position=position + 1, arrive_at=clock(arrival), leg_m=leg
-                )
+                PlanStop(plan=plan, request=by_id[key], position=position + 1, arrive_at=clock(arrival), leg_m=leg)
             )
     PlanStop.objects.bulk_create(new_stops)
     served = {s.request_id for s in new_stops}
@@ -149,8 +147,7 @@ def _pick(request_ids: Sequence[int], day: dt.date, errors: list) -> tuple[list[
     """The requests (locked): those that can join a round, and those that cannot with the reason."""
     ids = list(dict.fromkeys(request_ids))
     found = {
-        r.pk: r
-        for r in VisitRequest.objects.select_for_update(of=("self",)).select_related("plate").filter(pk__in=ids)
+        r.pk: r for r in VisitRequest.objects.select_for_update(of=("self",)).select_related("plate").filter(pk__in=ids)
     }
     missing = [i for i in ids if i not in found]
     if missing:
@@ -273,7 +270,9 @@ def request_cancel(*, actor: AbstractBaseUser, request_id: int, version: int, re
     if not reason.strip():
         errors.append(("reason", _("say why the request is cancelled")))
     if found.status in (S.VISITED, S.CANCELLED):
-        errors.append(("status", _("request #%(id)s is %(status)s") % {"id": found.pk, "status": found.get_status_display()}))
+        errors.append(
+            ("status", _("request #%(id)s is %(status)s") % {"id": found.pk, "status": found.get_status_display()})
+        )
     if errors:
         raise HomeVisitRefused(errors)
     pending = list(PlanStop.objects.filter(request=found, outcome=PlanStop.Outcome.PENDING).select_related("plan"))

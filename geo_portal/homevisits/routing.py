@@ -21,6 +21,8 @@ import numpy as np
 EPS = 1e-6
 # Starts tried for rounds up to SMALL stops (cheap there, and a single insertion order can be unlucky).
 SMALL, SMALL_STARTS, LARGE_STARTS = 60, 8, 2
+# Perturbations tried after the best start (iterated local search); fewer on large rounds, where each costs more.
+KICKS, LARGE_KICKS = 40, 6
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,26 @@ def _build(problem: _Problem, order: list[int], fixed: list[int]) -> tuple[list[
     return route, left
 
 
+def _kicks(problem: _Problem, route: list[int], lo: int, rng: random.Random, tries: int) -> list[int]:
+    """Iterated local search: cut the free part in four and join the pieces in another order (a "double
+    bridge", which 2-opt and or-opt cannot undo in one move), improve, keep it when shorter and still feasible."""
+    best, best_len = list(route), problem.length(route)
+    free = len(route) - lo
+    if free < 8:
+        return best
+    for _ in range(tries):
+        a, b, c = sorted(rng.sample(range(1, free), 3))
+        part = best[lo:]
+        candidate = best[:lo] + part[:a] + part[c:] + part[b:c] + part[a:b]
+        if problem.schedule(candidate) is None:
+            continue
+        _improve(problem, candidate, lo)
+        length = problem.length(candidate)
+        if length < best_len - EPS:
+            best, best_len = candidate, length
+    return best
+
+
 def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), seed: int = 17) -> Round:
     """The round through ``fixed`` (in their order) and as many of ``stops`` as fit, most urgent first."""
     everyone = [*fixed, *stops]
@@ -227,6 +249,7 @@ def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), s
             best = (score, route, left)
     assert best is not None
     _, route, left = best
+    route = _kicks(problem, route, len(fixed), rng, KICKS if len(placeable) <= SMALL else LARGE_KICKS)
     arrivals = problem.schedule(route) or _relaxed(problem, route)
     tour = [0, *route, 0]
     legs = tuple(float(problem.dist[a, b]) for a, b in zip(tour[:-1], tour[1:], strict=True))

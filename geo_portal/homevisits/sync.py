@@ -41,7 +41,9 @@ def device_for(*, user: AbstractBaseUser, device_uuid: str, user_agent: str = ""
     try:
         key = uuidlib.UUID(str(device_uuid))
     except ValueError:
-        raise HomeVisitRefused([("device", _("%(value)r is not a device id (UUID)") % {"value": str(device_uuid)[:60]})]) from None
+        raise HomeVisitRefused(
+            [("device", _("%(value)r is not a device id (UUID)") % {"value": str(device_uuid)[:60]})]
+        ) from None
     device, _created = VisitDevice.objects.get_or_create(uuid=key, user=user, defaults={"user_agent": user_agent[:200]})
     if device.revoked_at is not None:
         raise DeviceRevoked(

@@ -94,7 +94,11 @@ def test_retired_plate_is_refused_with_its_date(street, staff):
 def test_unknown_national_id_and_missing_name(street, staff):
     with pytest.raises(HomeVisitRefused) as refused:
         request_create(
-            actor=staff["ann"], access=access(staff["ann"]), address="光復路二段3號", national_id=synthetic(77), purpose="other"
+            actor=staff["ann"],
+            access=access(staff["ann"]),
+            address="光復路二段3號",
+            national_id=synthetic(77),
+            purpose="other",
         )
     assert refused.value.errors == [("national_id", "no person with this national ID is in the register")]
     with pytest.raises(HomeVisitRefused) as refused:
@@ -104,7 +108,9 @@ def test_unknown_national_id_and_missing_name(street, staff):
 
 def test_a_clerk_without_registry_rights_is_refused(street, staff):
     with pytest.raises(HomeVisitRefused) as refused:
-        request_create(actor=staff["clerk"], access=access(staff["clerk"]), address="光復路二段3號", name="x", purpose="other")
+        request_create(
+            actor=staff["clerk"], access=access(staff["clerk"]), address="光復路二段3號", name="x", purpose="other"
+        )
     assert refused.value.errors == [("user", "carl may not handle home visits")]
 
 
