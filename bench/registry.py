@@ -93,7 +93,9 @@ def log_cost_bench(access, rng: random.Random) -> dict:
     access = checked(access)
     log, page, persons = [], [], 0
     for hid in households:
-        members = list(Membership.objects.filter(household_id=hid, valid__upper_inf=True).values_list("person_id", flat=True))
+        members = list(
+            Membership.objects.filter(household_id=hid, valid__upper_inf=True).values_list("person_id", flat=True)
+        )
         persons += len(members)
         with transaction.atomic():
             connection.cursor().execute("SELECT 1")  # the transaction is open before timing, as in a page's read
@@ -106,7 +108,7 @@ def log_cost_bench(access, rng: random.Random) -> dict:
     return {"log": pct(log), "household_members": pct(page), "mean_persons": persons / len(households)}
 
 
-def approved_move_ins(ann, bob, rng: random.Random) -> list[tuple[int, int]]:
+def approved_move_ins(ann, bob, rng: random.Random, first: int = 0) -> list[tuple[int, int]]:
     """10,000 approved move-ins written directly (status approved, entered and submitted by one registrar, reviewed
     by the other, with their step records), as the review would have left them."""
     from django.utils import timezone
@@ -120,15 +122,25 @@ def approved_move_ins(ann, bob, rng: random.Random) -> list[tuple[int, int]]:
     day = timezone.localdate() - dt.timedelta(days=3)
     now = timezone.now()
     events = []
-    for i in range(MOVE_INS):
+    for i in range(first, first + MOVE_INS):
         sex = "MF"[i % 2]
         newcomer = NewPerson(name=f"測試{i:05d}", sex=sex, birth_date=dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
                              national_id=synthetic(i, "A"), relation="head")  # fmt: skip
-        details = MoveIn(newcomers=(newcomer,), new_household=NewHousehold(f"ZB{i:06d}", "single", rng.choice(plates)))
+        details = MoveIn(newcomers=(newcomer,), new_household=NewHousehold(f"Z{i:07d}", "single", rng.choice(plates)))
         events.append(
-            RegistrationEvent(kind="move_in", status="approved", effective_date=day, declared_on=day,
-                              details=to_json(details), created_by=ann, submitted_by=ann, submitted_at=now,
-                              reviewed_by=bob, reviewed_at=now, version=3)  # fmt: skip
+            RegistrationEvent(
+                kind="move_in",
+                status="approved",
+                effective_date=day,
+                declared_on=day,
+                details=to_json(details),
+                created_by=ann,
+                submitted_by=ann,
+                submitted_at=now,
+                reviewed_by=bob,
+                reviewed_at=now,
+                version=3,
+            )
         )
     created = RegistrationEvent.objects.bulk_create(events, batch_size=2000)
     steps = [

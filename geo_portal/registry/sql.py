@@ -131,14 +131,35 @@ NEXT_HOUSEHOLD_IDS = "SELECT nextval(pg_get_serial_sequence('registry_household'
 # Who holds any of these keyed hashes (the newcomers of a whole batch, under every hash key, at once).
 HOLDERS = "SELECT national_id_hash, id FROM registry_person WHERE national_id_hash = ANY(%s::bytea[])"
 
-# One applied event: its change-log actor and cause set by the same statement, so the capture trigger (after the
-# statement) writes the event's own change-log row with its own cause — one round trip per event, pipelined.
-EVENT_APPLIED = """
+# Events applied, one statement for a run of events in ascending id order (the capture trigger then writes each
+# event's change-log row in the batch's order: it numbers a statement's rows by id). Ragged id lists travel as JSON.
+EVENTS_APPLIED = """
 UPDATE registry_registrationevent e
-SET status = 'applied', version = e.version + 1, person_ids = %(persons)s, household_ids = %(households)s,
-    plate_ids = %(plates)s, applied_by_id = %(actor_id)s, applied_at = %(at)s
-FROM (SELECT set_config('changes.actor', %(actor)s, true) AS actor,
-             set_config('changes.cause', %(cause)s, true) AS cause) ctx
-WHERE e.id = %(id)s AND e.version = %(version)s AND e.status = 'approved'
+SET status = 'applied', version = e.version + 1, person_ids = r.persons, household_ids = r.households,
+    plate_ids = r.plates, applied_by_id = %(actor_id)s, applied_at = %(at)s
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id bigint, version integer, persons bigint[], households bigint[],
+                                              plates bigint[])
+WHERE e.id = r.id AND e.version = r.version AND e.status = 'approved'
 """
-RESTORE_CHANGE_CONTEXT = "SELECT set_config('changes.actor', %s, true), set_config('changes.cause', %s, true)"
+
+
+# --- household transcript (transcript.py) -------------------------------------------------------------------------
+
+# The household's members on a date with what a transcript prints (national ID encrypted; decrypted by the caller).
+TRANSCRIPT_MEMBERS = """
+SELECT p.id, p.name, p.sex, p.birth_date, p.death_date, p.synthetic, m.relation, lower(m.valid),
+       p.national_id_encrypted, p.national_id_key
+FROM registry_membership m
+JOIN registry_person p ON p.id = m.person_id
+WHERE m.household_id = %(household)s AND m.valid @> %(on)s::date
+ORDER BY m.relation <> 'head', p.birth_date, p.id
+"""
+
+# Applied events that concern the household or any of the persons (the transcript's annotations, 記事), oldest first.
+TRANSCRIPT_EVENTS = """
+SELECT e.id, e.kind, e.effective_date, e.declared_on, e.person_ids, e.household_ids
+FROM registry_registrationevent e
+WHERE e.status = 'applied'
+  AND (e.household_ids @> ARRAY[%(household)s]::bigint[] OR e.person_ids && %(persons)s::bigint[])
+ORDER BY e.effective_date, e.id
+"""
