@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from geo_portal.addresses.parsing import MAX_INPUT_LENGTH
 from geo_portal.addresses.search import MAX_LIMIT, MAX_REVERSE_RADIUS_M, Grade
+from geo_portal.api.answer_serializers import OutsideCoverageSerializer, PlaceMatchSerializer, RoadSummarySerializer
 from geo_portal.api.schema import GRADE_DOCS
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
 from geo_portal.core.numerals import read_decimal, read_integer
@@ -72,6 +73,10 @@ class PlateHitSerializer(serializers.Serializer):
     y = serializers.FloatField()
     building_id = serializers.IntegerField(allow_null=True)
     distance_m = serializers.FloatField(allow_null=True)
+    zip_code_partial = serializers.CharField(
+        help_text="when no 3+3 rule covers the plate (roads newer than the rules): the first 3 digits the district's"
+        " rules give, a partial code; empty when zip_code is set"
+    )
 
 
 class PlateCardSerializer(serializers.Serializer):
@@ -90,6 +95,15 @@ class GeocodeResultSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
     suggestions = serializers.ListField(child=serializers.CharField())
     problems = serializers.ListField(child=serializers.CharField())
+    outside = OutsideCoverageSerializer(
+        allow_null=True, help_text="set (grade none) when the address names a place outside the covered districts"
+    )
+    road = RoadSummarySerializer(
+        allow_null=True, help_text="set (grade none) when a covered road or lane is named without a house number"
+    )
+    places = PlaceMatchSerializer(
+        many=True, help_text="set (grade none) when the text names places without a number: landmark, village, 鄰, area"
+    )
 
 
 class ReverseResultSerializer(serializers.Serializer):
@@ -106,7 +120,10 @@ class AutocompleteQuery(serializers.Serializer):
 
 class SuggestionSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="what to put in the search box")
-    kind = serializers.ChoiceField(choices=["road", "address"])
+    kind = serializers.ChoiceField(
+        choices=["road", "address", "village", "neighborhood", "landmark"],
+        help_text="a place (village, neighborhood, landmark) is shown by geocoding its text",
+    )
     label = serializers.CharField()
     plate_id = serializers.IntegerField(allow_null=True)
 
@@ -115,3 +132,16 @@ class BatchUpload(serializers.Serializer):
     file = serializers.FileField(help_text="CSV with a header row; UTF-8, or Big5 with encoding=big5")
     address_column = serializers.CharField(required=False, allow_blank=True, max_length=100)
     encoding = serializers.ChoiceField(choices=["utf-8", "big5"], default="utf-8")
+
+
+class BatchJobSerializer(serializers.Serializer):
+    token = serializers.CharField(required=False, help_text="only in the answer that creates the job: keep it")
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    rows_done = serializers.IntegerField()
+    rows_total = serializers.IntegerField(help_text="an estimate (the file's lines) until the job is done")
+    by_status = serializers.DictField(child=serializers.IntegerField(), help_text="rows by geo_status once done")
+    error = serializers.CharField(help_text="why the job failed; empty otherwise")
+    file_name = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="after this the job and its result are deleted")
+    status_url = serializers.CharField()
+    download_url = serializers.CharField(allow_null=True, help_text="the result CSV, once the job is done")

@@ -1,4 +1,7 @@
-"""Search endpoints: thin views that validate, call ``addresses.search`` and shape JSON. Errors are HTTP 400."""
+"""Search endpoints: thin views that validate, call ``addresses.search`` (or ``batch_jobs``) and shape JSON.
+
+Errors are HTTP 400 naming the field. Batch geocoding: synchronous and streamed for small files (a row and time
+budget), a job on the queue for large ones (create, progress, result by an unguessable token)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,24 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from geo_portal.addresses.search import autocomplete, geocode, geocode_csv_stream, plate_card, reverse
+from geo_portal.addresses.search import autocomplete, geocode, geocode_csv_stream, plate_card
+from geo_portal.addresses.search import reverse as reverse_geocode
+from geo_portal.addresses.search.batch_input import count_lines
+from geo_portal.api.batch_jobs import BatchRefused, batch_job_create, batch_job_for_token, result_path
+from geo_portal.api.models import BatchJob
 from geo_portal.api.serializers import (
     AutocompleteQuery,
+    BatchJobSerializer,
     BatchUpload,
     GeocodeQuery,
     GeocodeResultSerializer,
@@ -31,6 +41,7 @@ from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
 from geo_portal.ingest.errors import ImportRefused
 
 MAX_BATCH_BYTES = 20 * 1024 * 1024
+JOBS_PATH = "/api/v1/geocode/batch/jobs"
 
 
 def _bad_request(errors) -> Response:
@@ -63,7 +74,7 @@ class ReverseView(APIView):
         else:
             point = Point(data["x"], data["y"], srid=STORAGE_SRID)
         try:
-            result = reverse(point, radius_m=data["radius"], limit=data["limit"])
+            result = reverse_geocode(point, radius_m=data["radius"], limit=data["limit"])
         except ValueError as exc:
             return _bad_request({"point": [str(exc)]})
         return Response(asdict(result))
@@ -101,8 +112,20 @@ class BatchUserThrottle(UserRateThrottle):
     scope = "batch_user"
 
 
+def _save_temporary(upload) -> Path:
+    fd, name = tempfile.mkstemp(suffix=".csv")
+    with os.fdopen(fd, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return Path(name)
+
+
 class GeocodeBatchView(APIView):
-    """CSV upload → the same CSV with geocoding result columns (streamed back as text/csv)."""
+    """CSV upload → the same CSV with geocoding result columns (streamed back as text/csv).
+
+    For files of up to ``GEOCODE_BATCH_SYNC_MAX_ROWS`` rows; larger ones go to ``geocode/batch/jobs``. A response that
+    cannot finish (time budget, failure) ends with a row whose geo_status is ``stopped``.
+    """
 
     throttle_classes = [BatchAnonThrottle, BatchUserThrottle]
 
@@ -114,29 +137,119 @@ class GeocodeBatchView(APIView):
         data = upload.validated_data
         if data["file"].size > MAX_BATCH_BYTES:
             return _bad_request(
-                {"file": [f"larger than {MAX_BATCH_BYTES // (1024 * 1024)} MB; use the geocode_csv command"]}
+                {"file": [f"larger than {MAX_BATCH_BYTES // (1024 * 1024)} MB; send it to {JOBS_PATH} as a job"]}
             )
-        fd, name = tempfile.mkstemp(suffix=".csv")
-        path = Path(name)
-        with os.fdopen(fd, "wb") as out:
-            for chunk in data["file"].chunks():
-                out.write(chunk)
+        path = _save_temporary(data["file"])
+        lines = count_lines(path) - 1
+        if lines > settings.GEOCODE_BATCH_SYNC_MAX_ROWS:
+            path.unlink(missing_ok=True)
+            return _bad_request(
+                {
+                    "file": [
+                        f"{lines} rows; a synchronous batch takes at most {settings.GEOCODE_BATCH_SYNC_MAX_ROWS}: "
+                        f"send it to {JOBS_PATH} as a job"
+                    ]
+                }
+            )
         try:
-            pieces = geocode_csv_stream(
-                source=path, address_column=data.get("address_column") or None, encoding=data["encoding"]
+            pieces = iter(
+                geocode_csv_stream(
+                    source=path,
+                    address_column=data.get("address_column") or None,
+                    encoding=data["encoding"],
+                    chunk_rows=settings.GEOCODE_BATCH_STREAM_CHUNK_ROWS,
+                    seconds=settings.GEOCODE_BATCH_SYNC_SECONDS,
+                    budget_hint=f"send the file to {JOBS_PATH} as a job",
+                )
             )
-            first = next(pieces)  # encoding and header problems surface here, before any byte is sent
         except ImportRefused as exc:
             path.unlink(missing_ok=True)
             return _bad_request({"file": [str(exc).replace(path.name, data["file"].name)]})
 
         def stream():
             try:
-                yield first
                 yield from pieces
             finally:
+                pieces.close()  # a client that went away: the generator stops before its next chunk
                 path.unlink(missing_ok=True)
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="geocoded.csv"'
+        return response
+
+
+def _job_body(job: BatchJob, token: str) -> dict:
+    status_url = reverse("api:geocode-batch-job", args=[token])
+    return {
+        "status": job.status,
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "by_status": job.by_status,
+        "error": job.error,
+        "file_name": job.file_name,
+        "expires_at": job.expires_at.isoformat(),
+        "status_url": status_url,
+        "download_url": reverse("api:geocode-batch-result", args=[token]) if job.status == BatchJob.Status.DONE else None,
+    }
+
+
+NOT_FOUND = {"error": "not found", "fields": {"token": ["no batch job has this token, or its result has expired"]}}
+
+
+class GeocodeBatchJobCreateView(APIView):
+    """CSV upload → a batch job on the queue (202): its token, and the URLs of its status and (when done) result.
+
+    The token is the only key to the job and its result, which are kept for ``GEOCODE_BATCH_KEEP_HOURS``.
+    """
+
+    throttle_classes = [BatchAnonThrottle, BatchUserThrottle]
+
+    @extend_schema(request={"multipart/form-data": BatchUpload}, responses={202: BatchJobSerializer})
+    def post(self, request: Request) -> Response:
+        upload = BatchUpload(data=request.data)
+        if not upload.is_valid():
+            return _bad_request(upload.errors)
+        data = upload.validated_data
+        try:
+            created = batch_job_create(
+                upload=data["file"],
+                file_name=data["file"].name,
+                size=data["file"].size,
+                address_column=data.get("address_column") or "",
+                encoding=data["encoding"],
+            )
+        except BatchRefused as exc:
+            return _bad_request(exc.fields)
+        body = {"token": created.token, **_job_body(created.job, created.token)}
+        return Response(body, status=202, headers={"Location": body["status_url"], "Cache-Control": "no-store"})
+
+
+class GeocodeBatchJobView(APIView):
+    """A batch job's progress, by its token: queued, running (rows done of about rows_total), done, failed."""
+
+    @extend_schema(responses={200: BatchJobSerializer})
+    def get(self, request: Request, token: str) -> Response:
+        job = batch_job_for_token(token)
+        if job is None:
+            return Response(NOT_FOUND, status=404)
+        return Response(_job_body(job, token), headers={"Cache-Control": "no-store"})
+
+
+class GeocodeBatchResultView(APIView):
+    """A finished batch job's result CSV, by its token (409 while it is still running)."""
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request: Request, token: str):
+        job = batch_job_for_token(token)
+        if job is None:
+            return Response(NOT_FOUND, status=404)
+        if job.status != BatchJob.Status.DONE:
+            return Response(
+                {"error": "not ready", "fields": {"token": [f"the batch job is {job.status}, not done"]}}, status=409
+            )
+        stem = Path(job.file_name).stem or "batch"
+        response = FileResponse(
+            result_path(job).open("rb"), as_attachment=True, filename=f"{stem}-geocoded.csv", content_type="text/csv"
+        )
+        response["Cache-Control"] = "private, no-store"
         return response

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from geo_portal.api.pages import batch_page
 from geo_portal.core.throttling import client_throttled
 from geo_portal.core.views import healthz
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("admin/login/", client_throttled("login", methods=("POST",))(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("geo_portal.api.urls")),
+    path("batch/", batch_page, name="batch"),
     path("i18n/setlang/", client_throttled("pages")(set_language), name="set_language"),
     path("reports/", include("geo_portal.reports.urls")),
     path("staff/", include("geo_portal.staff.urls")),

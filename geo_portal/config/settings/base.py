@@ -166,6 +166,16 @@ REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 # 128 MB lets four uploads decode at once within 512 MB. About 16 MP for colour, 25 MP for greyscale; a larger
 # JPEG is decoded at 1/2, 1/4 or 1/8 scale instead (see reports.photo).
 REPORT_PHOTO_DECODE_BUDGET_BYTES = int(os.environ.get("GEO_PORTAL_REPORT_PHOTO_DECODE_BUDGET_BYTES", str(128 * 1024 * 1024)))
+# Batch geocoding (api.batch_jobs). The synchronous POST /api/v1/geocode/batch takes at most this many rows and
+# starts no chunk after this many seconds (it then ends with a "stopped" row); its response goes out a chunk at a time,
+# so a client that leaves stops the work within one chunk. Larger files are jobs on the queue: their uploads and
+# results are kept privately (0600 files in a 0700 folder) for GEOCODE_BATCH_KEEP_HOURS, fetched by token.
+GEOCODE_BATCH_SYNC_MAX_ROWS = int(os.environ.get("GEO_PORTAL_GEOCODE_BATCH_SYNC_MAX_ROWS", "2000"))
+GEOCODE_BATCH_SYNC_SECONDS = float(os.environ.get("GEO_PORTAL_GEOCODE_BATCH_SYNC_SECONDS", "30"))
+GEOCODE_BATCH_STREAM_CHUNK_ROWS = int(os.environ.get("GEO_PORTAL_GEOCODE_BATCH_STREAM_CHUNK_ROWS", "200"))
+GEOCODE_BATCH_JOB_MAX_BYTES = int(os.environ.get("GEO_PORTAL_GEOCODE_BATCH_JOB_MAX_BYTES", str(200 * 1024 * 1024)))
+GEOCODE_BATCH_KEEP_HOURS = int(os.environ.get("GEO_PORTAL_GEOCODE_BATCH_KEEP_HOURS", "24"))
+GEOCODE_BATCH_DIR = Path(os.environ.get("GEO_PORTAL_GEOCODE_BATCH_DIR", BASE_DIR / ".data" / "batch-geocoding"))
 
 # The household register (geo_portal.registry). National IDs are encrypted (AES-256-GCM) and looked up through a
 # keyed hash (HMAC-SHA256), each with a key ring "<id>:<base64 key>,…" whose first key is current (rotation: README,
