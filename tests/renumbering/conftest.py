@@ -43,9 +43,19 @@ def street(areas):
         district=district, name="光復路二段", base_name="光復路", section=2, name_en="Sec. 2, Guangfu Rd."
     )
     plates = {}
-    spec = [(1, 1, None, None), (3, 3, None, None), (5, 5, None, None), ("5F2", 5, 2, None), ("5F3", 5, 3, None),
-            (7, 7, None, None), (9, 9, None, None), (2, 2, None, None), (4, 4, None, None), (6, 6, None, None),
-            ("8-1", 8, None, 1)]  # fmt: skip
+    spec = [
+        (1, 1, None, None),
+        (3, 3, None, None),
+        (5, 5, None, None),
+        ("5F2", 5, 2, None),
+        ("5F3", 5, 3, None),
+        (7, 7, None, None),
+        (9, 9, None, None),
+        (2, 2, None, None),
+        (4, 4, None, None),
+        (6, 6, None, None),
+        ("8-1", 8, None, 1),
+    ]
     for key, number, floor, sub in spec:
         plates[key] = plate_create(
             district=district,
