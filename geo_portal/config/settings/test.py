@@ -9,6 +9,12 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
+# Tests use the throw-away cluster (durability relaxed for speed), never the platform's durable one.
+if not os.environ.get("DATABASE_URL"):
+    _test_cluster = dj_database_url.parse(private_cluster_url("test"), engine="django.contrib.gis.db.backends.postgis")  # noqa: F405
+    for _key in ("HOST", "PORT", "OPTIONS"):
+        DATABASES["default"][_key] = _test_cluster[_key]  # noqa: F405
+
 # Tests run every query on the default connection (the search alias would only mirror it in tests anyway).
 DATABASES.pop("search")  # noqa: F405
 SEARCH_DB = "default"
