@@ -1,7 +1,8 @@
 """Settings shared by every environment. Secrets and the database come from the environment.
 
-Without ``DATABASE_URL`` the project uses its private PostGIS cluster (``scripts/pg.sh``): a unix socket in
-``.data/run`` on port 5433, database ``geo_portal``, trust authentication, no TCP listener.
+Without ``DATABASE_URL`` the project uses its private, durable PostGIS cluster (``scripts/pg.sh start serve``): a
+unix socket in ``.data/run`` (mode 0700: only the project's user can connect) on port 5433, database ``geo_portal``,
+no TCP listener. The test settings use the throw-away test cluster instead (``.data/test-run``, port 5434).
 """
 
 from __future__ import annotations
@@ -102,9 +103,13 @@ TEMPLATES = [
 ]
 
 
-def private_cluster_url() -> str:
-    """URL of the private cluster started by scripts/pg.sh (socket directory inside the checkout)."""
-    return f"postgis://postgres@/geo_portal?host={BASE_DIR / '.data' / 'run'}&port=5433"
+PRIVATE_CLUSTERS = {"serve": ("run", 5433), "test": ("test-run", 5434)}
+
+
+def private_cluster_url(cluster: str = "serve") -> str:
+    """URL of a private cluster started by scripts/pg.sh (socket directory inside the checkout)."""
+    socket_dir, port = PRIVATE_CLUSTERS[cluster]
+    return f"postgis://postgres@/geo_portal?host={BASE_DIR / '.data' / socket_dir}&port={port}"
 
 
 DATABASES = {
