@@ -135,6 +135,8 @@ class CardExtras:
     number_label_en: str  # 101-1
     zip_prefix: str  # '' unless the plate has no 3+3 code and the rules give its first 3 digits
     entrance_id: int  # the id the plates tile gives the plate's position (its units' lowest): the map finds it so
+    road_id: int | None = None  # the road's page (/roads/<id>)
+    road_name: str = ""
 
 
 def card_extras(plate_id: int) -> CardExtras | None:
@@ -166,4 +168,6 @@ def card_extras(plate_id: int) -> CardExtras | None:
         number_label=label,
         number_label_en="-".join(str(n) for n in (f"{plate.number_prefix}{plate.number}", *subs)),
         zip_prefix=prefix,
+        road_id=plate.road_id,
+        road_name=plate.road.name if plate.road_id else "",
     )

@@ -44,6 +44,27 @@ def ui_strings() -> dict[str, str]:
         "choosePlate": _("Show {address} on the map"),
         "sheetMore": _("Show more of the panel"),
         "sheetLess": _("Show less of the panel"),
+        "oddNumbers": _("Odd numbers"),
+        "evenNumbers": _("Even numbers"),
+        "platesCount": _("Door plates"),
+        "lanesCount": _("Lanes"),
+        "roadPage": _("The road's page: numbers on each side, lanes, zip codes"),
+        "place_landmark": _("Landmark (named building)"),
+        "place_village": _("Village (村里)"),
+        "place_neighborhood": _("Neighbourhood (鄰)"),
+        "place_area": _("Named area (地區)"),
+        "placePlates": _("{n} door plates"),
+        "placeHoods": _("{n} neighbourhoods (鄰)"),
+        "outlineApproximate": _("The outline is drawn around its door plates (approximate; there is no official boundary)."),
+    }
+
+
+def directory_strings() -> dict[str, str]:
+    """Strings the road and entrance pages' map script shows."""
+    return {
+        "mapLabel": _("Map of the door plates listed on this page"),
+        "basemapNone": _("Plain background"),
+        "units": _("Every unit at this entrance"),
     }
 
 

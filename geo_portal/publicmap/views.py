@@ -21,8 +21,7 @@ from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from geo_portal.addresses.search import Grade, PlateHit, geocode, plate_card
-from geo_portal.addresses.search.places import service_url
+from geo_portal.addresses.search import Grade, PlateHit, geocode, plate_card, service_url
 from geo_portal.addresses.selectors import plate_condition
 from geo_portal.areas.statistics import month_totals, population_months
 from geo_portal.buildings.selectors import outline_geojson
@@ -76,6 +75,7 @@ def map_config(initial: PlateHit | None, message: str, query: str) -> dict:
             "geocode": reverse("api:geocode"),
             "reverse": reverse("api:reverse"),
             "card": _prefix("publicmap:card"),
+            "road": _prefix("publicmap:road"),
             "report": reverse("reports:create"),
         },
         "basemaps": [{"name": name, "url": url, "options": options} for name, url, options in leaflet["TILES"]],

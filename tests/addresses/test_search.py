@@ -184,6 +184,7 @@ def test_geocode_reads_the_building_through_the_view_buildings_declares(plates):
     building = Building.objects.create(geom=square(X0 + 15, Y0 + 5, 10), source="t", source_id="b3")
     link_plates_to_buildings(tolerance_m=0)
     geocode("光復路二段1號")  # the gazetteer is read once; then one checksum and one plate statement per search
+    geocode("建中路7號")  # so is each road's partial zip code (these plates have none): once, then kept
     with CaptureQueriesContext(connection) as one:
         result = geocode("光復路二段3號")
     assert [(h.address, h.building_id) for h in result.hits] == [("新竹市東區光復路二段3號", building.pk)]

@@ -1,6 +1,8 @@
 """Type-ahead for addresses, the way people type them: road first, then the number on that road, then units.
 
 ``autocomplete(text)`` returns at most 10 ``Suggestion`` entries, each with the text to put in the search box.
+Places come with the roads (villages by their first characters, landmarks by any part of their name, a 鄰 typed
+after its village); the geocoder answers them with ``places``.
 Roads come from the small road table (Chinese prefix or substring, including 1–2 characters, or English);
 numbers and units come from a prefix scan on the canonical street key (C collation, so ``LIKE 'prefix%'``
 uses the btree index).
@@ -18,7 +20,7 @@ from django.db.models.functions import Length
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import CHARACTER_MAP, Address, normalize_text, parse
-from geo_portal.addresses.search.gazetteer import Gazetteer, gazetteer, place_key
+from geo_portal.addresses.search.gazetteer import Gazetteer, gazetteer, name_key, place_key
 from geo_portal.addresses.variants import to_traditional
 from geo_portal.areas.models import Road
 from geo_portal.core.numerals import int_to_cn
@@ -30,10 +32,14 @@ _TRAILING_DIGITS_AFTER_NUMBER = re.compile(r"號(\d+)$")
 _ADMIN_PREFIX = re.compile(r"^(?:\d{3,6})?(?:臺灣省?)?(?:[^\d]{2}[縣市])?(?:[^\d]{1,3}?區)?")
 
 
+_HOOD_TYPED = re.compile(r"^(\D+?[里村])(\d{1,3})鄰?$")
+MAX_PLACES = 3  # places (villages, 鄰, landmarks) offered beside roads
+
+
 @dataclass(frozen=True)
 class Suggestion:
     text: str  # what goes into the search box
-    kind: str  # "road" or "address"
+    kind: str  # "road", "address", or a place: "village", "neighborhood", "landmark" (geocode answers with ``places``)
     label: str  # what the list shows (may carry the English name)
     plate_id: int | None = None
 
@@ -126,12 +132,37 @@ def autocomplete(text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]
         if _ENGLISH.match(plain):
             return _roads(plain, limit)
         road_text = _ADMIN_PREFIX.sub("", re.sub(r"\s+", "", plain.translate(CHARACTER_MAP)), count=1)
-        return _roads(road_text, limit) if road_text else []
+        if not road_text:
+            return []
+        roads = _roads(road_text, limit)
+        places = _places(road_text, gz)
+        keep = min(len(places), max(MAX_PLACES, limit - len(roads)))
+        return (roads[: limit - keep] + places[:keep])[:limit]
     for prefix in _street_prefixes(text, gz):
         found = _addresses(prefix, limit)
         if found:
             return found
+    hood = _HOOD_TYPED.match(_ADMIN_PREFIX.sub("", re.sub(r"\s+", "", plain), count=1))
+    if hood and hood.group(1) in gz.villages:
+        name = f"{hood.group(1)}{int(hood.group(2))}鄰"
+        return [Suggestion(name, "neighborhood", name)]  # geocode says whether the village has that 鄰
     return []
+
+
+def _places(text: str, gz: Gazetteer) -> list[Suggestion]:
+    """Villages of the covered districts that begin with the text, then landmarks whose names contain it (from two
+    characters; one character only at the start of a name)."""
+    covered = {d.id for d in gz.covered}
+    villages = sorted(name for name, ids in gz.villages.items() if name.startswith(text) and ids & covered)
+    out = [Suggestion(name, "village", name) for name in villages[:MAX_PLACES]]
+    key = name_key(text)
+    if key:
+        names = sorted(
+            {name for k, name in gz.landmarks.items() if (k.startswith(key) or (len(key) > 1 and key in k))},
+            key=lambda n: (not name_key(n).startswith(key), len(n), n),
+        )
+        out += [Suggestion(name, "landmark", name) for name in names[:MAX_PLACES]]
+    return out
 
 
 def _addresses(prefix: str, limit: int) -> list[Suggestion]:

@@ -26,7 +26,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
-from geo_portal.addresses.parsing import COUNTIES
+from geo_portal.addresses.parsing import COUNTIES, normalize_text
+from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.variants import known_characters, variant_table
 from geo_portal.core.numerals import int_to_cn
 
@@ -41,6 +42,7 @@ SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(r.name || '|' || r.name_
        (SELECT count(*) || ':' || coalesce(sum(hashtext(d.name || '|' || d.name_en || '|' || c.name || '|' || c.name_en
                 || '|' || d.id)), 0) FROM areas_district d JOIN areas_county c ON c.id = d.county_id),
        (SELECT coalesce(max(id), 0) FROM addresses_doorplate),
+       (SELECT count(*) || ':' || coalesce(sum(hashtext(n.name)), 0) FROM buildings_named_v n),
        (SELECT coalesce(min(id), 0) || ':' || coalesce(max(id), 0) FROM addresses_zipcoderule)
 """
 _ROADS = "SELECT r.id, r.name, r.base_name, r.section, r.name_en, r.name_en_source, r.district_id FROM areas_road r"
@@ -56,6 +58,7 @@ _AREAS = """
 SELECT DISTINCT p.area, p.district_id, p.road_id FROM addresses_doorplate p WHERE p.area <> '' AND p.status = 'active'
 """
 _NATIONAL = "SELECT DISTINCT county, district, road FROM addresses_zipcoderule"
+_SPACES = re.compile(r"\s+")
 
 _SECTION_TAIL = re.compile(r"([一二三四五六七八九十]+)段$")
 _DIGITS = re.compile(r"\d+")
@@ -107,6 +110,7 @@ class Gazetteer:
     chars: dict[int, str]  # variant table for ``variants.to_traditional``
     chars_loose: dict[int, str]  # the same, also mapping forms that are themselves known characters
     signature: tuple = ()
+    landmarks: dict[str, str] = field(default_factory=dict)  # name_key(name) → the building name (landmarks)
     _national: NationalNames | None = field(default=None, repr=False)
 
     @property
@@ -141,6 +145,11 @@ def stem(base_name: str) -> str:
 def place_key(text: str) -> str:
     """Digits inside a road name as Chinese numerals (公道5路 → 公道五路), as road names are registered."""
     return _DIGITS.sub(lambda m: int_to_cn(int(m.group())) if 0 < int(m.group()) < 10_000 else m.group(), text)
+
+
+def name_key(text: str) -> str:
+    """A place name as the search compares it: normalised like an address (full-width, punctuation), no spaces."""
+    return _SPACES.sub("", normalize_text(text)[0])
 
 
 def english_key(text: str) -> str:
@@ -222,6 +231,9 @@ def _build(cur, signature: tuple) -> Gazetteer:
     areas: dict[str, set[tuple[int, int | None]]] = defaultdict(set)
     for name, district_id, road_id in cur.fetchall():
         areas[name].add((district_id, road_id))
+    cur.execute(search_sql.LANDMARK_NAMES)
+    landmarks = {name_key(name): name for (name,) in sorted(cur.fetchall())}
+    landmarks.pop("", None)
     names = [r.name for r in roads.values()] + list(villages) + list(areas)
     names += [d.name + d.county for d in districts.values()]
     return Gazetteer(
@@ -236,6 +248,7 @@ def _build(cur, signature: tuple) -> Gazetteer:
         chars=variant_table(known_characters(names)),
         chars_loose=variant_table(known_characters(names), loose=True),
         signature=signature,
+        landmarks=landmarks,
     )
 
 

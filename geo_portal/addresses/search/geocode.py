@@ -13,6 +13,9 @@ out, a one-character slip) → one indexed statement for the plates of that numb
   road/lane; the position is interpolated and flagged approximate;
 - ``none``: no match; nearby existing numbers are offered as suggestions.
 
+Places named without a number (a landmark, a village, a 鄰, a named area) are answered ``none`` with ``places`` set
+(``named_places``): where the place is and what kind of place it is.
+
 Honest answers outside coverage: an address that names another county or district (臺北市…, 新竹市北區…, 香山區…), or a
 road that is not in the covered districts but is a real road elsewhere (the national road-name tables), gets
 ``none`` with ``outside`` set — what was recognised, the covered districts, the national door-plate service — and is
@@ -35,7 +38,8 @@ from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts, english_place, looks_english
 from geo_portal.addresses.search.english_geocode import geocode_english
 from geo_portal.addresses.search.gazetteer import Gazetteer, gazetteer
-from geo_portal.addresses.search.lookup import Ask, Place, find, road_summary
+from geo_portal.addresses.search.lookup import Ask, Place, find, road_summary, zip_partial
+from geo_portal.addresses.search.named_places import find_places
 from geo_portal.addresses.search.places import (
     admin_covered,
     covered_names,
@@ -65,6 +69,9 @@ def _hit(plate: DoorPlate) -> PlateHit:
         village=plate.village.name if plate.village else "",
         neighborhood=plate.neighborhood.number if plate.neighborhood else None,
         building_id=plate.linked_building_id,
+        zip_code_partial=""
+        if plate.zip_code
+        else zip_partial(gazetteer(), plate.district_id, plate.road.name if plate.road_id else plate.area),
     )
 
 
@@ -124,7 +131,11 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
         result = parse(text)
         problems = [str(p) for p in result.problems] or [str(p) for r in found[:1] for p in r.problems]
         problems = problems or ["number: missing house number (號)"]
-        return _road_only(text, found, gz, problems) or GeocodeResult(text, Grade.NONE, problems=problems)
+        return (
+            _road_only(text, found, gz, problems)
+            or find_places(text, gz)
+            or GeocodeResult(text, Grade.NONE, problems=problems)
+        )
     problems = [str(p) for p in usable[0].problems]
 
     for reading in usable:

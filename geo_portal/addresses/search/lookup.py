@@ -11,6 +11,7 @@ of an unknown unit (``base``, with the floors that do exist as suggestions); a b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -24,6 +25,7 @@ from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts, english_place
 from geo_portal.addresses.search.gazetteer import Gazetteer, RoadInfo
 from geo_portal.addresses.search.results import GeocodeResult, Grade, PlateHit, RoadSummary, plate_hit
+from geo_portal.addresses.zipcodes.selectors import zip_prefix_fallback
 
 INTERPOLATION_MAX_GAP = 20  # numbers; wider gaps are not interpolated
 MAX_SUGGESTIONS = 6
@@ -235,7 +237,26 @@ def hit(row: Row, gz: Gazetteer) -> PlateHit:
         village=row.village or "",
         neighborhood=row.hood,
         building_id=row.building_id,
+        zip_code_partial="" if row.zip_code else zip_partial(gz, row.district_id, road.name if road else row.area),
     )
+
+
+def zip_partial(gz: Gazetteer, district_id: int, road: str) -> str:
+    """The 3 digits the zip-code rules give a plate no 3+3 rule covers (cached per gazetteer: rules change rarely)."""
+    district = gz.districts.get(district_id)
+    if district is None:
+        return ""
+    return zip_partial_named(gz, district.county, district.name, road)
+
+
+def zip_partial_named(gz: Gazetteer, county: str, district: str, road: str) -> str:
+    """``zip_partial`` by the district's names (reverse lookup reads names, not ids)."""
+    return _zip_partial(gz.signature, county, district, road)
+
+
+@functools.lru_cache(maxsize=512)
+def _zip_partial(_signature: tuple, county: str, district: str, road: str) -> str:
+    return zip_prefix_fallback(county=county, district=district, road=road)
 
 
 def _answer(
@@ -320,4 +341,5 @@ def road_summary(road: RoadInfo, place: Place, addr: Address) -> RoadSummary | N
         even=(even_min, even_max) if even_min is not None else None,
         lanes=lanes,
         plates=plates,
+        road_id=road.id,
     )

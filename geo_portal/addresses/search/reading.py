@@ -68,6 +68,21 @@ def readings(text: str, gz: Gazetteer) -> tuple[list[Reading], str]:
     return out, typed
 
 
+def admin_readings(text: str, gz: Gazetteer) -> list[tuple[Admin, str]]:
+    """Every reading of the administrative prefix (zip, county, district, village, 鄰) with the rest of the text, most
+    specific first — for places named without a number (關新里5鄰, 新竹市東區關新里, 東區科學二館)."""
+    normalised, _ = normalize_text(to_traditional(text, gz.chars))
+    zip_code, s = _take(_ZIP, normalised)
+    s = _COUNTRY.sub("", s, count=1)
+    out: list[tuple[Admin, str]] = []
+    for county, rest in _counties(s, gz):
+        if county and county not in COUNTIES:
+            continue
+        for district, rest2 in _districts(county, rest, gz):
+            out.extend((Admin(zip_code, county, district, v, hood), rest3) for v, hood, rest3 in _villages(rest2, gz))
+    return out
+
+
 def _readings(typed: str, gz: Gazetteer) -> list[Reading]:
     known = {d.name for d in gz.districts.values()} | set(gz.national().district_counties)
     normalised, _ = normalize_text(typed)

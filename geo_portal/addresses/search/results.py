@@ -46,6 +46,9 @@ class PlateHit:
     y: float
     building_id: int | None
     distance_m: float | None = None
+    # The first 3 digits the zip-code rules give when no 3+3 rule covers the plate (roads newer than the rules), as
+    # the public card shows them; '' when ``zip_code`` is set or the rules give nothing.
+    zip_code_partial: str = ""
 
 
 def plate_hit(
@@ -61,6 +64,7 @@ def plate_hit(
     neighborhood: int | None = None,
     building_id: int | None = None,
     distance_m: float | None = None,
+    zip_code_partial: str = "",
 ) -> PlateHit:
     """The one builder of a plate in an answer, from its storage (TWD97) position: WGS84 and rounding here only."""
     lon, lat = transformer(STORAGE_SRID, WGS84_SRID).transform(x, y)
@@ -78,6 +82,7 @@ def plate_hit(
         y=round(y, 2),
         building_id=building_id,
         distance_m=None if distance_m is None else round(distance_m, 1),
+        zip_code_partial="" if zip_code else zip_code_partial,
     )
 
 
@@ -107,6 +112,41 @@ class RoadSummary:
     even: tuple[int, int] | None
     lanes: int  # lanes off the road (0 when a lane is named)
     plates: int
+    road_id: int | None = None  # the road's page is /roads/<road_id>
+
+
+class PlaceKind(models.TextChoices):
+    """What a place answer is (the address search also finds places that have no house number)."""
+
+    LANDMARK = "landmark", _("landmark")  # a named building (schools, halls, companies… as the building data names them)
+    VILLAGE = "village", _("village (村里)")
+    NEIGHBORHOOD = "neighborhood", _("neighbourhood (鄰)")
+    AREA = "area", _("named area (地區)")  # a place registered in addresses without a road: 光明新村
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A place named in the search text: a landmark, a village, a 鄰 or a named area — where it is and what it holds.
+
+    ``outline`` is a GeoJSON geometry in WGS84: the footprint(s) of a landmark, the village boundary, and for a 鄰 or
+    an area (which have no official boundary) a hull drawn around their plates (``outline_approximate``).
+    ``addresses`` are door plates there (a landmark's linked plates; none for larger places).
+    """
+
+    kind: PlaceKind
+    name: str  # 關新里5鄰, 科學二館
+    name_en: str  # Neighborhood 5, Guanxin Vil. ('' where the data has no English name: landmarks, areas)
+    village: str
+    neighborhood: int | None
+    lon: float  # a point inside the place (label point)
+    lat: float
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    outline: dict | None
+    outline_approximate: bool
+    plates: int  # active door plates in it (linked plates for a landmark)
+    addresses: list[str] = field(default_factory=list)
+    building_ids: list[int] = field(default_factory=list)
+    neighborhoods: int = 0  # how many 鄰 a village has (plates registered in them)
 
 
 @dataclass(frozen=True)
@@ -119,6 +159,7 @@ class GeocodeResult:
     problems: list[str] = field(default_factory=list)
     outside: OutsideCoverage | None = None  # set when the address lies outside the covered districts
     road: RoadSummary | None = None  # set when a covered road is named without a number
+    places: list[PlaceMatch] = field(default_factory=list)  # set when the text names places, not an address
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from django.db import connections
 
 from geo_portal.addresses.search import sql as search_sql
 from geo_portal.addresses.search.english import english_from_parts, english_place
+from geo_portal.addresses.search.gazetteer import gazetteer
+from geo_portal.addresses.search.lookup import zip_partial_named
 from geo_portal.addresses.search.results import MAX_LIMIT, ReverseResult, plate_hit
 from geo_portal.core.geo import point_in_taiwan_wgs84, to_storage
 
@@ -86,6 +88,7 @@ def reverse(point: Point, *, radius_m: float = 100, limit: int = 5) -> ReverseRe
                 neighborhood=hood,
                 building_id=building_id,
                 distance_m=distance,
+                zip_code_partial="" if zip_code else zip_partial_named(gazetteer(), county, district, road or area),
             )
         )
     return ReverseResult(hits, village_name or "", village_code or "", building)

@@ -120,3 +120,71 @@ FROM (
       AND (%(lane)s = '' OR p.lane = %(lane)s) AND (%(alley)s = '' OR p.alley = %(alley)s)
 ) s
 """
+
+# Places named without a number (``named_places``): a village by its boundary, a 鄰 or a named area (地區) by the
+# plates registered there — they have no official boundary, so a hull is drawn around those plates (concave, grown by
+# 10 m so that a single plate or a row of plates still has an area) and the label point is the plate nearest the
+# plates' centroid (always inside). Outlines in WGS84 with 6 decimals; a village boundary is simplified by 2 m.
+_BBOX = "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
+VILLAGE_PLACE = f"""
+SELECT s.id, s.name, s.name_en, s.district_id,
+       ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(s.boundary, 2), 4326), 6),
+       ST_X(lp), ST_Y(lp), {_BBOX}, s.plates, s.hoods
+FROM (
+    SELECT v.id, v.code, v.name, v.name_en, v.district_id, v.boundary,
+           ST_Transform(ST_PointOnSurface(v.boundary), 4326) AS lp,
+           ST_Transform(ST_Envelope(v.boundary), 4326) AS e,
+           (SELECT count(*) FROM addresses_doorplate p WHERE p.village_id = v.id AND p.status = 'active') AS plates,
+           (SELECT count(DISTINCT p.neighborhood_id) FROM addresses_doorplate p
+            WHERE p.village_id = v.id AND p.status = 'active') AS hoods
+    FROM areas_village v
+    WHERE v.name = %(name)s AND v.district_id = ANY(%(districts)s) AND v.boundary IS NOT NULL
+) s
+ORDER BY s.code
+"""
+_PLATES_HULL = """
+WITH pts AS (SELECT p.geom FROM addresses_doorplate p WHERE p.status = 'active' AND {where}),
+agg AS (SELECT ST_Collect(geom) AS g, count(*) AS n FROM pts),
+shape AS (
+    SELECT n, ST_Buffer(ST_ConcaveHull(g, 0.5), 10) AS hull,
+           (SELECT geom FROM pts ORDER BY geom <-> ST_Centroid(agg.g) LIMIT 1) AS label
+    FROM agg WHERE n > 0
+)
+SELECT n, ST_AsGeoJSON(ST_Transform(hull, 4326), 6), ST_X(lp), ST_Y(lp), {bbox}
+FROM (SELECT n, hull, ST_Transform(label, 4326) AS lp, ST_Transform(ST_Envelope(hull), 4326) AS e FROM shape) s
+"""
+NEIGHBORHOOD_PLACE = _PLATES_HULL.format(
+    bbox=_BBOX,
+    where="""p.neighborhood_id IN (
+        SELECT n.id FROM areas_neighborhood_v n JOIN areas_village v ON v.id = n.village_id
+        WHERE v.name = %(village)s AND v.district_id = ANY(%(districts)s) AND n.number = %(hood)s)""",
+)
+AREA_PLACE = _PLATES_HULL.format(bbox=_BBOX, where="p.area = %(area)s AND p.district_id = ANY(%(districts)s)")
+# The 鄰 of a village that have active plates (for the note when the 鄰 asked for has none).
+VILLAGE_HOODS = """
+SELECT DISTINCT n.number FROM addresses_doorplate p
+JOIN areas_neighborhood_v n ON n.id = p.neighborhood_id
+JOIN areas_village v ON v.id = p.village_id
+WHERE p.status = 'active' AND v.name = %(village)s AND v.district_id = ANY(%(districts)s)
+ORDER BY n.number
+"""
+
+# Landmarks: named buildings, read only through the view buildings declares; several footprints may share a name
+# (梅竹山莊): they are one place. Its door plates are the plates linked to those footprints.
+LANDMARK_NAMES = "SELECT DISTINCT n.name FROM buildings_named_v n"
+LANDMARK_PLACE = f"""
+SELECT ids, ST_AsGeoJSON(ST_Transform(g, 4326), 6), ST_X(lp), ST_Y(lp), {_BBOX}
+FROM (
+    SELECT ids, g, ST_Transform(ST_PointOnSurface(g), 4326) AS lp, ST_Transform(ST_Envelope(g), 4326) AS e
+    FROM (SELECT array_agg(n.id ORDER BY n.id) AS ids, ST_Union(n.geom) AS g FROM buildings_named_v n
+          WHERE n.name = %(name)s) u
+    WHERE g IS NOT NULL
+) s
+"""
+LANDMARK_PLATES = """
+SELECT count(*) OVER (), p.address FROM buildings_plate_building_v pb
+JOIN addresses_doorplate p ON p.id = pb.plate_id AND p.status = 'active'
+WHERE pb.building_id = ANY(%(ids)s)
+ORDER BY p.floor NULLS FIRST, p.address_key
+LIMIT %(limit)s
+"""

@@ -691,6 +691,7 @@
     closeList();
     input.value = s.text;
     if (s.plate_id) openPlate(s.plate_id, { focus: false });
+    else if (s.kind !== "road") search(s.text); // a village, 鄰 or landmark: show it
     else {
       input.focus();
       suggest(); // a road: keep typing the number
@@ -729,6 +730,100 @@
     showSheetAtLeast("half");
   }
 
+  /* Fit the map to a WGS84 bbox [minLon, minLat, maxLon, maxLat], leaving the bottom sheet's part clear. */
+  function fitBox(bbox) {
+    map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]], {
+      maxZoom: 18, paddingTopLeft: [40, 40], paddingBottomRight: [40, 40 + coveredHeight()],
+    });
+  }
+
+  function element(tag, className, text, lang) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text != null) el.textContent = text;
+    if (lang) el.lang = lang;
+    return el;
+  }
+
+  function rangeText(range) {
+    return range ? range[0] + "–" + range[1] : "—";
+  }
+
+  /* A road (or lane) named without a number: the map moves to it, a box gives its numbers and its page. */
+  function showRoad(result) {
+    const road = result.road;
+    clearCard({ url: window.location.pathname + "?" + new URLSearchParams({ q: result.query }) });
+    const box = element("div", "plate-card road-summary");
+    box.id = "road-summary";
+    const title = element("h2", null, road.name, "zh-Hant");
+    box.appendChild(title);
+    if (road.name_en) box.appendChild(element("p", "address-en", road.name_en, "en"));
+    const facts = element("dl", "card-facts");
+    [[T.oddNumbers, rangeText(road.odd)], [T.evenNumbers, rangeText(road.even)], [T.platesCount, String(road.plates)]]
+      .concat(road.lanes ? [[T.lanesCount, String(road.lanes)]] : [])
+      .forEach(([label, value]) => facts.append(element("dt", null, label), element("dd", null, value)));
+    box.appendChild(facts);
+    if (road.road_id) {
+      const link = element("a", "road-page-link", T.roadPage);
+      link.href = config.api.road + road.road_id;
+      box.appendChild(element("p")).appendChild(link);
+    }
+    cardSlot.replaceChildren(box);
+    L.rectangle([[road.bbox[1], road.bbox[0]], [road.bbox[3], road.bbox[2]]], {
+      color: "#bf360c", weight: 2, dashArray: "6 4", fill: false, interactive: false,
+    }).addTo(highlight);
+    showSheetAtLeast("half");
+    fitBox(road.bbox);
+    announceAddress(T.plateShown, road.name);
+  }
+
+  /* Places named without a number (a landmark, a village, a 鄰, a named area): outlined on the map, listed with
+   * what kind of place each is; a landmark's door plates open their cards. */
+  function showPlaces(result) {
+    clearCard({ url: window.location.pathname + "?" + new URLSearchParams({ q: result.query }) });
+    const box = element("div", "plate-card places");
+    box.id = "places";
+    const bounds = [];
+    result.places.forEach((place) => {
+      const section = element("section", "place");
+      const kind = element("p", "place-kind", T["place_" + place.kind] || place.kind);
+      const title = element("h2", null, place.name, "zh-Hant");
+      section.append(kind, title);
+      if (place.name_en && english) section.appendChild(element("p", "address-en", place.name_en, "en"));
+      const facts = [fmt(T.placePlates, { n: place.plates })];
+      if (place.kind === "village" && place.neighborhoods) facts.push(fmt(T.placeHoods, { n: place.neighborhoods }));
+      section.appendChild(element("p", null, facts.join(" · ")));
+      if (place.outline_approximate) section.appendChild(element("p", "card-note", T.outlineApproximate));
+      if (place.addresses && place.addresses.length) {
+        const list = document.createElement("ul");
+        place.addresses.forEach((address) => {
+          const button = element("button", "choice", address, "zh-Hant");
+          button.type = "button";
+          button.addEventListener("click", () => {
+            input.value = address;
+            search(address);
+          });
+          list.appendChild(document.createElement("li")).appendChild(button);
+        });
+        section.appendChild(list);
+      }
+      box.appendChild(section);
+      if (place.outline) {
+        L.geoJSON(place.outline, {
+          style: { color: "#bf360c", weight: 2, dashArray: place.outline_approximate ? "6 4" : null, fillColor: "#ffca28", fillOpacity: 0.15 },
+          interactive: false,
+        }).addTo(highlight);
+      }
+      L.circleMarker([place.lat, place.lon], { radius: 6, color: "#bf360c", weight: 3, fill: false, interactive: false }).addTo(highlight);
+      bounds.push([place.bbox[1], place.bbox[0]], [place.bbox[3], place.bbox[2]]);
+    });
+    (result.notes || []).slice(0, 1).forEach((note) => box.insertBefore(element("p", "card-note", note), box.firstChild));
+    cardSlot.replaceChildren(box);
+    showSheetAtLeast("half");
+    map.fitBounds(bounds, { maxZoom: 18, paddingTopLeft: [40, 40], paddingBottomRight: [40, 40 + coveredHeight()] });
+    announceAddress(T.plateShown, result.places.map((place) => place.name).join("、"));
+  }
+
   async function search(text) {
     announce(T.searching);
     const response = await fetch(config.api.geocode + "?" + new URLSearchParams({ q: text.slice(0, 200), limit: 5 }));
@@ -737,7 +832,9 @@
       return;
     }
     const result = await response.json();
-    if (!result.hits.length || result.grade === "none") notFound(text, result.suggestions || []);
+    if (result.places && result.places.length) showPlaces(result);
+    else if (result.road) showRoad(result);
+    else if (!result.hits.length || result.grade === "none") notFound(text, result.suggestions || []);
     else if (result.hits.length > 1) showChoices(result.hits, result.grade);
     else if (result.hits[0].plate_id == null) showApproximate(result.hits[0], result);
     else await openPlate(result.hits[0].plate_id, { grade: result.grade });
