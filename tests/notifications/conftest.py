@@ -93,7 +93,7 @@ def new_plate(place: dict, number: int):
     """A new plate on the street's road (a change event on the public channel)."""
     return plate_create(
         district=place["district"], components=Components(number=number, road=place["road"]),
-        point=Point(X0 + 100 + number * 10, Y0 + (520 if number % 2 else 480), srid=3826), actor="t",
+        point=Point(X0 + 100 + (number % 150) * 10, Y0 + (520 if number % 2 else 480), srid=3826), actor="t",
     ).plate  # fmt: skip
 
 
