@@ -22,6 +22,8 @@ urlpatterns = [
     path("census/", include("geo_portal.census.office.urls")),
     path("reissue/", include("geo_portal.reissue.urls")),
     path("registry/", include("geo_portal.registry.urls")),
+    path("homevisits/field/", include("geo_portal.homevisits.field_urls")),
+    path("homevisits/", include("geo_portal.homevisits.urls")),
     path("renumbering/", include("geo_portal.renumbering.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]

@@ -170,6 +170,9 @@ class UnfitRequest(models.Model):
         verbose_name_plural = _("requests not fitted")
         constraints = [models.UniqueConstraint(fields=["plan", "request"], name="unfitrequest_plan_request_uniq")]
 
+    def __str__(self) -> str:
+        return f"{self.plan_id}:{self.request_id} {self.reason}"
+
 
 class VisitDevice(models.Model):
     """A visiting clerk's phone or tablet, known by the UUID its app made; revoked, it gets nothing more."""
@@ -218,3 +221,6 @@ class VisitResult(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(outcome="pending"), name="visitresult_outcome_not_pending"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.uuid)

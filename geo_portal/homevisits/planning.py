@@ -35,7 +35,7 @@ def minutes(value: dt.time) -> int:
 
 
 def clock(value: float) -> dt.time:
-    total = min(int(round(value)), 24 * 60 - 1)
+    total = min(round(value), 24 * 60 - 1)
     return dt.time(total // 60, total % 60)
 
 

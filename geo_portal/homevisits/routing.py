@@ -11,6 +11,7 @@ simple order the benchmark compares with. Called by ``services.plan_build`` and 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Sequence
@@ -237,7 +238,7 @@ def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), s
         return sorted(placeable, key=rank)
 
     starts = [ordered(None, False), ordered(None, True)]
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (search order, not secrecy)
     total = SMALL_STARTS if len(placeable) <= SMALL else LARGE_STARTS
     starts += [ordered(rng, False) for _ in range(max(0, total - len(starts)))]
     best: tuple[tuple, list[int], list[int]] | None = None
@@ -252,7 +253,7 @@ def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), s
     route = _kicks(problem, route, len(fixed), rng, KICKS if len(placeable) <= SMALL else LARGE_KICKS)
     arrivals = problem.schedule(route) or _relaxed(problem, route)
     tour = [0, *route, 0]
-    legs = tuple(float(problem.dist[a, b]) for a, b in zip(tour[:-1], tour[1:], strict=True))
+    legs = tuple(float(problem.dist[a, b]) for a, b in itertools.pairwise(tour))
     last = route[-1] if route else 0
     back = (arrivals[-1] + problem.service[last] if route else day.start_min) + float(problem.travel[last, 0])
     unfit = [Unfit(by[i - 1].key, "window", earliest[i]) for i in free if not alone[i]]

@@ -7,7 +7,6 @@ staff pages and the field API.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 

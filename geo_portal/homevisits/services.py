@@ -2,7 +2,8 @@
 reads), and the locked read every change of a request starts from.
 
 Keyword-only, each in its own transaction, every input checked first: a refusal (``HomeVisitRefused``) names each
-field and reason and changes nothing. Called by the staff pages and tests; plans (and cancelling, which re-plans) are in ``planning``.
+field and reason and changes nothing. Called by the staff pages and tests; plans (and cancelling, which re-plans)
+are in ``planning``.
 """
 
 from __future__ import annotations

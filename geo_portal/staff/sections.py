@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from geo_portal.accounts.roles import Role
 from geo_portal.accounts.selectors import roles_of
 from geo_portal.census.office.selectors import conflicts_waiting_count, open_proposal_count, submitted_task_count
+from geo_portal.homevisits.counts import open_visit_count
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.selectors import failed_batch_count
 from geo_portal.jobs.selectors import jobs_summary
@@ -151,6 +152,7 @@ def _registrar() -> Section:
             Link(_("Registration events waiting for review"), home + "#review-heading", waiting["submitted"]),
             Link(_("Approved events to apply"), home + "#apply-heading", waiting["approved"]),
             Link(_("Search the household register"), home + "#address-heading"),
+            Link(_("Home visits"), reverse("homevisits:home"), open_visit_count()),
         ),
     )
 

@@ -14,9 +14,9 @@ from django.utils import translation
 from geo_portal.addresses.plates import Components, plate_create
 from geo_portal.areas.models import Road
 from geo_portal.offices.models import ServicePoint
+from geo_portal.registry.access import Access
 from geo_portal.registry.details import Death, MoveIn, NewHousehold
 from geo_portal.registry.models import Household, Person
-from geo_portal.registry.access import Access
 from tests.accounts.factories import make_staff
 from tests.conftest import X0, Y0
 from tests.registry.conftest import person, through_review
