@@ -36,6 +36,35 @@ def _fresh_throttle_counters(request):
     yield
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "two_factor_steps: staff sign-ins in the test client take the real two-factor steps (tests/accounts)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _staff_sign_in_with_both_factors(request, monkeypatch):
+    """``Client.login`` and ``force_login`` sign staff in with both factors, as if they had typed the code, so that
+    tests of other features need not repeat the two-factor step for registrars, administrators and superusers.
+    Only the test client's shortcuts: the sign-in pages, the middleware and the live server are untouched, and
+    tests marked ``two_factor_steps`` take the real steps (tests/accounts/test_two_factor.py)."""
+    if request.node.get_closest_marker("two_factor_steps"):
+        return
+    from django.test.client import ClientMixin
+
+    from geo_portal.accounts.two_factor import two_factor_required
+    from tests.accounts.factories import pass_second_factor
+
+    original = ClientMixin._login
+
+    def login_with_both_factors(self, user, backend=None):
+        original(self, user, backend)
+        if two_factor_required(user):
+            pass_second_factor(self)
+
+    monkeypatch.setattr(ClientMixin, "_login", login_with_both_factors)
+
+
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
     return require_real_data()

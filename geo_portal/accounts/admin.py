@@ -15,7 +15,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from geo_portal.accounts.forms import StaffAdminAuthenticationForm
 from geo_portal.accounts.models import RoleChange
 from geo_portal.accounts.roles import Role
 from geo_portal.accounts.selectors import is_administrator, role_groups_of
@@ -26,7 +29,9 @@ from geo_portal.accounts.services import (
     staff_disable,
     staff_enable,
     staff_reset_password,
+    staff_reset_two_factor,
     staff_set_roles,
+    staff_unlock_sign_in,
 )
 
 User = get_user_model()
@@ -73,7 +78,7 @@ class StaffUserAdmin(UserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2", "roles")}),)
     readonly_fields = ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")
-    actions = ("disable_accounts", "enable_accounts", "reset_passwords")
+    actions = ("disable_accounts", "enable_accounts", "reset_passwords", "reset_two_factor", "unlock_sign_in")
 
     @admin.display(description=_("roles"))
     def roles_display(self, obj) -> str:
@@ -127,6 +132,21 @@ class StaffUserAdmin(UserAdmin):
             password = staff_reset_password(actor=request.user, user=user)
             messages.warning(request, _password_message(user, password))
 
+    @admin.action(
+        description=_("Reset the two-factor devices of the selected accounts (they enrol again)"),
+        permissions=["manage_staff"],
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            staff_reset_two_factor(actor=request.user, user=user, reason=gettext("reset in the admin"))
+            messages.info(request, gettext("Two-factor devices of %(user)s removed.") % {"user": user})
+
+    @admin.action(description=_("Unlock sign-in of the selected accounts"), permissions=["manage_staff"])
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            if staff_unlock_sign_in(actor=request.user, user=user) is not None:
+                messages.info(request, gettext("Sign-in of %(user)s unlocked.") % {"user": user})
+
 
 @admin.register(RoleChange)
 class RoleChangeAdmin(admin.ModelAdmin):
@@ -148,3 +168,10 @@ class RoleChangeAdmin(admin.ModelAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+# The admin's sign-in says when an account name is locked (accounts.lockout), like the staff sign-in page.
+admin.site.login_form = StaffAdminAuthenticationForm
+# django-otp's device admins show each device's secret key (and its QR code) to anyone with the admin: devices are
+# managed by their owners on the two-factor pages and reset by administrators with the action above.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

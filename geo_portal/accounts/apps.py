@@ -15,7 +15,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here because models can only be loaded once the app registry is ready.
-        from geo_portal.accounts import rules, services  # noqa: F401 (rules registers the object rules)
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from geo_portal.accounts import lockout, rules, services  # noqa: F401 (rules registers the object rules)
+
+        user_login_failed.connect(lockout.on_login_failed, dispatch_uid="accounts_lockout_failed")
+        user_logged_in.connect(lockout.on_logged_in, dispatch_uid="accounts_lockout_cleared")
 
         def sync_roles(sender, using: str = "default", **kwargs) -> None:
             # Django creates permissions on post_migrate; the groups holding them are kept in step the same way,

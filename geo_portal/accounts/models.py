@@ -1,5 +1,5 @@
-"""Staff account data: a profile per staff user (holds the app's permissions) and the append-only log of
-role and status changes.
+"""Staff account data: a profile per staff user (holds the app's permissions), the append-only log of
+role and status changes, and the failed sign-ins per account name (the lockout with backoff, ``lockout``).
 
 Written only by ``services``; read through ``selectors`` and the admin.
 """
@@ -49,6 +49,8 @@ class RoleChange(models.Model):
         DISABLED = "disabled", _("account disabled")
         ENABLED = "enabled", _("account enabled")
         PASSWORD_RESET = "password_reset", _("password reset")
+        TWO_FACTOR_RESET = "two_factor_reset", _("two-factor devices reset")
+        UNLOCKED = "unlocked", _("sign-in unlocked")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # Null when the change came from the command line (manage.py create_staff), run by someone with server access.
@@ -94,3 +96,21 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.user} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class LoginFailure(models.Model):
+    """Failed sign-ins of one account name (lower-cased; names that exist or not alike, so a lockout tells nothing
+    about which accounts exist) since its last successful sign-in, and until when it is locked."""
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failed sign-ins"), default=0)
+    last_failed_at = models.DateTimeField(_("last failed at"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

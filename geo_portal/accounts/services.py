@@ -1,5 +1,6 @@
 """Writes about staff: role groups in step with the role map, creating staff, changing roles, disabling a leaver
-(their sessions end at once), password resets. Every change of roles or state appends a ``RoleChange``.
+(their sessions end at once), password resets, two-factor resets and sign-in unlocks. Every change of roles or
+state appends a ``RoleChange``.
 
 Keyword-only and transactional. Changes to other people's accounts need an administrator as ``actor``
 (``StaffPermissionDenied`` otherwise); ``actor=None`` is accepted only by ``staff_create``, for the
@@ -21,7 +22,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp import devices_for_user
 
+from geo_portal.accounts.lockout import clear_failures
 from geo_portal.accounts.models import RoleChange, StaffProfile
 from geo_portal.accounts.roles import ADMIN_SITE_ROLES, ROLE_PERMISSIONS, Role, parse_roles
 from geo_portal.accounts.selectors import is_administrator, role_groups_of
@@ -279,4 +282,45 @@ def staff_password_changed(*, user: AbstractBaseUser) -> None:
     """The user chose a new password themselves: it no longer has to be changed."""
     StaffProfile.objects.update_or_create(
         user=user, defaults={"must_change_password": False, "password_set_at": timezone.now()}
+    )
+
+
+@transaction.atomic
+def staff_reset_two_factor(*, actor: AbstractBaseUser, user: AbstractBaseUser, reason: str) -> RoleChange:
+    """Remove every two-factor device of a user (a lost or replaced phone): they enrol again at their next sign-in,
+    after their password. Their sessions end. Administrators only; recorded."""
+    _require_administrator(actor)
+    if not reason.strip():
+        raise StaffChangeRefused("give a reason for resetting the two-factor devices")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+    _end_sessions(user)
+    roles = role_groups_of(user)
+    return _record(
+        kind=RoleChange.Kind.TWO_FACTOR_RESET,
+        actor=actor,
+        user=user,
+        roles_before=roles,
+        roles_after=roles,
+        active_before=user.is_active,
+        reason=reason.strip(),
+    )
+
+
+@transaction.atomic
+def staff_unlock_sign_in(*, actor: AbstractBaseUser, user: AbstractBaseUser) -> RoleChange | None:
+    """End a sign-in lockout (``lockout``) before its time; None when the account was not locked."""
+    _require_administrator(actor)
+    if not clear_failures(username=user.get_username()):
+        return None
+    roles = role_groups_of(user)
+    return _record(
+        kind=RoleChange.Kind.UNLOCKED,
+        actor=actor,
+        user=user,
+        roles_before=roles,
+        roles_after=roles,
+        active_before=user.is_active,
+        reason="",
     )

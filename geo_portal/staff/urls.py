@@ -1,10 +1,10 @@
 """Staff page URLs under ``/staff/``: home, sign-in (throttled per client like the admin's), sign-out (POST),
-password change."""
+password change, the two-factor code and enrolment."""
 
 from django.urls import path
 
 from geo_portal.core.throttling import client_throttled
-from geo_portal.staff import views
+from geo_portal.staff import two_factor, views
 
 app_name = "staff"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("login/", client_throttled("login", methods=("POST",))(views.LoginView.as_view()), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password-change"),
+    path("two-factor/", two_factor.verify_page, name="two-factor"),
+    path("two-factor/setup/", two_factor.setup_page, name="two-factor-setup"),
 ]

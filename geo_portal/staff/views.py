@@ -11,6 +11,8 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from geo_portal.accounts.forms import StaffAuthenticationForm
+from geo_portal.accounts.middleware import IDLE_SIGNED_OUT_KEY
 from geo_portal.accounts.selectors import must_change_password
 from geo_portal.accounts.services import staff_password_changed
 from geo_portal.staff.sections import sections_for
@@ -32,8 +34,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     template_name = "staff/login.html"
+    form_class = StaffAuthenticationForm
     next_page = reverse_lazy("staff:home")
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Said once, on the sign-in page after the idle timeout ended the session (accounts.middleware).
+        idle = self.request.session.pop(IDLE_SIGNED_OUT_KEY, False)
+        return {**super().get_context_data(**kwargs), "idle_signed_out": idle}
 
 
 class LogoutView(auth_views.LogoutView):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from geo_portal.accounts.models import RoleChange
 from geo_portal.accounts.selectors import role_groups_of
-from tests.accounts.factories import PASSWORD, make_staff
+from tests.accounts.factories import PASSWORD, make_staff, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -18,6 +18,7 @@ User = get_user_model()
 def admin_client(client):
     make_staff("ada", "administrator")
     assert client.login(username="ada", password=PASSWORD)
+    pass_second_factor(client)
     return client
 
 

@@ -104,6 +104,7 @@ def test_argon2_hashes_passwords_in_the_deployed_settings():
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert base.AUTHENTICATION_BACKENDS == [
+        "geo_portal.accounts.lockout.LockoutBackend",
         "rules.permissions.ObjectPermissionBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]

@@ -49,6 +49,7 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
             pytest.fail("CI is set but /usr/bin/chromium is missing (scripts/bootstrap.sh installs it)")
         pytest.skip("Debian's chromium is not installed (make setup installs it)")
     from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     password = secrets.token_urlsafe(16)
     with django_db_blocker.unblock():
@@ -56,6 +57,8 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        # A superuser signs in with a second factor: the authenticator whose codes two_factor_step types.
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="authenticator", defaults={"confirmed": True})
     port = _free_port()
     env = {
         **os.environ,
@@ -102,7 +105,7 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
                 server.kill()
                 pytest.fail(f"live server did not start; see {log.name}")
             time.sleep(0.2)
-    yield {"url": base, "user": STAFF_USER, "password": password}
+    yield {"url": base, "user": STAFF_USER, "password": password, "totp_device_id": device.pk}
     server.terminate()
     server.wait(10)
     log.close()
@@ -112,6 +115,25 @@ def live_site(loaded_real, django_db_blocker, tmp_path_factory):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def two_factor_step(live_site, django_db_blocker):
+    """Type the code of ``live_site``'s authenticator on the two-factor page that follows its password (a code not
+    used yet: a code is accepted once, and two sign-ins may fall in one 30-second step)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.factories import totp_code
+
+    def step(page) -> None:
+        page.wait_for_url("**/staff/two-factor/**")
+        with django_db_blocker.unblock():
+            device = TOTPDevice.objects.get(pk=live_site["totp_device_id"])
+        now_t = (int(time.time()) - device.t0) // device.step
+        page.fill("#id_code", totp_code(device, offset_steps=max(0, (device.last_t or 0) + 1 - now_t)))
+        page.click("form[action='/staff/two-factor/'] button[type=submit]")
+
+    return step
 
 
 @pytest.fixture(scope="session")

@@ -129,7 +129,7 @@ def _photo_with_gps() -> bytes:
     return out.getvalue()
 
 
-def test_staff_mark_a_duplicate_and_read_the_photos_kept_gps(open_page, live_site):
+def test_staff_mark_a_duplicate_and_read_the_photos_kept_gps(open_page, live_site, two_factor_step):
     # Two citizens report the same plate; the second keeps the photo's GPS.
     page = open_page(f"/?plate={plate_id()}", locale="en")
     references = []
@@ -151,6 +151,7 @@ def test_staff_mark_a_duplicate_and_read_the_photos_kept_gps(open_page, live_sit
     admin.fill("#id_username", live_site["user"])
     admin.fill("#id_password", live_site["password"])
     admin.click("input[type=submit]")
+    two_factor_step(admin)
     admin.wait_for_selector(".field-duplicate_of .select2-selection[aria-label]")
     assert axe_violations(admin) == []
     kept = admin.inner_text(".field-photo_location .readonly")

@@ -133,7 +133,7 @@ def _photo_with_gps() -> bytes:
     return out.getvalue()
 
 
-def test_report_with_a_photo_reaches_the_admin_without_its_location(open_page, live_site):
+def test_report_with_a_photo_reaches_the_admin_without_its_location(open_page, live_site, two_factor_step):
     page = open_page(f"/?plate={plate_id()}")
     page.click("[data-action=report-plate]")
     assert page.is_visible("#report-dialog")
@@ -154,6 +154,7 @@ def test_report_with_a_photo_reaches_the_admin_without_its_location(open_page, l
     admin.fill("#id_username", live_site["user"])
     admin.fill("#id_password", live_site["password"])
     admin.click("input[type=submit]")
+    two_factor_step(admin)
     admin.wait_for_selector("#result_list")
     assert reference in admin.inner_text("#result_list")
     admin.click(f"text={reference}")

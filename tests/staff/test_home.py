@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.reports.models import CitizenReport
-from tests.accounts.factories import PASSWORD, make_staff
+from tests.accounts.factories import PASSWORD, make_staff, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +75,7 @@ def test_public_pages_need_no_login(client, areas):
 def test_each_role_sees_its_section_and_not_the_others(client, role):
     make_staff("someone", role)
     assert client.login(username="someone", password=PASSWORD)
+    pass_second_factor(client)
     html = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert section_ids(html) == SECTIONS[role]
 
@@ -82,6 +83,7 @@ def test_each_role_sees_its_section_and_not_the_others(client, role):
 def test_several_roles_see_several_sections_in_role_order(client):
     make_staff("multi", "registrar", "surveyor", "clerk")
     assert client.login(username="multi", password=PASSWORD)
+    pass_second_factor(client)
     assert section_ids(client.get("/staff/").content.decode()) == ["role-surveyor", "role-clerk", "role-registrar"]
 
 
@@ -94,6 +96,7 @@ def test_a_user_without_role_sees_no_section_and_a_superuser_sees_administration
     assert "You have no staff role yet. Ask an administrator to give you one." in html
     User.objects.create_superuser("root", password=PASSWORD)
     assert client.login(username="root", password=PASSWORD)
+    pass_second_factor(client)
     assert section_ids(client.get("/staff/").content.decode()) == ["role-administrator"]
 
 
@@ -104,6 +107,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
     batch("applied")
     make_staff("carl", "clerk", "reviewer", "administrator")
     assert client.login(username="carl", password=PASSWORD)
+    pass_second_factor(client)
     en = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert links(en, "role-clerk") == [
         ("New citizen reports", "3 waiting"),
@@ -163,6 +167,7 @@ def test_clerk_reaches_the_reports_admin_surveyor_does_not(client):
     make_staff("carl", "clerk")
     make_staff("sue", "surveyor")
     assert client.login(username="carl", password=PASSWORD)
+    pass_second_factor(client)
     assert client.get("/admin/reports/citizenreport/?status__exact=new").status_code == 200
     assert client.get("/admin/auth/user/").status_code == 403
     client.logout()

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "procrastinate.contrib.django",
+    # Staff two-factor sign-in: authenticator apps (TOTP) and single-use backup codes (accounts.two_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "geo_portal.core",
     "geo_portal.jobs",
     "geo_portal.ingest",
@@ -71,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Staff sessions: idle timeout, and only the two-factor pages for a user who still owes a second factor.
+    "geo_portal.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "geo_portal.core.middleware.ContentSecurityPolicyMiddleware",
@@ -151,9 +158,26 @@ PASSWORD_HASHERS = [
 ]
 # Roles give model permissions (ModelBackend); the rules package adds object-level rules (accounts.rules).
 AUTHENTICATION_BACKENDS = [
+    # Refuses a locked account name before any password is checked (accounts.lockout).
+    "geo_portal.accounts.lockout.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Staff sessions end after this long without a request (any request extends them), and after a work day at most.
+STAFF_IDLE_TIMEOUT_S = int(os.environ.get("GEO_PORTAL_STAFF_IDLE_TIMEOUT_S", str(30 * 60)))
+SESSION_COOKIE_AGE = int(os.environ.get("GEO_PORTAL_SESSION_MAX_AGE_S", str(12 * 3600)))
+# Roles that sign in with a second factor (authenticator app or backup code) besides the password; superusers
+# always do, and so does anyone who enrolled a device (accounts.two_factor).
+STAFF_TWO_FACTOR_ROLES = tuple(
+    r for r in os.environ.get("GEO_PORTAL_STAFF_TWO_FACTOR_ROLES", "registrar,administrator").split(",") if r
+)
+OTP_TOTP_ISSUER = os.environ.get("GEO_PORTAL_OTP_ISSUER", "geo_portal")
+# Per-account lockout (accounts.lockout): after this many failed sign-ins of one account name, locked for the base
+# time, doubling with each further failure up to the maximum; a successful sign-in clears the count.
+LOGIN_LOCKOUT_THRESHOLD = int(os.environ.get("GEO_PORTAL_LOGIN_LOCKOUT_THRESHOLD", "5"))
+LOGIN_LOCKOUT_BASE_S = int(os.environ.get("GEO_PORTAL_LOGIN_LOCKOUT_BASE_S", "60"))
+LOGIN_LOCKOUT_MAX_S = int(os.environ.get("GEO_PORTAL_LOGIN_LOCKOUT_MAX_S", str(24 * 3600)))
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", _("Traditional Chinese")), ("en", _("English"))]
@@ -166,6 +190,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "static"
 # Uploaded files (citizen report photos). No MEDIA_URL route: photos are served to staff by reports.views only.
 MEDIA_ROOT = Path(os.environ.get("GEO_PORTAL_MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+# Nightly database backups (core.backup, make backup / make restore): pg_dump files kept for BACKUP_KEEP runs.
+BACKUP_DIR = Path(os.environ.get("GEO_PORTAL_BACKUP_DIR", BASE_DIR / ".data" / "backups"))
+BACKUP_KEEP = int(os.environ.get("GEO_PORTAL_BACKUP_KEEP", "14"))
 REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 # Memory one photo may take to decode and re-encode (pixels × bytes per pixel of its mode, plus a working copy):
 # 128 MB lets four uploads decode at once within 512 MB. About 16 MP for colour, 25 MP for greyscale; a larger

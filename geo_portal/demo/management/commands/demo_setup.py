@@ -100,3 +100,9 @@ class Command(BaseCommand):
         self.stdout.write(f"==> staff logins, one per role (kept in {secret_file}; sign in at /staff/):")
         for username, role, password in ensure_staff_logins(secret_file):
             self.stdout.write(f"    {role.value:<18} user '{username}', password '{password}'")
+        roles = ", ".join(settings.STAFF_TWO_FACTOR_ROLES)
+        self.stdout.write(
+            f"==> two-step sign-in for the admin login and {roles}: at the first sign-in the page shows a QR code for an"
+            " authenticator app (or its key: `oathtool --totp -b KEY` prints the code) and ten backup codes;"
+            " an administrator resets a lost device in the admin (Staff accounts → action)"
+        )
