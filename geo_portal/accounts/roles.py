@@ -71,6 +71,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         {
             _HOME,
             "accounts.manage_staff",
+            # The supervisor's view of the register's access log and the per-person "who read my data" report
+            # (registry.audit); registrars, who read the personal data, do not audit their own reading.
+            "registry.audit_access_log",
             "accounts.view_rolechange",
             "accounts.view_staffprofile",
             "auth.view_user",

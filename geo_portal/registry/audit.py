@@ -3,18 +3,31 @@
 Reads of the log only (user names, times, purposes, fields and pages; never a name or national ID), computed in
 the database: bursts (one user reading many distinct persons within a short window, counted with a window
 function over the log's time index) and reads outside office hours (local time, Monday–Friday 08:00–18:00 by
-default). The pages that show these (supervisor view, printable per-person report) are not built yet.
+default). ``log_entries`` pages through the log with filters. ``person_report`` is the per-person report of who
+read a person's data and why, for the citizen who asks: it names the person, so it is itself a logged read.
+
+Who sees these: the permission ``registry.audit_access_log`` (the administrator role; a registrar who reads
+personal data does not audit its own reading). The supervisor's pages (``web/audit.py``) check it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from geo_portal.registry import crypto, identity, national_id, sql
+from geo_portal.registry.access import BIRTH_DATE, NAME, NATIONAL_ID, Access, log_reads
+from geo_portal.registry.errors import AccessDenied, FieldError, RegistryRefused
 from geo_portal.registry.models import AccessLog
+
+AUDIT = "registry.audit_access_log"
+REPORT_PURPOSES = (AccessLog.Purpose.CITIZEN, AccessLog.Purpose.AUDIT)
 
 BURST_PERSONS = 50  # distinct persons read by one user ...
 BURST_WINDOW = dt.timedelta(minutes=10)  # ... within this window is a burst
@@ -90,3 +103,74 @@ def unusual_reading(
 def reads_of_person(person_id: int) -> list[AccessLog]:
     """Every logged read of one person, newest first: who, when, why, which fields, on which page."""
     return list(AccessLog.objects.filter(person_id=person_id).order_by("-at", "-id"))
+
+
+def may_audit(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(AUDIT))
+
+
+def _require_audit(user) -> None:
+    if not may_audit(user):
+        raise AccessDenied(_("%(user)s may not read the access log.") % {"user": user.get_username() or "anonymous"})
+
+
+def log_entries(
+    *, user, start: dt.datetime, end: dt.datetime, username: str = "", person_id: int | None = None
+) -> QuerySet[AccessLog]:
+    """The log's rows in ``[start, end)``, newest first, optionally of one user or one person (no names: ids)."""
+    _require_audit(user)
+    rows = AccessLog.objects.filter(at__gte=start, at__lt=end)
+    if username:
+        rows = rows.filter(username=username)
+    if person_id is not None:
+        rows = rows.filter(person_id=person_id)
+    return rows.order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class PersonReport:
+    """Who read one person's data: the person as the report names them, and every read, newest first."""
+
+    person_id: int
+    name: str
+    masked_id: str
+    birth_date: dt.date
+    synthetic: bool
+    reads: tuple[AccessLog, ...]
+    made_at: dt.datetime
+
+
+@transaction.atomic
+def person_report(*, national_id_text: str, access: Access) -> PersonReport | None:
+    """The report for the person holding this national ID (exact, through the keyed hash), or None. The lookup is
+    logged as a read of that person (name, birth date, national ID) with the purpose given — the person's own
+    request or an audit — in the same transaction; a miss is logged too. The reads listed are those before it."""
+    _require_audit(access.user)
+    errors = []
+    if access.purpose not in REPORT_PURPOSES:
+        errors.append(FieldError("purpose", _("a report of reads is made at the person's request or for an audit")))
+    try:
+        value = national_id.parse(national_id_text).value
+    except national_id.InvalidNationalId as exc:
+        errors.append(FieldError("national_id", identity.invalid_reason(exc)))
+    if errors:
+        raise RegistryRefused(errors)
+    access = replace(access, request_id=access.request_id or uuid.uuid4().hex, note=access.note.strip()[:200])
+    with connection.cursor() as cur:
+        cur.execute(sql.PERSON_BY_HASH, {"hashes": crypto.lookup_hashes(value)})
+        row = cur.fetchone()
+    fields = (NATIONAL_ID, NAME, BIRTH_DATE)
+    if row is None:
+        log_reads(access, selector="person_report", person_ids=[None], fields=(NATIONAL_ID,), note="no match")
+        return None
+    reads = tuple(reads_of_person(row[0]))
+    log_reads(access, selector="person_report", person_ids=[row[0]], fields=fields)
+    return PersonReport(
+        person_id=row[0],
+        name=row[1],
+        masked_id=national_id.mask(value),
+        birth_date=row[3],
+        synthetic=row[5],
+        reads=reads,
+        made_at=timezone.now(),
+    )

@@ -390,6 +390,8 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
         ordering = ["-at", "-id"]
         default_permissions = ("view",)
+        # Supervisors' reading of the log (flags, the per-person report); the administrator role holds it.
+        permissions = [("audit_access_log", "Can audit the access log of personal data")]
         constraints = [models.CheckConstraint(condition=~Q(purpose=""), name="accesslog_purpose_required")]
         indexes = [
             models.Index(fields=["person", "at"], name="accesslog_person_at_idx"),

@@ -17,6 +17,11 @@ from geo_portal.registry.models import Household, Person
 from geo_portal.registry.national_id import synthetic
 from geo_portal.registry.services.events import event_apply, event_approve, event_create, event_submit
 from tests.accounts.factories import make_staff
+
+try:  # the staff two-factor sign-in (accounts.two_factor): registrars and administrators pass a second factor
+    from tests.accounts.factories import pass_second_factor
+except ImportError:  # before it exists, signing in is the password alone
+    pass_second_factor = None
 from tests.conftest import X0, Y0
 
 
@@ -30,6 +35,13 @@ def _english():
 @pytest.fixture(autouse=True)
 def _documents(settings, tmp_path):
     settings.REGISTRY_DOCUMENTS_ROOT = tmp_path / "registry-documents"
+
+
+def login(client, user) -> None:
+    """Sign a test client in as ``user``, second factor included where the site asks for one."""
+    client.force_login(user)
+    if pass_second_factor is not None:
+        pass_second_factor(client)
 
 
 def at(number: int) -> Point:

@@ -1,10 +1,12 @@
 """Registrar pages that enter registration events: a move-in at a plate (a new household there, or into an existing
-one), a birth into a household, a household's address change to a plate, a death or a move-out in a household.
+one), a birth into a household, a household's address change to a plate, a death or a move-out in a household, a
+household split (分戶: members leave to form a new household in the same building), a merge (合戶: every member
+joins another household) and a change of head (戶長變更).
 
 Each page only shapes the input into the event's details and calls ``event_create``; the service checks it
 against the register and names the field of every problem, shown as messages above the form (nothing is saved
 then). Pages that show a household's members read them through the registry selector with the purpose
-"registration case", which logs the read. Splits, merges and changes of head are entered later (not built yet).
+"registration case", which logs the read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,19 @@ from django.views.decorators.http import require_http_methods
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.registry import selectors
 from geo_portal.registry.access import Purpose
-from geo_portal.registry.details import AddressChange, Birth, Death, Member, MoveIn, MoveOut, NewHousehold, NewPerson
+from geo_portal.registry.details import (
+    AddressChange,
+    Birth,
+    Death,
+    HeadChange,
+    Member,
+    Merge,
+    MoveIn,
+    MoveOut,
+    NewHousehold,
+    NewPerson,
+    Split,
+)
 from geo_portal.registry.errors import RegistryRefused
 from geo_portal.registry.models import Household, RegistrationEvent
 from geo_portal.registry.services.events import event_create
@@ -27,8 +41,11 @@ from geo_portal.registry.web.forms import (
     AddressChangeForm,
     BirthForm,
     DepartureForm,
+    HeadChangeForm,
+    MergeForm,
     MoveInForm,
     NewPersonFormSet,
+    SplitForm,
 )
 
 K = RegistrationEvent.Kind
@@ -156,3 +173,69 @@ def new_departure(request: HttpRequest, household_pk: int, kind: str) -> HttpRes
         if (response := _create(request, kind, form, details)) is not None:
             return response
     return _page(request, kind, {"form": form, "household": household})
+
+
+def _members(request: HttpRequest, household_pk: int):
+    """The household and its members today, read through the logging selector (purpose: a registration case)."""
+    try:
+        return selectors.household_members(
+            household_id=household_pk, access=access_for(request, Purpose.REGISTRATION, _("entering a registration"))
+        )
+    except RegistryRefused:
+        raise Http404(_("There is no such household.")) from None
+
+
+@require_http_methods(["GET", "POST"])
+@registrar_only
+def new_split(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """分戶: members (never the head) leave to form a new household in the same building."""
+    household = _members(request, household_pk)
+    members = [(m.person.id, m.person.name) for m in household.members if m.person.id != household.head_id]
+    plate_id = Household.objects.filter(pk=household.id).values_list("plate_id", flat=True).get()
+    plates = [(p.id, p.address) for p in selectors.entrance_plates(plate_id)]
+    plates.sort(key=lambda p: p[0] != plate_id)  # the household's own plate first (the usual split)
+    form = SplitForm(request.POST or None, members=members, plates=plates)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        details = Split(
+            household_id=household.id,
+            members=tuple(Member(pk, relation) for pk, relation in form.given()),
+            new_household=NewHousehold(number=data["new_number"].strip().upper(), kind=data["kind"], plate_id=data["plate"]),
+        )
+        if (response := _create(request, K.SPLIT, form, details)) is not None:
+            return response
+    return _page(request, K.SPLIT, {"form": form, "household": household})
+
+
+@require_http_methods(["GET", "POST"])
+@registrar_only
+def new_merge(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """合戶: every member joins another household; this one is dissolved."""
+    household = _members(request, household_pk)
+    form = MergeForm(request.POST or None, members=[(m.person.id, m.person.name) for m in household.members])
+    if request.method == "POST" and form.is_valid():
+        into = _household_id(form.cleaned_data["into_number"])
+        if into is None:
+            form.add_error("into_number", _("There is no household with this number."))
+        else:
+            relations = tuple(Member(pk, relation) for pk, relation in form.given())
+            details = Merge(household_id=household.id, into_household_id=into, relations=relations)
+            if (response := _create(request, K.MERGE, form, details)) is not None:
+                return response
+    return _page(request, K.MERGE, {"form": form, "household": household})
+
+
+@require_http_methods(["GET", "POST"])
+@registrar_only
+def new_head_change(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """戶長變更: another member becomes the head; every other member's relation to them."""
+    household = _members(request, household_pk)
+    members = [(m.person.id, m.person.name) for m in household.members]
+    form = HeadChangeForm(request.POST or None, members=members, head_id=household.head_id)
+    if request.method == "POST" and form.is_valid():
+        head = form.cleaned_data["new_head"]
+        relations = tuple(Member(pk, relation) for pk, relation in form.given(skip={head}))
+        details = HeadChange(household_id=household.id, head_id=head, relations=relations)
+        if (response := _create(request, K.HEAD_CHANGE, form, details)) is not None:
+            return response
+    return _page(request, K.HEAD_CHANGE, {"form": form, "household": household})

@@ -26,6 +26,34 @@ class PurposeForm(forms.Form):
     note = forms.CharField(label=_("Case or reference number (optional)"), max_length=200, required=False)
 
 
+class TranscriptForm(PurposeForm):
+    annotations = forms.BooleanField(label=_("Print the annotations (記事)"), required=False)
+
+
+class AuditFilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DateInput(), required=False)
+    end = forms.DateField(label=_("To (inclusive)"), widget=DateInput(), required=False)
+    username = forms.CharField(label=_("Staff user name"), max_length=150, required=False)
+    person = forms.IntegerField(label=_("Person id"), min_value=1, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("must not be before the start"))
+        return data
+
+
+class PersonReportForm(forms.Form):
+    """A citizen asks who read their data: their national ID, and the purpose (their request, or an audit)."""
+
+    national_id = forms.CharField(label=_("National ID of the person"), max_length=20)
+    purpose = forms.ChoiceField(
+        label=_("Purpose of this read"),
+        choices=[(p.value, p.label) for p in (AccessLog.Purpose.CITIZEN, AccessLog.Purpose.AUDIT)],
+    )
+    note = forms.CharField(label=_("Case or reference number (optional)"), max_length=200, required=False)
+
+
 class AddressSearchForm(forms.Form):
     q = forms.CharField(label=_("Address"), max_length=120)
 
@@ -128,3 +156,73 @@ class DecisionForm(forms.Form):
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of document"), choices=EventDocument.Kind.choices)
     file = forms.FileField(label=_("Scanned file (PDF, JPEG, PNG or TIFF)"))
+
+
+class _RelationsForm(EventDatesForm):
+    """One relation field per member (``relation_<person id>``), labelled with the member's name."""
+
+    relation_label = _("Relation of %(name)s")
+    relation_choices: list = NON_HEAD
+    relation_blank = "—"
+    relation_required = False
+
+    def __init__(self, *args, members: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for pk, name in members:
+            self.fields[f"relation_{pk}"] = forms.ChoiceField(
+                label=self.relation_label % {"name": name},
+                choices=[("", self.relation_blank), *self.relation_choices],
+                required=self.relation_required,
+            )
+
+    def given(self, skip: set[int] = frozenset()) -> list[tuple[int, str]]:
+        return [
+            (pk, self.cleaned_data[f"relation_{pk}"])
+            for pk, _name in self.members
+            if pk not in skip and self.cleaned_data.get(f"relation_{pk}")
+        ]
+
+
+class SplitForm(_RelationsForm):
+    """分戶: the members who leave, each with their relation to the new household's head (one of them is 'head'),
+    and the new household's number, kind and plate (this building's plates)."""
+
+    relation_label = _("%(name)s in the new household")
+    relation_choices = Relation.choices
+    relation_blank = _("— stays —")
+
+    def __init__(self, *args, plates: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_number"] = forms.CharField(label=_("New household number"), max_length=8)
+        self.fields["kind"] = forms.ChoiceField(label=_("Kind of the new household"), choices=Household.Kind.choices)
+        self.fields["plate"] = forms.TypedChoiceField(
+            label=_("Door plate of the new household"), choices=[(str(pk), a) for pk, a in plates], coerce=int
+        )
+
+
+class MergeForm(_RelationsForm):
+    """合戶: every member joins another household (by its number), each with a relation to its head."""
+
+    relation_label = _("Relation of %(name)s to the head of the other household")
+    relation_required = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into_number"] = forms.CharField(label=_("Number of the household to join"), max_length=8)
+        self.order_fields(["effective_date", "declared_on", "into_number"])
+
+
+class HeadChangeForm(_RelationsForm):
+    """戶長變更: the new head among the members, and every other member's relation to them."""
+
+    relation_label = _("Relation of %(name)s to the new head")
+
+    def __init__(self, *args, head_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_head"] = forms.TypedChoiceField(
+            label=_("New head"),
+            choices=[("", _("— choose —")), *((str(pk), n) for pk, n in self.members if pk != head_id)],
+            coerce=int,
+        )
+        self.order_fields(["effective_date", "declared_on", "new_head"])
