@@ -143,6 +143,17 @@ def _reissue(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# Renumbering (bench/renumbering.py): filled by run(), printed and written by main().
+RENUMBERING: dict[str, dict] = {}
+
+
+def _renumbering(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.renumbering"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # The door-plate and road capture triggers of the change log, off: the import as it ran before the change log.
 CAPTURE_OFF = " ".join(
     f"ALTER TABLE {table} DISABLE TRIGGER changes_{entity}_{op};"
@@ -256,6 +267,7 @@ def run(
         maps["real 東區 (108,162 plates)"] = _map(env, "10018010", browser=True)
         census["real 東區 (108,162 plates)"] = _census(env)
         reissue["real 東區 (108,162 plates)"] = _reissue(env)
+        RENUMBERING["real 東區 (108,162 plates)"] = _renumbering(env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -468,6 +480,17 @@ def _print_reissue(reissue: dict[str, dict]) -> None:
                   f"({board['open']:,} open cases, {board['overdue']:,} overdue)")  # fmt: skip
 
 
+def _print_renumbering(renumbering: dict[str, dict]) -> None:
+    """The renumbering table: 關新路 renamed by one plan with its synthetic households, atomically."""
+    for name, r in renumbering.items():
+        print(f"\nrenumbering, {name} (in process; one plan, one transaction)")
+        print(f"  {r['road']}: {r['plates']:,} plates, {r['households']:,} households, {r['persons']:,} persons; "
+              f"draft {r['draft_s']:.2f} s, preview {r['preview_s']:.2f} s, submit + approve "
+              f"{r['submit_and_approve_s']:.2f} s, apply {r['apply_s']:.2f} s (target ≤ {r['target_apply_s']:.0f} s); "
+              f"{r['new_plates']:,} new plates, {r['households_moved']:,} households moved, {r['public_events']:,} "
+              f"public events in {r['public_txids']} txid")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
@@ -491,9 +514,10 @@ def main() -> None:
     _print_write_path(results, write_path)
     _print_census(census)
     _print_reissue(reissue)
+    _print_renumbering(RENUMBERING)
     report = {
         "import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path, "census": census,
-        "reissue": reissue,
+        "reissue": reissue, "renumbering": RENUMBERING,
     }  # fmt: skip
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")

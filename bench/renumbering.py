@@ -1,0 +1,172 @@
+"""Renumbering benchmark, run by ``make bench`` against its benchmark database (DATABASE_URL set, the real 東區 plates
+loaded): 關新路, 2,529 plates in the real data, with synthetic households registered at them, renamed by one plan —
+every plate retired and replaced, every household moved by the plan's registration event — in one transaction.
+
+Before timing, households are generated at the road's plates (seeded; about the district's 0.86 households per plate
+and 2.4 persons per household; synthetic national IDs encrypted as the register stores them) unless the register
+already has households there. Timed in this one process: drafting the plan by the rule, the preview (conflicts, zip
+codes, English, counts), submit and approval (each re-checks the preview), and the apply (target ≤ 10 s); then the
+result is checked — new plates, households moved, one public txid. Prints one JSON object on stdout (the last line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import secrets
+import sys
+import time
+
+import django
+
+ROAD = "關新路"
+NEW_NAME = "關新北路"
+SEED = 14
+HOUSEHOLDS_PER_PLATE = 0.86
+RELATIONS = ("spouse", "son", "daughter", "father", "mother")
+
+
+def synthetic_households(plate_ids: list[int]) -> dict[str, int]:
+    """Households at a share of the plates, 1–5 persons each, written with bulk inserts (setup, not timed)."""
+    from django.db.backends.postgresql.psycopg_any import DateRange
+
+    from geo_portal.registry.identity import stored
+    from geo_portal.registry.models import Household, HouseholdAddress, Membership, Person
+    from geo_portal.registry.national_id import synthetic
+
+    rng = random.Random(SEED)
+    chosen = sorted(rng.sample(plate_ids, round(len(plate_ids) * HOUSEHOLDS_PER_PLATE)))
+    serial = 9_000_000 + Person.objects.count()
+    households = []
+    for n, plate_id in enumerate(chosen):
+        size = rng.choices((1, 2, 3, 4, 5), weights=(30, 26, 20, 16, 8))[0]
+        since = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(12_000))
+        people = []
+        for k in range(size):
+            secret = stored(synthetic(serial))
+            serial += 1
+            people.append(
+                Person(
+                    national_id_encrypted=secret.encrypted,
+                    national_id_key=secret.key,
+                    national_id_hash=secret.hash,
+                    national_id_hash_key=secret.hash_key,
+                    name=f"測試{n}之{k}",
+                    sex="MF"[k % 2],
+                    birth_date=dt.date(1950 + rng.randrange(50), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                    synthetic=True,
+                )
+            )
+        households.append((plate_id, since, people))
+    Person.objects.bulk_create([p for _plate, _since, people in households for p in people], batch_size=5000)
+    rows = [
+        Household(
+            number=f"R{8_000_000 + n:07d}",
+            kind="living",
+            head=people[0],
+            plate_id=plate_id,
+            period=DateRange(since, None),
+            synthetic=True,
+        )
+        for n, (plate_id, since, people) in enumerate(households)
+    ]
+    Household.objects.bulk_create(rows, batch_size=5000)
+    HouseholdAddress.objects.bulk_create(
+        [HouseholdAddress(household=h, plate_id=h.plate_id, valid=h.period) for h in rows], batch_size=5000
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(person=p, household=h, relation="head" if k == 0 else RELATIONS[k - 1], valid=h.period)
+            for h, (_plate, _since, people) in zip(rows, households, strict=True)
+            for k, p in enumerate(people)
+        ],
+        batch_size=5000,
+    )
+    return {"households": len(rows), "persons": sum(len(p) for _plate, _since, p in households)}
+
+
+def main() -> None:
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from geo_portal.accounts.services import staff_create
+    from geo_portal.addresses.models import DoorPlate
+    from geo_portal.areas.models import Road
+    from geo_portal.changes.selectors import channel_state
+    from geo_portal.registry.models import Household
+    from geo_portal.renumbering.preview import plan_preview
+    from geo_portal.renumbering.services import plan_apply, plan_approve, plan_draft_by_rule, plan_submit
+
+    road = Road.objects.select_related("district").get(name=ROAD)
+    plate_ids = list(DoorPlate.objects.active().filter(road=road).order_by("pk").values_list("pk", flat=True))
+    out: dict = {"road": ROAD, "plates": len(plate_ids)}
+    if not Household.objects.filter(plate_id__in=plate_ids).exists():
+        start = time.perf_counter()
+        out["generated"] = {**synthetic_households(plate_ids), "seconds": time.perf_counter() - start}
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    clerk, _ = staff_create(
+        actor=None, username="bench-renumbering-clerk", roles=["clerk"], password=secrets.token_urlsafe(18)
+    )
+    reviewer, _ = staff_create(
+        actor=None, username="bench-renumbering-reviewer", roles=["reviewer"], password=secrets.token_urlsafe(18)
+    )
+    today = timezone.localdate()
+    timings: dict[str, float] = {}
+
+    start = time.perf_counter()
+    plan = plan_draft_by_rule(
+        actor=clerk,
+        district=road.district,
+        kind="rename_road",
+        title=f"{ROAD} → {NEW_NAME}",
+        effective_date=today,
+        road_id=road.pk,
+        new_road_name=NEW_NAME,
+    )
+    timings["draft_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    preview = plan_preview(plan)
+    timings["preview_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    plan = plan_submit(plan_id=plan.pk, version=plan.version, actor=clerk)
+    plan = plan_approve(plan_id=plan.pk, version=plan.version, actor=reviewer)
+    timings["submit_and_approve_s"] = time.perf_counter() - start
+    public_before = channel_state().txid
+    registry_before = channel_state(channel="registry").txid
+    start = time.perf_counter()
+    plan = plan_apply(plan_id=plan.pk, version=plan.version, actor=clerk)
+    timings["apply_s"] = time.perf_counter() - start
+
+    moved = Household.objects.filter(plate__road__name=NEW_NAME, period__upper_inf=True).count()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(DISTINCT t.txid), count(*) FROM changes_event e JOIN changes_transaction t "
+            "ON t.id = e.transaction_id WHERE t.channel = 'public' AND t.txid > %s",
+            [public_before],
+        )
+        public_txids, public_events = cur.fetchone()
+    out.update(
+        {
+            **timings,
+            "target_apply_s": 10.0,
+            "conflicts": len(preview.conflicts),
+            "households": preview.affected.households,
+            "persons": preview.affected.persons,
+            "new_plates": DoorPlate.objects.active().filter(road__name=NEW_NAME).count(),
+            "retired_plates": DoorPlate.objects.filter(pk__in=plate_ids, status="retired").count(),
+            "households_moved": moved,
+            "public_txids": public_txids,
+            "public_events": public_events,
+            "registry_txids": channel_state(channel="registry").txid - registry_before,
+            "status": plan.status,
+        }
+    )
+    json.dump(out, sys.stdout, ensure_ascii=False)
+    print()
+
+
+if __name__ == "__main__":
+    main()
