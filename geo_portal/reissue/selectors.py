@@ -1,7 +1,8 @@
 """Reads of re-issuance: the fee in force, the staff's case lists and case page, cases ready to order, the public
 status by reference (frozen dataclasses without any personal data) and counts for the staff home page.
 
-The public reads (``public_status``, ``public_status_for_source``, ``report_case_progress``) never touch the
+The public reads (``public_status``, ``public_status_for_source``, ``report_case_progress``, ``report_status_note``
+— the note a citizen report's status page shows, registered with ``reports.hooks`` in ``apps``) never touch the
 applicant's table nor a step's note (staff write notes freely); they return the step, its dates and the plates'
 public addresses. Called by the
 services (the fee in force), the views, the staff home page and, for a citizen report's status, the public pages.
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.census.models import Finding
@@ -33,6 +35,7 @@ from geo_portal.reissue.models import (
     Source,
 )
 from geo_portal.reissue.states import FINAL, OPEN, PUBLIC_PATH, State
+from geo_portal.reports.hooks import StatusNote
 from geo_portal.reports.selectors import ReportSummary, open_reports_naming_a_plate
 
 REFERENCE = re.compile(r"^RI-\d{8}-[2-9A-HJKMNP-Z]{5}$")
@@ -276,3 +279,20 @@ def report_case_progress(*, report_id: int) -> ReportCaseProgress | None:
     return ReportCaseProgress(
         status=status, status_path=f"{reverse('reissue:status')}?{urlencode({'ref': status.reference})}"
     )
+
+
+def report_status_note(report_id: int) -> StatusNote | None:
+    """The note on a citizen report's public status page when a re-issue case was opened from the report: the case's
+    reference, its step (and expected date while open) and a link to the case's public status page — nothing
+    personal. Registered with ``reports.hooks.register_status_note`` (``ReissueConfig.ready``)."""
+    progress = report_case_progress(report_id=report_id)
+    if progress is None:
+        return None
+    status = progress.status
+    text = _("The office opened re-issue case %(reference)s for this report; its step now: %(step)s.") % {
+        "reference": status.reference,
+        "step": status.state_label,
+    }
+    if status.expected_on and not status.over:
+        text += " " + _("Expected by %(date)s.") % {"date": status.expected_on.isoformat()}
+    return StatusNote(text=text, link_text=_("Follow the re-issue case"), link_path=progress.status_path)

@@ -1,9 +1,13 @@
 """The public status read: the path a resident sees (waived fee without "paid", collection instead of installation,
-a cancelled case's end), by reference in any case, and for a citizen report's own status page."""
+a cancelled case's end), by reference in any case, and for a citizen report's own status page (the note re-issuance
+registers with the reports' hook, shown on the real page)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from geo_portal.reissue.selectors import (
@@ -22,6 +26,8 @@ from geo_portal.reissue.services import (
     order_create,
     order_delivered,
 )
+from geo_portal.reissue.models import Case
+from geo_portal.reports.hooks import status_notes
 from geo_portal.reports.models import CitizenReport
 from tests.reissue.conftest import APPLICANT
 
@@ -100,3 +106,35 @@ def test_a_citizen_reports_case_progress_for_its_status_page(street, staff, fees
     ]
     for private in (APPLICANT.name, APPLICANT.phone, APPLICANT.email, "reporter@example.tw", "clerk1"):
         assert private not in repr(progress)
+
+
+def test_a_citizen_reports_status_page_shows_its_case_and_links_to_it(street, staff, fees):
+    """The note comes through ``reports.hooks`` as registered in ``ReissueConfig.ready`` (no monkeypatching)."""
+    plate = street["plates"][8]
+    report = CitizenReport.objects.create(reference="R-20261201-CCCCC", kind="missing", plate=plate, location=plate.geom,
+                                          contact="reporter@example.tw", client_hash="z" * 64)  # fmt: skip
+    resident = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    def notes() -> list[str]:
+        page = resident.get("/reports/status/R-20261201-CCCCC").content.decode()
+        for private in (APPLICANT.name, APPLICANT.phone, APPLICANT.email, "reporter@example.tw", "clerk1"):
+            assert private not in page, private
+        return re.findall(r'<p class="status-note">.*?</p>', page)
+
+    assert notes() == []
+    assert status_notes(report_id=report.pk) == []
+    case = case_open_from_report(report_id=report.pk, actor=staff["clerk"], applicant=APPLICANT)
+    fee_assess(case_id=case.pk, version=1, actor=staff["clerk"])
+    due = Case.objects.get(pk=case.pk).due_on
+    link = f'<a href="/reissue/status/?ref={case.reference}">Follow the re-issue case</a>'
+    assert notes() == [
+        f'<p class="status-note">The office opened re-issue case {case.reference} for this report; its step now: fee '
+        f"assessed. Expected by {due.isoformat()}. {link}</p>"
+    ]
+    followed = resident.get(f"/reissue/status/?ref={case.reference}")
+    assert followed.status_code == 200 and case.reference in followed.content.decode()
+    case_cancel(case_id=case.pk, version=2, actor=staff["clerk"], reason="王小明 found the old plate")
+    assert notes() == [
+        f'<p class="status-note">The office opened re-issue case {case.reference} for this report; its step now: '
+        f"cancelled. {link}</p>"
+    ]
