@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from geo_portal.reissue.models import Case
 from geo_portal.reissue.selectors import (
     normalise_reference,
     public_status,
@@ -26,7 +27,6 @@ from geo_portal.reissue.services import (
     order_create,
     order_delivered,
 )
-from geo_portal.reissue.models import Case
 from geo_portal.reports.hooks import status_notes
 from geo_portal.reports.models import CitizenReport
 from tests.reissue.conftest import APPLICANT
