@@ -143,6 +143,13 @@ def _reissue(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _registry(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.registry"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # Renumbering (bench/renumbering.py): filled by run(), printed and written by main().
 RENUMBERING: dict[str, dict] = {}
 
@@ -164,7 +171,7 @@ CAPTURE_OFF = " ".join(
 
 def run(
     plates: int,
-) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
+) -> tuple[list[dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict], dict[str, dict]]:
     url = _db_url()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local"}
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
@@ -176,6 +183,7 @@ def run(
     write_path: dict[str, dict] = {}
     census: dict[str, dict] = {}
     reissue: dict[str, dict] = {}
+    registry: dict[str, dict] = {}
     pg = _pg_args(url)
     psql = [
         "psql",
@@ -267,6 +275,7 @@ def run(
         maps["real 東區 (108,162 plates)"] = _map(env, "10018010", browser=True)
         census["real 東區 (108,162 plates)"] = _census(env)
         reissue["real 東區 (108,162 plates)"] = _reissue(env)
+        registry["real 東區 (108,162 plates)"] = _registry(env)
         RENUMBERING["real 東區 (108,162 plates)"] = _renumbering(env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
@@ -301,7 +310,7 @@ def run(
     maps[f"generated ({plates:,} plates)"] = _map(env, "10018990", browser=False)
     _psql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}", dbname="postgres")
     shutil.rmtree(reports, ignore_errors=True)
-    return results, search, maps, write_path, census, reissue
+    return results, search, maps, write_path, census, reissue, registry
 
 
 def _print_map(maps: dict[str, dict]) -> None:
@@ -491,11 +500,34 @@ def _print_renumbering(renumbering: dict[str, dict]) -> None:
               f"public events in {r['public_txids']} txid")  # fmt: skip
 
 
+def _print_registry(registry: dict[str, dict]) -> None:
+    """The household register table: generating, residents on a date (×1, ×10), the access log's cost, batch apply."""
+    for name, r in registry.items():
+        print(f"\nhousehold register, {name} (in process; synthetic register; same cluster settings)")
+        for key in ("generate_x1", "generate_x10"):
+            if key in r:
+                g = r[key]
+                print(f"  generate_register ×{g['scale']}: {g['persons']:,} persons in {g['households']:,} households, "
+                      f"{g['seconds']:.1f} s" + (" (target ≤ 60 s)" if g["scale"] == 1 else ""))  # fmt: skip
+        for key, label in (("residents_x1", "×1"), ("residents_x10", "×10")):
+            if key in r:
+                p = r[key]
+                print(f"  residents at an address on a date {label}: p50 {p['p50_ms']:.2f} ms, p95 {p['p95_ms']:.2f} ms "
+                      f"(target p95 ≤ 5 ms) over {p['n']} reads of {p['plates']:,} plates")  # fmt: skip
+        log, page = r["log_cost"]["log"], r["log_cost"]["household_members"]
+        print(f"  access log for a one-household page (≤ 10 persons, mean {r['log_cost']['mean_persons']:.1f}): "
+              f"p50 {log['p50_ms']:.2f} ms, p95 {log['p95_ms']:.2f} ms (target ≤ 1 ms); the whole read p50 "
+              f"{page['p50_ms']:.2f} ms")  # fmt: skip
+        b = r["batch"]
+        print(f"  applying {b['events']:,} approved move-ins (events_apply_batch): {b['seconds']:.1f} s (target ≤ 20 s), "
+              f"{b['applied']:,} applied")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
     args = parser.parse_args()
-    results, search, maps, write_path, census, reissue = run(args.plates)
+    results, search, maps, write_path, census, reissue, registry = run(args.plates)
     real = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
     analysis = _analysis() if (real / REAL_PLATES).is_file() else None
     width = max(len(r["case"]) for r in results)
@@ -515,9 +547,10 @@ def main() -> None:
     _print_census(census)
     _print_reissue(reissue)
     _print_renumbering(RENUMBERING)
+    _print_registry(registry)
     report = {
         "import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path, "census": census,
-        "reissue": reissue, "renumbering": RENUMBERING,
+        "reissue": reissue, "renumbering": RENUMBERING, "registry": registry,
     }  # fmt: skip
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
