@@ -21,7 +21,7 @@ import numpy as np
 
 EPS = 1e-6
 # Starts tried for rounds up to SMALL stops (cheap there, and a single insertion order can be unlucky).
-SMALL, SMALL_STARTS, LARGE_STARTS = 60, 8, 2
+SMALL, SMALL_STARTS, LARGE_STARTS = 60, 3, 2
 # Perturbations tried after the best start (iterated local search); fewer on large rounds, where each costs more.
 KICKS, LARGE_KICKS = 40, 6
 
@@ -278,13 +278,28 @@ def _relaxed(problem: _Problem, route: Sequence[int]) -> list[float]:
     return out
 
 
-def nearest_neighbour_length(day: Day, stops: Sequence[Stop]) -> float:
-    """The length of the simple order: always the nearest visit not yet made, then back to the office."""
+def nearest_neighbour_length(day: Day, stops: Sequence[Stop], *, windows: bool = False) -> float:
+    """The length of the simple order: always the nearest visit not yet made, then back to the office. With
+    ``windows``, the nearest among those whose window can still be met if visited next (waiting allowed), the nearest
+    of all when none can; ``nearest_neighbour`` also counts the windows that order breaks."""
+    return nearest_neighbour(day, stops, windows=windows)[0]
+
+
+def nearest_neighbour(day: Day, stops: Sequence[Stop], *, windows: bool = False) -> tuple[float, int]:
+    """(length in metres, windows broken) of the nearest-neighbour order."""
     problem = _Problem(day, stops)
-    left, here, total = set(range(1, len(stops) + 1)), 0, 0.0
+    left, here, total, t, broken = set(range(1, len(stops) + 1)), 0, 0.0, float(day.start_min), 0
     while left:
-        nxt = min(left, key=lambda i: (problem.dist[here, i], i))
+        pool = left
+        if windows:
+            reachable = {i for i in left if t + problem.travel[here, i] <= problem.close[i]}
+            pool = reachable or left
+        nxt = min(pool, key=lambda i: (problem.dist[here, i], i))
         total += float(problem.dist[here, nxt])
+        t = max(t + float(problem.travel[here, nxt]), problem.open[nxt])
+        if t > problem.close[nxt] + EPS:
+            broken += 1
+        t += problem.service[nxt]
         left.discard(nxt)
         here = nxt
-    return total + float(problem.dist[here, 0])
+    return total + float(problem.dist[here, 0]), broken
