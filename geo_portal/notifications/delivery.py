@@ -20,11 +20,10 @@ from datetime import UTC, datetime, timedelta
 
 import urllib3
 from django.db import connection, transaction
-from django.db.models import F, Max
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from geo_portal.notifications import conf
+from geo_portal.notifications import conf, sql
 from geo_portal.notifications.models import Attempt, Message, Subscription
 from geo_portal.notifications.queueing import queue_delivery
 from geo_portal.notifications.services.subscriptions import active_secrets, subscription_disable
@@ -34,6 +33,7 @@ logger = logging.getLogger(__name__)
 DELIVER_LOCK = 0x6770_0015  # advisory lock class: (DELIVER_LOCK, subscription id)
 USER_AGENT = "geo-portal-notifications/1 (Standard Webhooks)"
 MAX_BODY = 65_536
+CHUNK = 50  # messages sent before their attempts are written
 # One pool per process; urllib3 pools are thread-safe. No automatic retries or redirects: our schedule decides.
 _POOL = urllib3.PoolManager(num_pools=64, maxsize=8, retries=False, block=False)
 
@@ -100,48 +100,50 @@ def send(*, url: str, msg_id: str, payload: str, secrets: list[str]) -> Outcome:
     return Outcome(False, status, ms, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"[:300], "")
 
 
-def _record(message: Message, outcome: Outcome, *, at: datetime, by: str) -> str:
-    """Write the attempt and the message's new state in one transaction; returns delivered/retry/dead/gone."""
+def _record_delivered(sent: list[tuple[Message, datetime, Outcome]], *, by: str) -> None:
+    """The attempts of messages delivered one after another, and their new state: one transaction, two statements."""
+    if not sent:
+        return
+    with transaction.atomic():
+        Attempt.objects.bulk_create(
+            [
+                Attempt(message=m, number=m.tries + 1, at=at, status_code=o.status_code, response_ms=o.response_ms,
+                        ok=True, error="", ack_id=o.ack_id, by=by[:150])
+                for m, at, o in sent
+            ]
+        )  # fmt: skip
+        with connection.cursor() as cur:
+            cur.execute(
+                sql.MARK_DELIVERED,
+                {
+                    "ids": [m.pk for m, _, _ in sent],
+                    "ats": [at for _, at, _ in sent],
+                    "acks": [o.ack_id for _, _, o in sent],
+                },
+            )
+
+
+def _record_failure(message: Message, outcome: Outcome, *, at: datetime, by: str) -> str:
+    """A failed attempt and what follows: ``retry`` (the next attempt's time set), ``dead`` or ``gone`` (410)."""
     schedule = conf.retry_schedule()
     with transaction.atomic():
-        number = (Attempt.objects.filter(message=message).aggregate(n=Max("number"))["n"] or 0) + 1
         Attempt.objects.create(
-            message=message,
-            number=number,
-            at=at,
-            status_code=outcome.status_code,
-            response_ms=outcome.response_ms,
-            ok=outcome.ok,
-            error=outcome.error,
-            ack_id=outcome.ack_id,
-            by=by[:150],
-        )
-        if outcome.ok:
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.DELIVERED,
-                delivered_at=at,
-                ack_id=outcome.ack_id,
-                next_attempt_at=None,
-                attempts=F("attempts") + 1,
-                last_error="",
-            )
-            return "delivered"
-        if outcome.status_code == 410:
-            Message.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, last_error=outcome.error)
-            subscription_disable(
-                subscription_id=message.subscription_id,
-                reason=f"the receiver answered HTTP 410 Gone ({at:%Y-%m-%d %H:%M} UTC)",
-            )
-            return "gone"
+            message=message, number=message.tries + 1, at=at, status_code=outcome.status_code,
+            response_ms=outcome.response_ms, ok=False, error=outcome.error, by=by[:150],
+        )  # fmt: skip
         failures = message.attempts + 1
+        common = {"attempts": failures, "tries": message.tries + 1, "last_error": outcome.error}
+        if outcome.status_code == 410:
+            Message.objects.filter(pk=message.pk).update(**common)
+            reason = f"the receiver answered HTTP 410 Gone ({at:%Y-%m-%d %H:%M} UTC)"
+            subscription_disable(subscription_id=message.subscription_id, reason=reason)
+            return "gone"
         if failures > len(schedule):
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.DEAD, attempts=failures, next_attempt_at=None, last_error=outcome.error
-            )
+            Message.objects.filter(pk=message.pk).update(status=Message.Status.DEAD, next_attempt_at=None, **common)
             return "dead"
-        Message.objects.filter(pk=message.pk).update(
-            attempts=failures, next_attempt_at=at + timedelta(seconds=schedule[failures - 1]), last_error=outcome.error
-        )
+        retry_at = at + timedelta(seconds=schedule[failures - 1])
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=retry_at, **common)
+        message.next_attempt_at = retry_at
         return "retry"
 
 
@@ -157,7 +159,11 @@ def _unlock(subscription_id: int) -> None:
 
 
 def deliver_subscription(*, subscription_id: int, batch: int | None = None, by: str = "worker") -> RunResult:
-    """Send the subscription's due messages in order until none is due, one fails, or ``batch`` were sent."""
+    """Send the subscription's due messages in order until none is due, one fails, or ``batch`` were sent.
+
+    Messages go one after another; their attempts are recorded per chunk (a worker killed before recording sends
+    the chunk again, each message with its same webhook-id), a failure at once.
+    """
     result = RunResult()
     limit = batch or conf.batch_size()
     if not _try_lock(subscription_id):
@@ -169,38 +175,42 @@ def deliver_subscription(*, subscription_id: int, batch: int | None = None, by: 
             result.stopped = "disabled"
             return result
         secrets = active_secrets(subscription_id)
-        sent = 0
-        while sent < limit:
+        while result.delivered + result.failed + result.dead < limit:
+            room = limit - (result.delivered + result.failed + result.dead)
             chunk = list(
-                Message.objects.filter(subscription_id=subscription_id, status=Message.Status.PENDING).order_by("id")[
-                    : min(100, limit - sent)
-                ]
+                Message.objects.filter(subscription_id=subscription_id, status=Message.Status.PENDING)
+                .only("id", "subscription_id", "msg_id", "payload", "attempts", "tries", "next_attempt_at")
+                .order_by("id")[: min(CHUNK, room)]
             )
             if not chunk:
                 return result
+            delivered: list[tuple[Message, datetime, Outcome]] = []
+            stop = ""
             for message in chunk:
                 now = timezone.now()
                 if message.next_attempt_at is None or message.next_attempt_at > now:
-                    result.stopped = "waiting"
-                    if message.next_attempt_at is not None:
-                        queue_delivery(subscription_id, at=message.next_attempt_at)
-                    return result
+                    stop = "waiting"
+                    break
                 outcome = send(url=sub.url, msg_id=message.msg_id, payload=message.payload, secrets=secrets)
-                state = _record(message, outcome, at=now, by=by)
-                sent += 1
-                if state == "delivered":
-                    result.delivered += 1
+                if outcome.ok:
+                    delivered.append((message, now, outcome))
                     continue
+                _record_delivered(delivered, by=by)
+                result.delivered += len(delivered)
+                delivered = []
+                state = _record_failure(message, outcome, at=now, by=by)
                 if state == "dead":
                     result.dead += 1
-                    continue
+                    continue  # the next message goes
                 result.failed += 1
-                if state == "gone":
-                    result.stopped = "disabled"
-                    return result
-                result.stopped = "waiting"
-                retry_at = Message.objects.values_list("next_attempt_at", flat=True).get(pk=message.pk)
-                queue_delivery(subscription_id, at=retry_at)
+                stop = "disabled" if state == "gone" else "waiting"
+                break
+            _record_delivered(delivered, by=by)
+            result.delivered += len(delivered)
+            if stop:
+                result.stopped = stop
+                if stop == "waiting" and message.next_attempt_at is not None:
+                    queue_delivery(subscription_id, at=message.next_attempt_at)
                 return result
         result.stopped = "batch"
         queue_delivery(subscription_id)  # the rest in a new job: others get a turn

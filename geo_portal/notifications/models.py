@@ -203,7 +203,8 @@ class Message(models.Model):
     seq = models.BigIntegerField(_("change-log seq"))
     created_at = models.DateTimeField(_("created at"), db_default=Now())
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveIntegerField(_("attempts (this round)"), default=0)  # a re-delivery starts a new round
+    tries = models.PositiveIntegerField(_("attempts in all"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_default=Now())
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     ack_id = models.CharField(_("agency's acknowledgement id"), max_length=100, blank=True)

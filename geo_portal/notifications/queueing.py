@@ -17,6 +17,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 logger = logging.getLogger(__name__)
 
+QUEUE = "notifications"
 DELIVER_TASK = "notifications.deliver"
 DISPATCH_TASK = "notifications.dispatch"
 DIGEST_TASK = "notifications.digests"

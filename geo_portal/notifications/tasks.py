@@ -8,6 +8,9 @@
   at the next worker; the every-minute schedule restarts it otherwise (one dispatcher at a time: an advisory lock).
 - ``notifications.deliver``: one subscription's due messages, in order (``delivery.deliver_subscription``).
 - ``notifications.digests``: yesterday's digest files, daily (``digests.digests_build``).
+
+All on the queue ``notifications``: the demo's worker runs every queue; a site with many agencies can give them a
+worker of their own (``manage.py procrastinate worker --queues notifications --concurrency 8``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from geo_portal.notifications import conf
 from geo_portal.notifications.delivery import deliver_subscription
 from geo_portal.notifications.digests import digests_build
 from geo_portal.notifications.dispatch import DISPATCH_LOCK, dispatch_once, sweep
-from geo_portal.notifications.queueing import DELIVER_TASK, DIGEST_TASK, DISPATCH_TASK
+from geo_portal.notifications.queueing import DELIVER_TASK, DIGEST_TASK, DISPATCH_TASK, QUEUE
 
 logger = logging.getLogger(__name__)
 SWEEP_EVERY_S = 3.0
@@ -78,7 +81,7 @@ def _queue_successor(at: datetime | None) -> None:
 
 
 @app.periodic(cron="* * * * *")
-@app.task(name=DISPATCH_TASK, queueing_lock=DISPATCH_TASK)
+@app.task(name=DISPATCH_TASK, queue=QUEUE, queueing_lock=DISPATCH_TASK)
 def dispatch(timestamp: int) -> dict[str, int]:
     """Poll the change log for a while and write messages (see the module's docstring)."""
     if not _holding_dispatch_lock():
@@ -96,7 +99,7 @@ def dispatch(timestamp: int) -> dict[str, int]:
     return counts
 
 
-@app.task(name=DELIVER_TASK)
+@app.task(name=DELIVER_TASK, queue=QUEUE)
 def deliver(subscription_id: int) -> dict[str, int | str]:
     """Send one subscription's due messages in order."""
     run = deliver_subscription(subscription_id=subscription_id)
@@ -104,7 +107,7 @@ def deliver(subscription_id: int) -> dict[str, int | str]:
 
 
 @app.periodic(cron="17 0 * * *")  # 00:17 local time: the day before is complete
-@app.task(name=DIGEST_TASK, queueing_lock=DIGEST_TASK)
+@app.task(name=DIGEST_TASK, queue=QUEUE, queueing_lock=DIGEST_TASK)
 def digests(timestamp: int) -> int:
     """Write yesterday's digest file of every digest subscription; returns how many files were written."""
     return len(digests_build())

@@ -1,0 +1,163 @@
+"""Change-notification benchmark, run by ``make bench`` against its benchmark database (DATABASE_URL set, the real
+東區 plates loaded). The real parts run as they do in production: the job worker is ``manage.py procrastinate worker
+--queues notifications --concurrency 8`` (its dispatcher polling the change log), and the receivers are Standard
+Webhooks receivers verifying every signature (``notifications.receiver``), ten of them (one per agency) in a process
+of their own on 127.0.0.1.
+
+- fan-out: 200 new plates committed in one transaction, to ten subscribed agencies — 2,000 deliveries; deliveries
+  per second from the commit to the last delivery (target ≥ 200/s);
+- commit-to-delivery latency: 100 single-plate transactions, one every 50 ms, to the same ten agencies; per delivery
+  the time from the transaction's commit (the change log's commit time) to the receiver's answer; p50 / p95 / max
+  (target p95 ≤ 2 s).
+Prints one JSON object on stdout (the last line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENCIES = 10
+FANOUT_PLATES = 200
+LATENCY_PLATES = 100
+LATENCY_GAP_S = 0.05
+CONCURRENCY = 8
+
+
+def serve(secrets_file: str) -> None:
+    """The receivers' process: one verifying receiver per secret, ports printed on one line, then serve."""
+    from geo_portal.notifications.receiver import Receiver
+
+    receivers = [Receiver([s]) for s in json.loads(Path(secrets_file).read_text())]
+    for r in receivers:
+        r.start()
+    print(" ".join(str(r.server.server_address[1]) for r in receivers), flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+
+
+def pct(samples: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(sorted(samples), n=100, method="inclusive")
+    return {"n": len(samples), "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "max_ms": max(samples) * 1000}
+
+
+def _wait_delivered(expected: int, timeout: float) -> float:
+    from geo_portal.notifications.models import Message
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if Message.objects.filter(status="delivered").count() >= expected:
+            return time.monotonic()
+        time.sleep(0.05)
+    done = Message.objects.filter(status="delivered").count()
+    raise RuntimeError(f"only {done} of {expected} messages delivered in {timeout:.0f} s")
+
+
+def main() -> None:
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.gis.geos import Point
+    from django.db import connection, transaction
+    from django.db.models import Count, Max
+    from django.utils.dateparse import parse_datetime
+    from procrastinate.contrib.django import app
+
+    from geo_portal.addresses.models import DoorPlate
+    from geo_portal.addresses.plates import Components, plate_create
+    from geo_portal.core.dsn import database_url
+    from geo_portal.notifications.models import Attempt, Message, Subscription
+    from geo_portal.notifications.services import agency_create, subscription_create
+
+    office = get_user_model().objects.create_superuser("bench-notify-office", None, secrets.token_urlsafe(18))
+    subs = []
+    for n in range(AGENCIES):
+        agency = agency_create(actor=office, code=f"bench-{n:02d}", name=f"bench agency {n}", kind="other")
+        subs.append((agency, ["plate.created", "plate.retired"]))
+    # The receivers first (the subscriptions name their ports).
+    tmp = ROOT / "gis_data" / "bench" / "notification-secrets.json"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    pending_secrets = []
+    made = []
+    for agency, kinds in subs:
+        sub, secret = subscription_create(actor=office, agency=agency, event_kinds=kinds, url="http://127.0.0.1:9/")
+        made.append(sub)
+        pending_secrets.append(secret)
+    tmp.write_text(json.dumps(pending_secrets))
+    receivers = subprocess.Popen([sys.executable, "-m", "bench.notifications", "serve", str(tmp)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+    ports = receivers.stdout.readline().split()
+    for sub, port in zip(made, ports, strict=True):
+        Subscription.objects.filter(pk=sub.pk).update(url=f"http://127.0.0.1:{port}/hooks")
+
+    road_id, top = (
+        DoorPlate.objects.active().filter(lane="", alley="").values("road").annotate(n=Count("id"), top=Max("number"))
+        .order_by("-n").values_list("road", "top").first()
+    )  # fmt: skip
+    anchor = DoorPlate.objects.active().filter(road_id=road_id).order_by("pk").first()
+    numbers = iter(range(top + 1001, top + 100_000, 2))
+
+    def new_plate() -> None:
+        x, y = anchor.geom.x, anchor.geom.y
+        plate_create(district=anchor.district, components=Components(number=next(numbers), road=anchor.road),
+                     point=Point(x, y, srid=anchor.geom.srid), actor="bench")  # fmt: skip
+
+    env = {**os.environ, "GEO_PORTAL_NOTIFICATIONS_DISPATCH_SECONDS": "30"}
+    env["DATABASE_URL"] = env.get("DATABASE_URL") or database_url(connection.settings_dict)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "notifications", "--concurrency",
+         str(CONCURRENCY)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    out: dict = {"agencies": AGENCIES, "concurrency": CONCURRENCY}
+    try:
+        app.configure_task(name="notifications.dispatch", allow_unknown=False).defer(timestamp=0)
+        time.sleep(2)  # the worker up and its dispatcher polling
+        # Fan-out: one transaction, 200 plates, ten agencies.
+        with transaction.atomic():
+            for _ in range(FANOUT_PLATES):
+                new_plate()
+        start = time.monotonic()
+        expected = FANOUT_PLATES * AGENCIES
+        end = _wait_delivered(expected, 300)
+        out["fanout"] = {"deliveries": expected, "seconds": end - start, "per_s": expected / (end - start)}
+        # Latency: single-plate transactions, one every 50 ms.
+        before = Message.objects.order_by("-id").values_list("id", flat=True).first()
+        for _ in range(LATENCY_PLATES):
+            new_plate()
+            time.sleep(LATENCY_GAP_S)
+        _wait_delivered(expected + LATENCY_PLATES * AGENCIES, 300)
+        samples = []
+        for m in Message.objects.filter(pk__gt=before).only("payload", "delivered_at"):
+            attempt = Attempt.objects.filter(message=m, ok=True).order_by("-number").first()
+            committed = json.loads(m.payload)["timestamp"]
+            answered = attempt.at.timestamp() + attempt.response_ms / 1000
+            samples.append(answered - parse_datetime(committed).timestamp())
+        out["latency"] = pct(samples)
+        out["failed_attempts"] = Attempt.objects.filter(ok=False).count()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        receivers.send_signal(signal.SIGTERM)
+        for proc in (worker, receivers):
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        tmp.unlink(missing_ok=True)
+    json.dump(out, sys.stdout, ensure_ascii=False)
+    print()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "serve":
+        django.setup()
+        serve(sys.argv[2])
+    else:
+        main()
