@@ -28,6 +28,7 @@ from geo_portal.reissue.models import (
     CasePlate,
     CaseStep,
     FeeSchedule,
+    NoticeBatch,
     Payment,
     PlateKind,
     ProductionOrder,
@@ -176,6 +177,11 @@ def waiting_count() -> int:
 
 def ready_to_order_count() -> int:
     return ready_to_order().count()
+
+
+def unsent_notice_batch_count() -> int:
+    """Notice batches prepared and not yet recorded as sent or discarded (the staff home page's count)."""
+    return NoticeBatch.objects.filter(status=NoticeBatch.Status.PREPARED).count()
 
 
 # --- public ---------------------------------------------------------------------------------------------------

@@ -80,6 +80,11 @@ def _map_link() -> Link:
     return Link(_("Public door-plate map"), reverse("publicmap:home"))
 
 
+def _notices_link() -> Link:
+    # Clerks prepare and record resident notices; reviewers may read them (the page's own permission check).
+    return Link(_("Resident notices"), reverse("reissue:notices"), reissue.unsent_notice_batch_count())
+
+
 def _surveyor() -> Section:
     return Section(
         Role.SURVEYOR,
@@ -119,6 +124,7 @@ def _clerk() -> Section:
             Link(_("Open re-issue cases"), reverse("reissue:cases"), reissue.open_case_count()),
             Link(_("Plates waiting for a re-issue case"), reverse("reissue:sources"), reissue.waiting_count()),
             Link(_("Re-issue cases ready to order"), reverse("reissue:orders"), reissue.ready_to_order_count()),
+            _notices_link(),
         ),
     )
 
@@ -137,6 +143,7 @@ def _reviewer() -> Section:
             ),
             Link(_("Overdue re-issue cases"), reverse("reissue:dashboard"), reissue.overdue_count()),
             Link(_("Re-issue fee schedule"), reverse("reissue:fees")),
+            _notices_link(),
         ),
     )
 
