@@ -1,6 +1,9 @@
-"""Security headers: the Content Security Policy (django-csp, relaxed for the admin) and a Permissions-Policy."""
+"""Security headers: the Content Security Policy (django-csp, relaxed for the admin) and a Permissions-Policy;
+forwarded headers (X-Forwarded-Proto, -For) honoured only from the trusted proxy."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
@@ -44,3 +47,33 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+# Headers only a proxy in front of us may set: the scheme the client used (SECURE_PROXY_SSL_HEADER), the client's
+# address (throttling's NUM_PROXIES) and host.
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_FORWARDED")
+
+
+class TrustedProxyMiddleware:
+    """Drop the X-Forwarded-* headers of any request that did not come from a trusted proxy (``TRUSTED_PROXIES``:
+    addresses or networks; empty: nobody). Without this, a client reaching gunicorn directly could claim HTTPS
+    (``SECURE_PROXY_SSL_HEADER``) or any address (throttles). First in ``MIDDLEWARE``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.networks = tuple(ipaddress.ip_network(n.strip(), strict=False) for n in settings.TRUSTED_PROXIES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self._trusted(request.META.get("REMOTE_ADDR", "")):
+            for header in FORWARDED_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+    def _trusted(self, address: str) -> bool:
+        if not self.networks:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers count only from the proxy in front (TRUSTED_PROXIES), before anything reads them.
+    "geo_portal.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -378,6 +380,9 @@ LOGGING.setdefault("loggers", {}).update(
     {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")}
 )
 
+# The proxies in front of the web process (addresses or networks, comma-separated): only their X-Forwarded-Proto and
+# X-Forwarded-For count (core.middleware.TrustedProxyMiddleware). docker-compose names its Caddy service.
+TRUSTED_PROXIES = [p for p in os.environ.get("GEO_PORTAL_TRUSTED_PROXIES", "").split(",") if p.strip()]
 # Client addresses for throttling: trust X-Forwarded-For only from as many proxies as are really in front.
 REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ.get("GEO_PORTAL_NUM_PROXIES", "0"))
 

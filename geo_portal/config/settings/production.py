@@ -16,8 +16,12 @@ if not ALLOWED_HOSTS:  # noqa: F405
 
 DEBUG = False
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Behind the TLS proxy (docker-compose: Caddy). The header counts only from GEO_PORTAL_TRUSTED_PROXIES: the first
+# middleware drops it from anyone else, so a client reaching the web process directly cannot claim HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
+# The container health check asks gunicorn itself over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
