@@ -161,6 +161,17 @@ def _renumbering(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# Home visits (bench/homevisits.py): filled by run(), printed and written by main().
+HOMEVISITS: dict[str, dict] = {}
+
+
+def _homevisits(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.homevisits"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # The door-plate and road capture triggers of the change log, off: the import as it ran before the change log.
 CAPTURE_OFF = " ".join(
     f"ALTER TABLE {table} DISABLE TRIGGER changes_{entity}_{op};"
@@ -277,6 +288,7 @@ def run(
         reissue["real 東區 (108,162 plates)"] = _reissue(env)
         registry["real 東區 (108,162 plates)"] = _registry(env)
         RENUMBERING["real 東區 (108,162 plates)"] = _renumbering(env)
+        HOMEVISITS["real 東區 (108,162 plates)"] = _homevisits(env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -523,6 +535,22 @@ def _print_registry(registry: dict[str, dict]) -> None:
               f"{b['applied']:,} applied")  # fmt: skip
 
 
+def _print_homevisits(homevisits: dict[str, dict]) -> None:
+    """Ordering home-visit rounds against the nearest-neighbour order, and the 30-stop offline package."""
+    for name, r in homevisits.items():
+        print(f"\nhome visits, {name} (in process; office: {r['office']}; straight lines, 20 km/h)")
+        for o in r["ordering"].values():
+            kind = "1 in 5 with a morning or afternoon window" if o["windows"] else "no windows"
+            print(f"  {o['stops']} stops, {kind}: median {o['median_s']:.2f} s (max {o['max_s']:.2f}) over {o['draws']} "
+                  f"draws; length {o['mean_ratio']:.3f}× nearest neighbour on average (max {o['max_ratio']:.3f}; "
+                  f"target ≤ 0.9; {o['mean_km']:.1f} vs {o['mean_nn_km']:.1f} km; nearest neighbour broke "
+                  f"{o['nn_windows_broken']} windows), {o['mean_ratio_timed']:.3f}× a window-aware nearest neighbour "
+                  f"(broke {o['nn_timed_windows_broken']}); every window met: {o['windows_met']}")  # fmt: skip
+        p = r["package"]
+        print(f"  offline package of a {p['stops']}-stop round: {p['json_bytes']:,} bytes of JSON, "
+              f"{p['gzip_bytes']:,} gzipped on the wire, {p['stored_bytes']:,} stored encrypted on the device")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
@@ -548,9 +576,10 @@ def main() -> None:
     _print_reissue(reissue)
     _print_renumbering(RENUMBERING)
     _print_registry(registry)
+    _print_homevisits(HOMEVISITS)
     report = {
         "import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path, "census": census,
-        "reissue": reissue, "renumbering": RENUMBERING, "registry": registry,
+        "reissue": reissue, "renumbering": RENUMBERING, "registry": registry, "homevisits": HOMEVISITS,
     }  # fmt: skip
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
