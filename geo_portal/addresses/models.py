@@ -8,6 +8,7 @@ Floor and 之 units that share an entrance share its point. Every update and del
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import F, Q
@@ -22,13 +23,38 @@ class DoorPlateQuerySet(models.QuerySet):
         return self.filter(status=DoorPlate.Status.ACTIVE)
 
 
+class AnyChangeRestorable(pgtrigger.Condition):
+    """``AnyChange`` whose geometry comparison survives ``pg_dump`` / ``pg_restore``.
+
+    Why: a trigger's WHEN clause is stored parsed; pg_dump prints ``old.geom IS DISTINCT FROM new.geom``, and
+    pg_restore (which runs with an empty ``search_path``) cannot find PostGIS's ``=`` for geometry in ``public``
+    ("operator is not unique"), so the whole restore fails. Comparing the geometries as EWKB (``bytea``, a cast
+    found by type, an operator in ``pg_catalog``) is exact and restores anywhere.
+    """
+
+    sql = "geometry-safe AnyChange"  # resolved per model below
+
+    def __init__(self, *, geometry: str, exclude: list[str]):
+        super().__init__()
+        self.geometry, self.exclude = geometry, exclude
+
+    def resolve(self, model) -> str:
+        others = pgtrigger.AnyChange(exclude=[*self.exclude, self.geometry]).resolve(model)
+        return f'({others} OR OLD."{self.geometry}"::bytea IS DISTINCT FROM NEW."{self.geometry}"::bytea)'
+
+
+# Zip codes are derived from the post office rules, not edited; the imported_* fields are the importer's memory.
+_UNTRACKED = ["updated_at", "zip_code", "imported_geom", "imported_hash"]
+
+
 @pghistory.track(
     # Inserts at statement level: one set-based history insert for an import's 100,000 new plates.
     pghistory.InsertEvent("plate.create", level=pghistory.Statement),
-    pghistory.UpdateEvent("plate.update", row=pghistory.Old),
+    pghistory.UpdateEvent(
+        "plate.update", row=pghistory.Old, condition=AnyChangeRestorable(geometry="geom", exclude=_UNTRACKED)
+    ),
     pghistory.DeleteEvent("plate.delete"),
-    # Zip codes are derived from the post office rules, not edited; the imported_* fields are the importer's memory.
-    exclude=["updated_at", "zip_code", "imported_geom", "imported_hash"],
+    exclude=_UNTRACKED,
 )
 class DoorPlate(models.Model):
     """One door plate. Unique among active plates by district + ``address_key`` (street address + 鄰)."""
