@@ -166,7 +166,8 @@ def test_a_round_planned_carried_offline_and_reported_back(browser, live_site, w
     rows = app.evaluate(
         """async (user) => {
             const rows = await (await idb.openDB(`geo-portal-visits-${user}`)).getAll('rounds');
-            return rows.map(r => ({keys: Object.keys(r).sort(), clear: JSON.stringify(r) + new TextDecoder().decode(r.data)}));
+            const text = (r) => JSON.stringify(r) + new TextDecoder().decode(r.data);
+            return rows.map(r => ({keys: Object.keys(r).sort(), clear: text(r)}));
         }""",
         users["visitor"].pk,
     )
