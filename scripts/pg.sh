@@ -67,8 +67,12 @@ start() {
   settings_for "$1"
   mkdir -p "$ROOT/.data"
   place_outside_if_needed
+  # The server's user works with the real paths (it may not be able to pass through the checkout to the links).
+  DATA="$(readlink -f "$DATA")"
+  local link="$SOCK"
+  SOCK="$(readlink -f "$SOCK")"
   if [ "$(id -u)" -eq 0 ]; then
-    install -d -o postgres -g postgres -m 700 "$(readlink -f "$DATA")" "$(readlink -f "$SOCK")"
+    install -d -o postgres -g postgres -m 700 "$DATA" "$SOCK"
     if ! runuser -u postgres -- test -w "$DATA"; then
       echo "error: the postgres user cannot reach $DATA" >&2
       exit 1
@@ -87,20 +91,21 @@ start() {
   fi
   if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
-      -o "-k $(readlink -f "$SOCK") -p $PORT -c listen_addresses='' $OPTS" start >/dev/null
+      -o "-k $SOCK -p $PORT -c listen_addresses='' $OPTS" start >/dev/null
   fi
   if ! as_pg "$PGBIN/psql" -h "$SOCK" -p "$PORT" -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$DB'" postgres | grep -q 1; then
     as_pg "$PGBIN/createdb" -h "$SOCK" -p "$PORT" -U postgres "$DB"
   fi
   if [ "$1" = serve ]; then
-    echo "==> PostGIS cluster '$1' running, durable (socket $SOCK, port $PORT, database $DB)"
+    echo "==> PostGIS cluster '$1' running, durable (socket $link, port $PORT, database $DB)"
   else
-    echo "==> PostGIS cluster '$1' running, throw-away: fsync off (socket $SOCK, port $PORT)"
+    echo "==> PostGIS cluster '$1' running, throw-away: fsync off (socket $link, port $PORT)"
   fi
 }
 
 stop() {
   settings_for "$1"
+  [ -e "$DATA" ] && DATA="$(readlink -f "$DATA")"
   if [ -f "$DATA/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
     echo "==> PostGIS cluster '$1' stopped"
