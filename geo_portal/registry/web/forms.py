@@ -73,11 +73,13 @@ class EventDatesForm(forms.Form):
 
 
 class NewPersonForm(forms.Form):
+    # Blank first choices: a browser posts a select's first option, so an untouched spare person would otherwise
+    # count as changed and be refused as incomplete.
     name = forms.CharField(label=_("Name"), max_length=40)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("— choose —")), *Sex.choices])
     birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput())
     national_id = forms.CharField(label=_("National ID"), max_length=20)
-    relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices)
+    relation = forms.ChoiceField(label=_("Relation to the head"), choices=[("", _("— choose —")), *Relation.choices])
 
 
 NewPersonFormSet = forms.formset_factory(NewPersonForm, extra=4, min_num=1, validate_min=True, max_num=12)
