@@ -21,7 +21,7 @@ import time
 import django
 
 ROAD = "關新路"
-NEW_NAME = "關新北路"
+NEW_NAME = "關新大道"
 SEED = 14
 HOUSEHOLDS_PER_PLATE = 0.86
 RELATIONS = ("spouse", "son", "daughter", "father", "mother")
@@ -86,12 +86,21 @@ def synthetic_households(plate_ids: list[int]) -> dict[str, int]:
     return {"households": len(rows), "persons": sum(len(p) for _plate, _since, p in households)}
 
 
+def staff(username: str, role: str):
+    """The bench's staff user (created on the first run; a second run in the same database reuses it)."""
+    from django.contrib.auth import get_user_model
+
+    from geo_portal.accounts.services import staff_create
+
+    user = get_user_model().objects.filter(username=username).first()
+    return user or staff_create(actor=None, username=username, roles=[role], password=secrets.token_urlsafe(18))[0]
+
+
 def main() -> None:
     django.setup()
     from django.db import connection
     from django.utils import timezone
 
-    from geo_portal.accounts.services import staff_create
     from geo_portal.addresses.models import DoorPlate
     from geo_portal.areas.models import Road
     from geo_portal.changes.selectors import channel_state
@@ -107,11 +116,9 @@ def main() -> None:
         out["generated"] = {**synthetic_households(plate_ids), "seconds": time.perf_counter() - start}
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    clerk, _ = staff_create(
-        actor=None, username="bench-renumbering-clerk", roles=["clerk"], password=secrets.token_urlsafe(18)
-    )
-    reviewer, _ = staff_create(
-        actor=None, username="bench-renumbering-reviewer", roles=["reviewer"], password=secrets.token_urlsafe(18)
+    clerk, reviewer = (
+        staff(name, role)
+        for name, role in (("bench-renumbering-clerk", "clerk"), ("bench-renumbering-reviewer", "reviewer"))
     )
     today = timezone.localdate()
     timings: dict[str, float] = {}

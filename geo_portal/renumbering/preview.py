@@ -29,7 +29,7 @@ from geo_portal.registry.services.renumbering import Affected, households_affect
 from geo_portal.renumbering.addressing import Resolved, RoadBook
 from geo_portal.renumbering.models import Plan, PlanItem
 from geo_portal.renumbering.rules import NewAddress, side
-from geo_portal.renumbering.selectors import item_new_address, plan_items
+from geo_portal.renumbering.selectors import OldFacts, item_new_address, old_plate_facts, plan_items
 
 ERROR, WARNING = "error", "warning"
 RENUMBERING_KINDS = {Plan.Kind.RENUMBER, Plan.Kind.ADD_SUB_NUMBERS, Plan.Kind.REMOVE_SUB_NUMBERS, Plan.Kind.CSV}
@@ -46,6 +46,7 @@ class Conflict:
 @dataclass
 class Row:
     item: PlanItem
+    old: OldFacts
     new: NewAddress
     resolved: Resolved
     households: int = 0
@@ -83,7 +84,10 @@ def plan_preview(plan: Plan, *, on: dt.date | None = None, book: RoadBook | None
     on = on or timezone.localdate()
     book = book or RoadBook(plan.district)
     items = plan_items(plan)
-    rows = [Row(item=i, new=(new := item_new_address(i)), resolved=book.resolve(new)) for i in items]
+    facts = old_plate_facts(plan)
+    rows = [
+        Row(item=i, old=facts[i.old_plate_id], new=(new := item_new_address(i)), resolved=book.resolve(new)) for i in items
+    ]
     conflicts: list[Conflict] = []
 
     def add(row: Row | None, kind: str, severity: str, message: str) -> None:
@@ -111,12 +115,8 @@ def plan_preview(plan: Plan, *, on: dt.date | None = None, book: RoadBook | None
             )
         else:
             by_key[key] = row
-        old = row.item.old_plate
-        if (
-            plan.kind in RENUMBERING_KINDS
-            and row.new.street == (old.road.name if old.road_id else "", old.area, old.lane, old.alley)
-            and side(row.new.number) != side(old.number)
-        ):
+        old = row.old
+        if plan.kind in RENUMBERING_KINDS and row.new.street == old.street and side(row.new.number) != side(old.number):
             add(
                 row,
                 "wrong_side",
@@ -177,16 +177,7 @@ def _outside(plan: Plan, book: RoadBook, rows: list[Row], old_ids: set[int], add
             if not prefix and sub is None:
                 numbers[side(number)].add(number)
         for row in members:
-            old = row.item.old_plate
-            same_entrance = (
-                old.road.name if old.road_id else "",
-                old.area,
-                old.lane,
-                old.alley,
-                old.number_prefix,
-                old.number,
-                old.sub_number,
-            ) == _entrance(row.new)
+            same_entrance = row.old.entrance == _entrance(row.new)
             hit = at_entrance.get((row.new.number_prefix, row.new.number, row.new.sub_number))
             if hit and not same_entrance:
                 add(

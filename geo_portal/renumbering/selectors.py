@@ -4,6 +4,7 @@ plates of a road as GeoJSON for the drafting map. Called by the services, views,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.contrib.gis.db.models.functions import Transform
 from django.db.models import Count, FloatField, Func, QuerySet
@@ -96,7 +97,35 @@ def item_new_address(item: PlanItem) -> NewAddress:
 
 
 def plan_items(plan: Plan) -> list[PlanItem]:
-    return list(PlanItem.objects.filter(plan=plan).select_related("old_plate__road", "village").order_by("position"))
+    return list(PlanItem.objects.filter(plan=plan).order_by("position"))
+
+
+class OldFacts(NamedTuple):
+    """What the preview needs of an item's old plate (read in one query, no model instances)."""
+
+    road_name: str
+    area: str
+    lane: str
+    alley: str
+    number_prefix: str
+    number: int
+    sub_number: int | None
+    address: str
+
+    @property
+    def entrance(self) -> tuple:
+        return (self.road_name, self.area, self.lane, self.alley, self.number_prefix, self.number, self.sub_number)
+
+    @property
+    def street(self) -> tuple[str, str, str, str]:
+        return (self.road_name, self.area, self.lane, self.alley)
+
+
+def old_plate_facts(plan: Plan) -> dict[int, OldFacts]:
+    rows = DoorPlate.objects.filter(pk__in=PlanItem.objects.filter(plan=plan).values("old_plate_id")).values_list(
+        "id", "road__name", "area", "lane", "alley", "number_prefix", "number", "sub_number", "address"
+    )
+    return {r[0]: OldFacts(r[1] or "", *r[2:]) for r in rows}
 
 
 def plans(*, status: str | None = None) -> QuerySet[Plan]:

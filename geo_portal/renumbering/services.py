@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +34,7 @@ from geo_portal.areas.models import District, Road, Village
 from geo_portal.changes.context import Cause, change_context
 from geo_portal.registry.errors import RegistryRefused
 from geo_portal.registry.services.renumbering import households_follow_renumbering
-from geo_portal.renumbering import rules
+from geo_portal.renumbering import rules, sql
 from geo_portal.renumbering.addressing import RoadBook
 from geo_portal.renumbering.models import Plan, PlanItem, PlanTransition
 from geo_portal.renumbering.preview import plan_preview
@@ -246,7 +246,8 @@ def plan_draft_by_rule(
             errors["new_road_name"] = [_("give the new road's name")]
         elif road is not None and name == road.name:
             errors["new_road_name"] = [_("the new name is the road's present name")]
-        elif Road.objects.filter(district=district, name=name).exists():
+        elif Road.objects.filter(district=district, name=name, plates__status="active").exists():
+            # A road without active plates (e.g. the former name of a renamed road) may be named again.
             errors["new_road_name"] = [
                 _("%(name)s is already a road of %(district)s: a plan cannot merge two roads")
                 % {"name": name, "district": district.name}
@@ -460,9 +461,8 @@ def _apply(*, plan_id: int, version: int, actor: AbstractBaseUser, scheduled: bo
         cause=Cause.RENUMBERING_PLAN,
         ref=plan.pk,
     )
-    for row in preview.rows:
-        row.item.new_plate_id = moves[row.item.old_plate_id]
-    PlanItem.objects.bulk_update([row.item for row in preview.rows], ["new_plate"], batch_size=2000)
+    with connection.cursor() as cur:
+        cur.execute(sql.SET_NEW_PLATES, {"old": list(moves), "new": list(moves.values()), "plan": plan.pk})
     event = households_follow_renumbering(
         moves=moves,
         effective_date=plan.effective_date,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.plates import PlateRefused, StalePlate
 from geo_portal.areas.models import District, Village
 from geo_portal.registry.errors import RegistryRefused
@@ -156,9 +157,10 @@ def plan_map(request: HttpRequest, pk: int) -> JsonResponse:
     """The plan's plates (old positions, or the corrected ones) with old and new address, as GeoJSON for its map."""
     plan = get_object_or_404(Plan, pk=pk)
     preview = plan_preview(plan)
+    points = dict(DoorPlate.objects.filter(pk__in=[r.item.old_plate_id for r in preview.rows]).values_list("id", "geom"))
     features = []
     for row in preview.rows:
-        point = (row.item.point or row.item.old_plate.geom).transform(4326, clone=True)
+        point = (row.item.point or points[row.item.old_plate_id]).transform(4326, clone=True)
         features.append(
             {
                 "type": "Feature",
