@@ -162,8 +162,28 @@ def deliver_subscription(*, subscription_id: int, batch: int | None = None, by: 
     """Send the subscription's due messages in order until none is due, one fails, or ``batch`` were sent.
 
     Messages go one after another; their attempts are recorded per chunk (a worker killed before recording sends
-    the chunk again, each message with its same webhook-id), a failure at once.
+    the chunk again, each message with its same webhook-id), a failure at once. A job that finds another sender
+    holding the subscription leaves it; so the sender, having found nothing more and let go, looks once more (a
+    message that came in that moment would otherwise wait for the sweep).
     """
+    total = RunResult()
+    while True:
+        run = _deliver_locked(subscription_id=subscription_id, batch=batch, by=by)
+        total.delivered += run.delivered
+        total.failed += run.failed
+        total.dead += run.dead
+        total.stopped = run.stopped
+        if run.stopped or not _due(subscription_id):
+            return total
+
+
+def _due(subscription_id: int) -> bool:
+    return Message.objects.filter(
+        subscription_id=subscription_id, status=Message.Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).exists()
+
+
+def _deliver_locked(*, subscription_id: int, batch: int | None, by: str) -> RunResult:
     result = RunResult()
     limit = batch or conf.batch_size()
     if not _try_lock(subscription_id):
