@@ -20,7 +20,8 @@ from leaflet.admin import LeafletGeoAdmin
 
 from geo_portal.addresses.admin import PlatePanel, register_plate_panel
 from geo_portal.core.geo import WGS84_SRID
-from geo_portal.reports.models import CitizenReport
+from geo_portal.reports.models import CitizenReport, PersonalDataPurge, PersonalDataRead
+from geo_portal.reports.personal_data import fields_shown, log_read
 from geo_portal.reports.photo import photo_gps
 from geo_portal.reports.selectors import reports_of_plate
 from geo_portal.reports.services import (
@@ -102,6 +103,14 @@ class CitizenReportAdmin(LeafletGeoAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # reports come from citizens through services.create_report (reference, photo cleaning)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        """The report's page shows its contact and the photo's kept position: each showing is logged."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        report = self.get_object(request, object_id) if request.method == "GET" else None
+        if report is not None and response.status_code == 200:
+            log_read(user=request.user, report=report, fields=fields_shown(report), path=request.path)
+        return response
 
     def save_model(self, request: HttpRequest, obj: CitizenReport, form, change: bool) -> None:
         """Status and duplicates through the services; the staff note as it is."""
@@ -235,3 +244,38 @@ def _plate_reports(plate_id: int) -> str:
 
 # The door-plate admin page lists the plate's reports (to staff who may view reports).
 register_plate_panel(PlatePanel(title=_("Citizen reports"), permission="reports.view_citizenreport", render=_plate_reports))
+
+
+@admin.register(PersonalDataRead)
+class PersonalDataReadAdmin(admin.ModelAdmin):
+    """The log of staff reads of reports' personal data: read-only, for whoever may view it (administrators)."""
+
+    list_display = ("at", "user", "reference", "fields", "path")
+    list_filter = ("at",)
+    search_fields = ("reference", "user__username")
+    list_select_related = ("user",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataPurge)
+class PersonalDataPurgeAdmin(admin.ModelAdmin):
+    list_display = ("at", "cutoff", "contacts", "photos")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,12 +2,17 @@
 
 Written only by ``services`` (``create_report``; ``report_mark_duplicate`` for staff); read by staff in the admin
 and, without anything personal, by the public status page of a reference. The contact is personal data: it is
-shown to staff in the admin and nowhere else (no public page, JSON response or log line carries it).
+shown to staff in the admin and nowhere else (no public page, JSON response or log line carries it); every staff
+read of it or of the photo is logged (``PersonalDataRead``), and both are removed a while after the report is closed
+(``PersonalDataPurge``, the retention job).
 """
 
 from __future__ import annotations
 
+import pgtrigger
+from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -108,3 +113,59 @@ class CitizenReport(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class PersonalDataRead(models.Model):
+    """A staff member saw a report's personal data (the contact, the photo, the photo's kept GPS position): who,
+    when, which report, which fields, on which page. Written by ``access.log_read`` in the same request that shows
+    them; append-only (a database trigger refuses updates and deletes)."""
+
+    class Field(models.TextChoices):
+        CONTACT = "contact", _("contact")
+        PHOTO = "photo", _("photo")
+        PHOTO_LOCATION = "photo_location", _("where the photo was taken")
+
+    at = models.DateTimeField(_("read at"), auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    # The report may be deleted later; the row keeps its reference (no foreign key that a deletion would cascade).
+    report_id = models.BigIntegerField(_("report id"))
+    reference = models.CharField(_("reference number"), max_length=16)
+    fields = ArrayField(models.CharField(max_length=20, choices=Field.choices), verbose_name=_("fields"))
+    path = models.CharField(_("page"), max_length=300)
+
+    class Meta:
+        verbose_name = _("read of a report's personal data")
+        verbose_name_plural = _("reads of reports' personal data")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["report_id", "-at"], name="reportread_report_at_idx"),
+            models.Index(fields=["user", "-at"], name="reportread_user_at_idx"),
+        ]
+        triggers = [pgtrigger.Protect(name="reportread_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {', '.join(self.fields)} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class PersonalDataPurge(models.Model):
+    """One run of the retention job: the contacts and photos of reports closed longer than
+    ``REPORTS_PERSONAL_DATA_RETENTION_DAYS`` before ``cutoff`` were removed (the reports themselves stay)."""
+
+    at = models.DateTimeField(_("purged at"), auto_now_add=True)
+    cutoff = models.DateTimeField(_("closed before"))
+    report_ids = ArrayField(models.BigIntegerField(), verbose_name=_("reports"), default=list)
+    contacts = models.PositiveIntegerField(_("contacts removed"))
+    photos = models.PositiveIntegerField(_("photos removed"))
+
+    class Meta:
+        verbose_name = _("purge of reports' personal data")
+        verbose_name_plural = _("purges of reports' personal data")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        triggers = [pgtrigger.Protect(name="reportpurge_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}: {len(self.report_ids)}"

@@ -28,7 +28,8 @@ from rest_framework.views import APIView, exception_handler
 
 from geo_portal.core.throttling import client_throttled
 from geo_portal.reports.hooks import status_notes
-from geo_portal.reports.models import CitizenReport
+from geo_portal.reports.models import CitizenReport, PersonalDataRead
+from geo_portal.reports.personal_data import log_read
 from geo_portal.reports.photo import CONTENT_TYPES, human_size
 from geo_portal.reports.selectors import REFERENCE_PATTERN, public_status
 from geo_portal.reports.services import ReportRejected, create_report
@@ -183,6 +184,8 @@ def report_photo(request: HttpRequest, pk: int) -> FileResponse | HttpResponseFo
         handle = report.photo.open("rb")
     except FileNotFoundError:
         raise Http404(_("The photo file is missing.")) from None
+    # Logged before the file is sent (committed on its own: a read that was answered is a read).
+    log_read(user=request.user, report=report, fields=[PersonalDataRead.Field.PHOTO], path=request.path)
     response = FileResponse(
         handle,
         content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),

@@ -116,9 +116,14 @@ PRIVATE_CLUSTERS = {"serve": ("run", 5433), "test": ("test-run", 5434)}
 
 
 def private_cluster_url(cluster: str = "serve") -> str:
-    """URL of a private cluster started by scripts/pg.sh (socket directory inside the checkout)."""
+    """URL of a private cluster started by scripts/pg.sh (socket directory inside the checkout).
+
+    The role is ``GEO_PORTAL_DB_USER`` (default the superuser ``postgres``): ``make demo`` migrates and loads as
+    ``geo_portal_owner`` and serves as ``geo_portal_web`` (core.db_roles).
+    """
     socket_dir, port = PRIVATE_CLUSTERS[cluster]
-    return f"postgis://postgres@/geo_portal?host={BASE_DIR / '.data' / socket_dir}&port={port}"
+    user = os.environ.get("GEO_PORTAL_DB_USER", "postgres")
+    return f"postgis://{user}@/geo_portal?host={BASE_DIR / '.data' / socket_dir}&port={port}"
 
 
 DATABASES = {
@@ -136,6 +141,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["search"] = {
     **DATABASES["default"],
     "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 2},
+    # Read-only role for searches and tiles when given (core.db_roles: geo_portal_reader).
+    "USER": os.environ.get("GEO_PORTAL_SEARCH_DB_USER") or DATABASES["default"]["USER"],
+    "PASSWORD": os.environ.get("GEO_PORTAL_SEARCH_DB_PASSWORD") or DATABASES["default"]["PASSWORD"],
     "TEST": {"MIRROR": "default"},
     # No "SELECT 1" before each request's first query (~0.1 ms on every tile and search): a connection that
     # broke (database restart) fails that one request, and Django closes it at the request's end.
@@ -196,6 +204,11 @@ MEDIA_ROOT = Path(os.environ.get("GEO_PORTAL_MEDIA_ROOT", BASE_DIR / ".data" / "
 BACKUP_DIR = Path(os.environ.get("GEO_PORTAL_BACKUP_DIR", BASE_DIR / ".data" / "backups"))
 BACKUP_KEEP = int(os.environ.get("GEO_PORTAL_BACKUP_KEEP", "14"))
 REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# Uploaded files are private to the server's user: files 0600, the folders made for them 0700.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# A citizen report's contact and photo are removed this many days after the report was closed (reports.tasks).
+REPORTS_PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("GEO_PORTAL_REPORTS_PERSONAL_DATA_RETENTION_DAYS", "180"))
 # Memory one photo may take to decode and re-encode (pixels × bytes per pixel of its mode, plus a working copy):
 # 128 MB lets four uploads decode at once within 512 MB. About 16 MP for colour, 25 MP for greyscale; a larger
 # JPEG is decoded at 1/2, 1/4 or 1/8 scale instead (see reports.photo).
