@@ -78,6 +78,8 @@ def test_a_request_typed_in_and_a_plan_with_its_sheet(office, staff):
     sheet = ann.get(reverse("homevisits:plan-sheet", args=[plan.pk]))
     assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf" and sheet.content.startswith(b"%PDF")
     assert AccessLog.objects.filter(username="ann", selector="homevisits.plan_view").count() == 2
+    staff_home = ann.get(reverse("staff:home")).content.decode()
+    assert f'href="{reverse("homevisits:home")}"' in staff_home
 
 
 @pytest.fixture
