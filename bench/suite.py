@@ -484,10 +484,11 @@ def _print_reissue(reissue: dict[str, dict]) -> None:
         letters, generated, overdue, board = r["letters"], r["generated"], r["overdue"], r["dashboard"]
         print(f"\nre-issuance, {name} (in process; Django's test client for the dashboard; same cluster settings)")
         print(f"  {letters['letters']:,} notice letters of {letters['village']} ({letters['village_plates']:,} plates): "
-              f"batch prepared in {letters['prepare_s']:.2f} s; rendered in {letters['parts']} parts by "
-              f"{letters['jobs']} processes in {letters['render_s']:.1f} s (target ≤ 60 s), {letters['pages']:,} A4 pages, "
-              f"{letters['pages_per_s']:.1f} pages/s ({letters['pages_per_cpu_s']:.1f} per CPU-second, what one process "
-              f"does), {letters['mb']:.1f} MB")  # fmt: skip
+              f"batch prepared in {letters['prepare_s']:.2f} s; rendered in {letters['render_s']:.1f} s (target ≤ 60 s) "
+              f"as {letters['parts']} part files ({letters['rendered_as']}), {letters['pages']:,} A4 pages, "
+              f"{letters['pages_per_s']:.1f} pages/s ({letters['pages_per_cpu_s']:.1f} per CPU-second), "
+              f"{letters['mb']:.1f} MB; load average {letters['load_1min'][0]:.1f} → {letters['load_1min'][1]:.1f} "
+              f"on 2 cores")  # fmt: skip
         states = ", ".join(f"{k} {v:,}" for k, v in generated["states"].items())
         print(f"  {generated['cases']:,} generated cases over two years ({generated['steps']:,} steps; {states})")
         for run in overdue["runs"]:

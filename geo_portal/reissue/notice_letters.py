@@ -9,16 +9,23 @@ are in the Republic of China calendar in Chinese and the Gregorian calendar in E
 prepared, so a reprint is the same letter.
 
 Rendered from ``templates/reissue/print/notice_letters.html`` by WeasyPrint with the CJK font: one part per request of
-the staff page, or every part as files by ``print_batch`` (``manage.py print_notices``, several processes at once).
+the staff page, or every part as files by ``print_batch`` (``manage.py print_notices``): in one process the whole batch
+is laid out as one document (every part led by its delivery list) and each part's pages written to its file; with
+``jobs`` > 1 the parts are rendered by several processes at once. Python's cyclic garbage collector is paused while
+WeasyPrint lays out and draws (its box trees are large and live until the PDF is written: the collector's passes over
+them cost a fifth of the layout time).
 Imported by the PDF view, the command, tests and the bench (WeasyPrint is loaded where letters are printed only).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,40 +119,55 @@ def qr_png(url: str) -> str:
     return segno.make(url, error="m", micro=False).png_data_uri(scale=6, border=2)
 
 
+@dataclass(frozen=True)
+class PartLetters:
+    """One printed part: its number (None when the whole batch is printed as one list) and its letters."""
+
+    part: int | None
+    letters: list[PrintedLetter]
+
+
 def parts(batch: NoticeBatch) -> list[tuple[int, int, int]]:
     """(part, first letter, last letter) for every printed part of the batch."""
     count = batch.letter_count
     return [(i + 1, i * PART_SIZE + 1, min(count, (i + 1) * PART_SIZE)) for i in range(math.ceil(count / PART_SIZE))]
 
 
-def letters_context(batch: NoticeBatch, *, part: int | None, site_url: str) -> dict[str, Any]:
+def _printed(letter: NoticeLetter, site_url: str) -> PrintedLetter:
+    url = card_url(letter.plate_id, site_url)
+    found_zh, found_en = FOUND[letter.condition]
+    condition_zh, condition_en = CONDITION_NAMES[letter.condition]
+    return PrintedLetter(
+        letter=letter,
+        lines=letter.lines.split("\n"),
+        found_zh=found_zh,
+        found_en=found_en,
+        condition_zh=condition_zh,
+        condition_en=condition_en,
+        free=letter.condition == "old_style",
+        card_url=url,
+        qr_png=qr_png(url),
+    )
+
+
+def letters_context(batch: NoticeBatch, *, part: int | None, site_url: str, by_part: bool = False) -> dict[str, Any]:
+    """The template's context: one part's letters, or all of them — as one list (``by_part`` False) or part by part,
+    each part led by its own delivery list (``by_part``: the whole batch as one document for the print shop)."""
     letters = NoticeLetter.objects.filter(batch=batch).order_by("seq")
     total_parts = len(parts(batch))
     if part is not None:
         letters = letters.filter(seq__gt=(part - 1) * PART_SIZE, seq__lte=part * PART_SIZE)
     prepared = timezone.localtime(batch.created_at).date()
     fee = fee_in_force(plate_kind="standard", on=prepared)
-    printed = []
-    for letter in letters:
-        url = card_url(letter.plate_id, site_url)
-        found_zh, found_en = FOUND[letter.condition]
-        condition_zh, condition_en = CONDITION_NAMES[letter.condition]
-        printed.append(
-            PrintedLetter(
-                letter=letter,
-                lines=letter.lines.split("\n"),
-                found_zh=found_zh,
-                found_en=found_en,
-                condition_zh=condition_zh,
-                condition_en=condition_en,
-                free=letter.condition == "old_style",
-                card_url=url,
-                qr_png=qr_png(url),
-            )
-        )
+    printed = [_printed(letter, site_url) for letter in letters]
+    if by_part and part is None:
+        sections = [PartLetters(n, printed[first - 1 : last]) for n, first, last in parts(batch)]
+    else:
+        sections = [PartLetters(part, printed)]
     return {
         "batch": batch,
         "letters": printed,
+        "sections": sections,
         "part": part,
         "parts": total_parts,
         "office": office_for_letters(),
@@ -155,12 +177,31 @@ def letters_context(batch: NoticeBatch, *, part: int | None, site_url: str) -> d
     }
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while WeasyPrint works: it allocates box trees by the hundred thousand, and the
+    collector's passes over them (they live until the PDF is written) are pure overhead. Nothing is collected by hand
+    afterwards either: a collection while the document is still referenced walks all of it for nothing; once it is
+    dropped, reference counting frees it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _document(batch: NoticeBatch, part: int | None, site_url: str, *, by_part: bool = False) -> weasyprint.Document:
+    context = letters_context(batch, part=part, site_url=site_url or settings.SITE_URL, by_part=by_part)
+    html = render_to_string("reissue/print/notice_letters.html", context)
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+
+
 def _render(batch: NoticeBatch, part: int | None, site_url: str) -> tuple[bytes, int]:
-    html = render_to_string(
-        "reissue/print/notice_letters.html", letters_context(batch, part=part, site_url=site_url or settings.SITE_URL)
-    )
-    document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-    return document.write_pdf(), len(document.pages)
+    with _collector_paused():
+        document = _document(batch, part, site_url)
+        return document.write_pdf(), len(document.pages)
 
 
 def notice_letters_pdf(batch: NoticeBatch, *, part: int | None = None, site_url: str = "") -> bytes:
@@ -185,13 +226,36 @@ def _print_part(batch_id: int, part: int, letters: int, folder: str, site_url: s
     return PrintedPart(part, path, letters, pages, len(pdf))
 
 
+def _print_whole(batch: NoticeBatch, folder: Path, site_url: str) -> list[PrintedPart]:
+    """The whole batch laid out once (one document, each part led by its delivery list), each part's pages written to
+    its own file: the fonts, style sheets and the layout's set-up are loaded once, not once per part."""
+    printed = []
+    with _collector_paused():
+        document = _document(batch, None, site_url, by_part=True)
+        by_part: dict[int, list] = {}
+        part = 0
+        for page in document.pages:
+            # A part begins on the page holding its delivery list's anchor (``id="part-N"``).
+            part = next((int(name[5:]) for name in page.anchors if name.startswith("part-")), part)
+            by_part.setdefault(part, []).append(page)
+        for part, first, last in parts(batch):
+            letters = last - first + 1
+            pages = by_part[part]
+            pdf = document.copy(pages).write_pdf()
+            path = folder / f"notices-N-{batch.pk}-part{part:02d}.pdf"
+            path.write_bytes(pdf)
+            printed.append(PrintedPart(part, path, letters, len(pages), len(pdf)))
+    return printed
+
+
 def print_batch(batch: NoticeBatch, *, folder: Path, site_url: str = "", jobs: int = 1) -> list[PrintedPart]:
-    """Every part of the batch as a PDF file in ``folder`` (for a print shop), rendered by ``jobs`` processes at once
-    (WeasyPrint uses one core; a part is independent of the others). Returns the parts in order."""
+    """Every part of the batch as a PDF file in ``folder`` (for a print shop). One process (``jobs`` 1) lays the whole
+    batch out as one document; ``jobs`` > 1 renders the parts in that many processes at once (WeasyPrint uses one
+    core; a part is independent of the others). Returns the parts in order."""
     folder.mkdir(parents=True, exist_ok=True)
     tasks = [(batch.pk, part, last - first + 1, str(folder), site_url) for part, first, last in parts(batch)]
     if jobs <= 1 or len(tasks) == 1:
-        return [_print_part(*task) for task in tasks]
+        return _print_whole(batch, folder, site_url)
     # Forked workers inherit Django's set-up; each opens its own database connection (none may be shared).
     connections.close_all()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from geo_portal.census.office.dates import english_date, roc_date
 from geo_portal.reissue.errors import CaseRefused, StaleCase
 from geo_portal.reissue.models import NoticeBatch, NoticeLetter
-from geo_portal.reissue.notice_letters import letters_context, notice_letters_pdf, parts
+from geo_portal.reissue.notice_letters import letters_context, notice_letters_pdf, parts, print_batch
 from geo_portal.reissue.notice_scope import preview, resolve_scope
 from geo_portal.reissue.services import (
     PlateRequest,
@@ -300,3 +300,23 @@ def test_the_command_prints_every_part_as_files_in_two_processes(street, staff, 
     assert "第 3 / 3 部分" in third[0] and "No. 4, Sec. 2, Guangfu Rd." in third[1]
     with pytest.raises(CommandError, match="there is no notice batch 999"):
         call_command("print_notices", 999, "--out", str(tmp_path), "--site-url", "https://x.tw")
+
+
+def test_one_process_lays_the_batch_out_once_and_writes_each_part_to_its_file(street, staff, fees, office, conditions,
+                                                                              tmp_path, monkeypatch):  # fmt: skip
+    """The same files as two processes make (one document per part, see above): each part led by its delivery list,
+    its pages numbered within the part."""
+    monkeypatch.setattr("geo_portal.reissue.notice_letters.PART_SIZE", 2)
+    batch = notice_batch_create(**village(street), conditions=ALL, actor=staff["clerk"])
+    printed = print_batch(batch, folder=tmp_path, site_url="https://x.tw", jobs=1)
+    assert [(p.part, p.path.name, p.letters, p.pages) for p in printed] == [
+        (1, f"notices-N-{batch.pk}-part01.pdf", 2, 3),
+        (2, f"notices-N-{batch.pk}-part02.pdf", 2, 3),
+        (3, f"notices-N-{batch.pk}-part03.pdf", 1, 2),
+    ]
+    second = pdf_pages((tmp_path / f"notices-N-{batch.pk}-part02.pdf").read_bytes())
+    assert "第 2 / 3 部分" in second[0] and second[0].endswith(f"N-{batch.pk} · 2/3 · 1")
+    assert f"N-{batch.pk}-0003" in second[1] and second[1].endswith(f"N-{batch.pk} · 2/3 · 2")
+    assert f"N-{batch.pk}-0004" in second[2] and second[2].endswith(f"N-{batch.pk} · 2/3 · 3")
+    third = pdf_pages((tmp_path / f"notices-N-{batch.pk}-part03.pdf").read_bytes())
+    assert "第 3 / 3 部分" in third[0] and f"N-{batch.pk}-0005" in third[1] and "No. 4, Sec. 2, Guangfu Rd." in third[1]
