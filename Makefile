@@ -13,11 +13,17 @@ db: setup  ## start the private, durable PostGIS cluster that serves the platfor
 test-db: setup  ## start the throw-away PostGIS cluster of the test suite (fsync off; never holds the platform's data)
 	@scripts/pg.sh start test
 
+# Least-privilege roles (core.db_roles): migrations and loading as the owner, serving as the web role (no DDL),
+# searches and tiles as the read-only role. Only with the private cluster; with DATABASE_URL its role is used.
+AS_OWNER := $(if $(DATABASE_URL),,GEO_PORTAL_DB_USER=geo_portal_owner)
+AS_WEB := $(if $(DATABASE_URL),,GEO_PORTAL_DB_USER=geo_portal_web GEO_PORTAL_SEARCH_DB_USER=geo_portal_reader)
+
 demo: db  ## migrate, load the demo data once, create an admin login, serve on http://127.0.0.1:8000 with the job worker
-	@$(MANAGE) migrate --noinput -v 0
-	@$(MANAGE) demo_setup
+	@$(if $(DATABASE_URL),true,$(MANAGE) db_roles)
+	@$(AS_OWNER) $(MANAGE) migrate --noinput -v 0
+	@$(AS_OWNER) $(MANAGE) demo_setup
 	@echo "==> serving geo_portal at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
-	@scripts/serve_with_worker.sh 127.0.0.1:8000
+	@$(AS_WEB) scripts/serve_with_worker.sh 127.0.0.1:8000
 
 lint: setup
 	@.venv/bin/ruff check .
@@ -34,7 +40,8 @@ REAL_DATA ?= $(or $(GEO_PORTAL_SHARED_DATA),../shared/data/real)
 
 notebooks: db  ## execute the planners' notebooks (nbmake) on the real data in the platform's database
 	@if [ -f "$(REAL_DATA)/doorplates/hsinchu_east_doorplates_2026-06.csv" ]; then \
-		$(MANAGE) migrate --noinput -v 0 && $(MANAGE) demo_setup --no-admin && \
+		$(if $(DATABASE_URL),true,$(MANAGE) db_roles) && \
+		$(AS_OWNER) $(MANAGE) migrate --noinput -v 0 && $(AS_OWNER) $(MANAGE) demo_setup --no-admin && \
 		DJANGO_SETTINGS_MODULE=geo_portal.config.settings.local $(PY) -m pytest -p no:django -p no:cacheprovider \
 			-W ignore::pytest.PytestConfigWarning --nbmake --nbmake-timeout=600 notebooks; \
 	elif [ -n "$$CI" ]; then echo "CI is set but the real data is missing at $(REAL_DATA)"; exit 1; \
@@ -48,10 +55,11 @@ bench: db  ## benchmarks on real and generated data; prints a table, writes gis_
 	@$(PY) -m bench
 
 backup: db  ## dump the platform's database into .data/backups (the worker also does it nightly; 14 kept)
-	@$(MANAGE) backup_database
+	@$(AS_WEB) $(MANAGE) backup_database
 
 restore: db  ## replace the platform's database by a backup: make restore [BACKUP=.data/backups/geo_portal-….dump]
 	@$(MANAGE) restore_database $(BACKUP)
+	@$(if $(DATABASE_URL),true,$(MANAGE) db_roles)
 
 stop:  ## stop both private PostGIS clusters
 	@scripts/pg.sh stop all
