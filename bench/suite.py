@@ -172,6 +172,17 @@ def _homevisits(env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# Change notifications (bench/notifications.py): filled by run(), printed and written by main().
+NOTIFICATIONS: dict[str, dict] = {}
+
+
+def _notifications(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.notifications"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # The door-plate and road capture triggers of the change log, off: the import as it ran before the change log.
 CAPTURE_OFF = " ".join(
     f"ALTER TABLE {table} DISABLE TRIGGER changes_{entity}_{op};"
@@ -289,6 +300,7 @@ def run(
         registry["real 東區 (108,162 plates)"] = _registry(env)
         RENUMBERING["real 東區 (108,162 plates)"] = _renumbering(env)
         HOMEVISITS["real 東區 (108,162 plates)"] = _homevisits(env)
+        NOTIFICATIONS["real 東區 (108,162 plates)"] = _notifications(env)
 
     out = ROOT / "gis_data" / "generated" / f"bench-{plates}"
     if not (out / "doorplates.csv").is_file():
@@ -552,6 +564,29 @@ def _print_homevisits(homevisits: dict[str, dict]) -> None:
               f"{p['gzip_bytes']:,} gzipped on the wire, {p['stored_bytes']:,} stored encrypted on the device")  # fmt: skip
 
 
+def _print_notifications(notifications: dict[str, dict]) -> None:
+    """Webhook fan-out and commit-to-delivery latency through the real worker to verifying local receivers."""
+    for name, r in notifications.items():
+        f, lat = r["fanout"], r["latency"]
+        print(
+            f"\nchange notifications, {name} (worker process, concurrency {r['concurrency']}; {r['agencies']} "
+            f"receivers verifying signatures on 127.0.0.1)"
+        )
+        print(
+            f"  fan-out of one 200-plate transaction: {f['deliveries']:,} deliveries in {f['seconds']:.1f} s, "
+            f"{f['per_s']:.0f} deliveries/s (target ≥ 200)"
+        )
+        print(
+            f"  commit to delivery, one plate every 50 ms: p50 {lat['p50_ms']:.0f} ms, p95 {lat['p95_ms']:.0f} ms "
+            f"(target ≤ 2,000), max {lat['max_ms']:.0f} ms over {lat['n']:,} deliveries"
+        )
+        if "worker_deliveries_per_cpu_s" in r:
+            print(
+                f"  {r['worker_deliveries_per_cpu_s']:.0f} deliveries per CPU-second of the worker, "
+                f"{r['deliveries_per_cpu_s']:.0f} with the receivers' share; failed attempts {r['failed_attempts']}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--plates", type=int, default=1_000_000)
@@ -578,9 +613,11 @@ def main() -> None:
     _print_renumbering(RENUMBERING)
     _print_registry(registry)
     _print_homevisits(HOMEVISITS)
+    _print_notifications(NOTIFICATIONS)
     report = {
         "import": results, "search": search, "map": maps, "analysis": analysis, "write_path": write_path, "census": census,
         "reissue": reissue, "renumbering": RENUMBERING, "registry": registry, "homevisits": HOMEVISITS,
+        "notifications": NOTIFICATIONS,
     }  # fmt: skip
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {path}")
