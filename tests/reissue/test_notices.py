@@ -84,6 +84,20 @@ def test_the_preview_counts_each_condition_and_what_is_skipped(street, staff, fe
     assert resolve_scope(kind="planet", scope_id=1) is None
 
 
+def test_a_census_campaign_is_a_scope_of_the_plates_of_its_villages(campaign, street, staff, fees, office, conditions):
+    scope, where = resolve_scope(kind="campaign", scope_id=campaign.pk)
+    assert (scope.kind, scope.id, scope.label) == ("campaign", campaign.pk, "115年東區門牌清查")
+    shown = preview(scope=scope, where=where, conditions=ALL)
+    assert [(r.condition, r.matching, r.to_print) for r in shown.rows] == [
+        ("missing", 2, 2),
+        ("damaged", 2, 2),
+        ("old_style", 1, 1),
+    ]
+    batch = notice_batch_create(scope_kind="campaign", scope_id=campaign.pk, conditions=["missing"], actor=staff["clerk"])
+    assert (batch.scope_kind, batch.scope_label, batch.letter_count) == ("campaign", "115年東區門牌清查", 2)
+    assert resolve_scope(kind="campaign", scope_id=999_999) is None
+
+
 def test_a_batch_puts_the_letters_in_walking_order_with_the_address_as_on_the_plate(street, staff, office, conditions):
     batch = notice_batch_create(**village(street), conditions=ALL, actor=staff["clerk"])
     p = conditions
