@@ -98,7 +98,8 @@ def plan_preview(plan: Plan, *, on: dt.date | None = None, book: RoadBook | None
 
     if not rows:
         add(None, "empty", ERROR, _("the plan has no plates"))
-    old_ids = {r.item.old_plate_id for r in rows}
+    # The plan's own plates are not "outside" it: the old ones, and once applied the new ones too.
+    old_ids = {r.item.old_plate_id for r in rows} | {r.item.new_plate_id for r in rows if r.item.new_plate_id}
     by_key: dict[str, Row] = {}
     for row in rows:
         if row.resolved.canonical is None:
@@ -143,10 +144,11 @@ def plan_preview(plan: Plan, *, on: dt.date | None = None, book: RoadBook | None
             _("%(address)s is already the active plate %(id)d, which is not in the plan") % {"address": address, "id": pk},
         )
     _outside(plan, book, rows, old_ids, add)
-    plate_ids = [r.item.old_plate_id for r in rows]
+    # Who is registered at the plates: at the old ones before the apply, at their successors after it.
+    plate_ids = [r.item.new_plate_id or r.item.old_plate_id for r in rows]
     per_plate = households_affected_per_plate(plate_ids=plate_ids, on=on)
     for row in rows:
-        counts = per_plate.get(row.item.old_plate_id)
+        counts = per_plate.get(row.item.new_plate_id or row.item.old_plate_id)
         if counts:
             row.households, row.persons = counts.households, counts.persons
     new_roads = sorted({r.new.road_name for r in rows if book.is_new(r.new.road_name)})

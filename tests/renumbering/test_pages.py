@@ -55,6 +55,10 @@ def test_a_road_is_renamed_through_the_pages(client, world, street, staff):
     assert "Plan applied" in response.content.decode() or "已" in response.content.decode()
     plan.refresh_from_db()
     assert plan.status == "applied"
+    # Afterwards the page counts the households at the new plates and finds no conflict with the plan's own plates.
+    page = response.content.decode()
+    assert '<dd id="count-households">2</dd>' in page and '<dd id="count-persons">5</dd>' in page
+    assert 'id="conflicts-none"' in page
     assert DoorPlate.objects.active().filter(road__name="建功路二段").count() == 11
     certificates = pdf_text(client.get(f"/renumbering/plans/{plan.pk}/certificates.pdf").content)
     assert len(certificates) == 11
