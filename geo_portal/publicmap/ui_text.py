@@ -50,11 +50,11 @@ def ui_strings() -> dict[str, str]:
         "lanesCount": _("Lanes"),
         "roadPage": _("The road's page: numbers on each side, lanes, zip codes"),
         "place_landmark": _("Landmark (named building)"),
-        "place_village": _("Village (村里)"),
-        "place_neighborhood": _("Neighbourhood (鄰)"),
-        "place_area": _("Named area (地區)"),
+        "place_village": _("Village"),
+        "place_neighborhood": _("Neighbourhood"),
+        "place_area": _("Named area"),
         "placePlates": _("{n} door plates"),
-        "placeHoods": _("{n} neighbourhoods (鄰)"),
+        "placeHoods": _("{n} neighbourhoods"),
         "outlineApproximate": _("The outline is drawn around its door plates (approximate; there is no official boundary)."),
     }
 

@@ -54,7 +54,7 @@ def test_a_village_by_name_with_its_boundary_and_counts(plates):
     assert place.outline_approximate is False
     lon0, lat0, lon1, lat1 = place.bbox
     assert lon0 < place.lon < lon1 and lat0 < place.lat < lat1
-    assert geocode("甲里").notes == ["甲里: a village (村里) with 2 鄰 and 5 door plates"]
+    assert geocode("甲里").notes == ["甲里: a village with 2 neighbourhoods and 5 door plates"]
 
 
 def test_a_neighbourhood_outlined_around_its_plates(plates):
@@ -75,13 +75,13 @@ def test_a_neighbourhood_outlined_around_its_plates(plates):
         (round(h.lon, 4), round(h.lat, 4)) for h in geocode("光復路二段5號").hits + geocode("光復路二段7號").hits
     }
     assert geocode("新竹市東區甲里 二鄰").places[0].name == "甲里2鄰"
-    assert result.notes == ["甲里2鄰: a neighbourhood (鄰); its outline is drawn around its 3 door plates (approximate)"]
+    assert result.notes == ["甲里2鄰: a neighbourhood; its outline is drawn around its 3 door plates (approximate)"]
 
 
 def test_a_neighbourhood_that_has_no_plates_shows_the_village_and_says_so(plates):
     result = geocode("甲里9鄰")
     assert (result.grade, result.hits, [p.kind for p in result.places]) == ("none", [], ["village"])
-    assert result.notes == ["甲里 has no 9鄰 with door plates; its 鄰 are numbered 1 to 2"]
+    assert result.notes == ["甲里 has no neighbourhood 9 with door plates; its neighbourhoods are numbered 1 to 2"]
     assert result.suggestions == ["甲里1鄰", "甲里2鄰"]
 
 

@@ -82,7 +82,7 @@ def _village_or_hood(text: str, admin: Admin, districts: list[int]) -> GeocodeRe
             places = [_village(row) for row in rows]
             if not places:
                 return None
-            note = _("%(name)s: a village (村里) with %(hoods)s 鄰 and %(count)s door plates") % {
+            note = _("%(name)s: a village with %(hoods)s neighbourhoods and %(count)s door plates") % {
                 "name": admin.village,
                 "hoods": places[0].neighborhoods,
                 "count": places[0].plates,
@@ -103,11 +103,13 @@ def _village_or_hood(text: str, admin: Admin, districts: list[int]) -> GeocodeRe
             village=admin.village,
             neighborhood=admin.hood,
         )
-        note = _("%(name)s: a neighbourhood (鄰); its outline is drawn around its %(count)s door plates (approximate)")
+        note = _("%(name)s: a neighbourhood; its outline is drawn around its %(count)s door plates (approximate)")
         return _result(text, [place], [note % {"name": place.name, "count": place.plates}])
     if not hoods:
         return None
-    note = _("%(village)s has no %(hood)s鄰 with door plates; its 鄰 are numbered %(first)s to %(last)s") % {
+    note = _(
+        "%(village)s has no neighbourhood %(hood)s with door plates; its neighbourhoods are numbered %(first)s to %(last)s"
+    ) % {
         "village": admin.village,
         "hood": admin.hood,
         "first": hoods[0],

@@ -119,9 +119,9 @@ class PlaceKind(models.TextChoices):
     """What a place answer is (the address search also finds places that have no house number)."""
 
     LANDMARK = "landmark", _("landmark")  # a named building (schools, halls, companies… as the building data names them)
-    VILLAGE = "village", _("village (村里)")
-    NEIGHBORHOOD = "neighborhood", _("neighbourhood (鄰)")
-    AREA = "area", _("named area (地區)")  # a place registered in addresses without a road: 光明新村
+    VILLAGE = "village", _("village")
+    NEIGHBORHOOD = "neighborhood", _("neighbourhood")
+    AREA = "area", _("named area")  # a place registered in addresses without a road: 光明新村
 
 
 @dataclass(frozen=True)
