@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from geo_portal.changes.selectors import events_after
+from geo_portal.changes.selectors import channel_state, events_after
 from geo_portal.notifications import kinds
 from geo_portal.notifications.models import Agency, Cursor, Message, Published, Subscription
 from geo_portal.notifications.queueing import queue_delivery
@@ -160,6 +160,11 @@ def dispatch_once(*, limit: int = PAGE) -> int:
     """Turn what each channel committed since its cursor into messages; returns how many were written."""
     written = 0
     touched: set[int] = set()
+    # The idle case in three small reads (the dispatcher asks five times a second): nothing committed since.
+    cursors = dict(Cursor.objects.values_list("channel", "seq"))
+    channels = (kinds.PUBLIC_CHANNEL, kinds.PRIVATE_CHANNEL)
+    if all(ch in cursors and channel_state(ch).seq <= cursors[ch] for ch in channels):
+        return 0
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_try_advisory_xact_lock(%s)", [DISPATCH_LOCK])
