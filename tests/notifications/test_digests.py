@@ -15,7 +15,7 @@ from django.utils import timezone
 from geo_portal.notifications.digests import digest_build
 from geo_portal.notifications.dispatch import dispatch_once
 from geo_portal.notifications.models import Message
-from geo_portal.notifications.services import subscription_create
+from geo_portal.notifications.services import subscription_create, token_issue
 from tests.notifications.conftest import new_plate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,3 +49,32 @@ def test_a_day_of_messages_in_signed_files(street, make_agency, office):
     assert list(Message.objects.values_list("status", flat=True)) == ["filed", "filed"]
     # Again: the same digest, nothing rewritten.
     assert digest_build(subscription=sub, day=day).pk == digest.pk
+
+
+@pytest.mark.urls("tests.notifications.urls")
+def test_the_agency_downloads_its_digest_with_its_signature(street, make_agency, office, client):
+    agency = make_agency("land", "land")
+    sub, secret = subscription_create(actor=office, agency=agency, event_kinds=["plate.created"], mode="digest")
+    _, token = token_issue(actor=office, agency=agency, event_kinds=["plate.created"], detail_levels=["ids"])
+    _, other = token_issue(actor=office, agency=make_agency("tax", "tax"), event_kinds=["plate.created"],
+                           detail_levels=["ids"])  # fmt: skip
+    new_plate(street, 95)
+    dispatch_once()
+    digest = digest_build(subscription=sub, day=timezone.localdate())
+    auth = {"Authorization": f"Bearer {token}"}
+    listing = client.get("/notifications/digests/", headers=auth).json()
+    assert listing == {"digests": [{"id": digest.pk, "subscription": sub.pk, "day": digest.day.isoformat(), "messages": 1,
+                                    "csv": f"/notifications/digests/{digest.pk}.csv",
+                                    "json": f"/notifications/digests/{digest.pk}.json"}]}  # fmt: skip
+    response = client.get(f"/notifications/digests/{digest.pk}.csv", headers=auth)
+    data = b"".join(response.streaming_content)
+    assert response.status_code == 200 and data == Path(digest.csv_path).read_bytes()
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    assert response["webhook-signature"] == "v1," + base64.b64encode(hmac.new(key, data, hashlib.sha256).digest()).decode()
+    digest.refresh_from_db()
+    assert digest.downloaded_at is not None
+    # Another agency's token does not see it; no token is 401.
+    assert client.get(f"/notifications/digests/{digest.pk}.json", headers={"Authorization": f"Bearer {other}"}).json() == {
+        "error": f"no digest {digest.pk} of your agency"
+    }
+    assert client.get("/notifications/digests/").status_code == 401

@@ -9,12 +9,13 @@ from geo_portal.notifications.services.agencies import (
     token_rotate,
     token_use,
 )
-from geo_portal.notifications.services.redelivery import message_redeliver, subscription_enable
+from geo_portal.notifications.services.redelivery import digest_mark_downloaded, message_redeliver, subscription_enable
 from geo_portal.notifications.services.subscriptions import secret_rotate, subscription_create, subscription_disable
 
 __all__ = [
     "agency_authorise",
     "agency_create",
+    "digest_mark_downloaded",
     "message_redeliver",
     "secret_rotate",
     "subscription_create",

@@ -1,4 +1,5 @@
-"""Staff actions on deliveries: send a dead-lettered message again, enable a disabled endpoint again.
+"""Staff actions on deliveries: send a dead-lettered message again, enable a disabled endpoint again; and the
+receipt of a digest file (its first download).
 
 Both queue the subscription's delivery job at once (replacing one that waits for a later retry). Called by the
 admin's actions and the tests.
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo_portal.notifications.errors import NotificationRefused
-from geo_portal.notifications.models import Message, Subscription
+from geo_portal.notifications.models import Digest, Message, Subscription
 from geo_portal.notifications.queueing import queue_delivery
 from geo_portal.notifications.services.agencies import require
 
@@ -42,6 +43,11 @@ def message_redeliver(*, actor: AbstractBaseUser, message_ids: list[int]) -> int
     for sub_id in sorted({m.subscription_id for m in messages}):
         transaction.on_commit(lambda s=sub_id: queue_delivery(s, hurry=True))
     return len(messages)
+
+
+def digest_mark_downloaded(*, digest_id: int) -> None:
+    """The first download of a digest file (the agency's receipt for files)."""
+    Digest.objects.filter(pk=digest_id, downloaded_at__isnull=True).update(downloaded_at=timezone.now())
 
 
 @transaction.atomic
