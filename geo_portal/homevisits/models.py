@@ -128,10 +128,14 @@ class PlanStop(models.Model):
         DONE = "done", _("done")
         NOT_HOME = "not_home", _("not at home")
         POSTPONED = "postponed", _("postponed")
+        # Left the round (cancelled, or no longer fitting after a re-plan) before any visit: the row stays, so that a
+        # result a device recorded offline for it still finds its stop.
+        REMOVED = "removed", _("removed from the round")
 
     plan = models.ForeignKey(DayPlan, on_delete=models.CASCADE, related_name="stops", verbose_name=_("day plan"))
     request = models.ForeignKey(VisitRequest, on_delete=models.PROTECT, related_name="stops", verbose_name=_("request"))
-    position = models.PositiveSmallIntegerField(_("position"))
+    # 1… in visiting order; stops removed from the round keep a number above the live ones.
+    position = models.PositiveIntegerField(_("position"))
     arrive_at = models.TimeField(_("planned arrival"))
     leg_m = models.FloatField(_("straight line from the previous stop (m)"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
@@ -219,7 +223,9 @@ class VisitResult(models.Model):
         verbose_name = _("visit result")
         verbose_name_plural = _("visit results")
         constraints = [
-            models.CheckConstraint(condition=~Q(outcome="pending"), name="visitresult_outcome_not_pending"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["done", "not_home", "postponed"]), name="visitresult_outcome_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ PRIORITY = {VisitRequest.Urgency.URGENT: 0, VisitRequest.Urgency.SOON: 1, VisitR
 DEFAULT_START, DEFAULT_END = dt.time(8, 30), dt.time(17, 0)
 MAX_STOPS = 300
 S = VisitRequest.Status
+OUT = PlanStop.Outcome
 
 
 def minutes(value: dt.time) -> int:
@@ -100,33 +100,38 @@ def _unfit_detail(unfit: routing.Unfit, request: VisitRequest) -> str:
 
 def replan(*, plan: DayPlan, add: Sequence[VisitRequest]) -> DayPlan:
     """Order the plan's round again with ``add`` (locked, open requests) joining it; visits made stay first, in
-    their order. Runs inside the caller's transaction."""
-    stops = list(plan.stops.select_related("request__plate").order_by("position"))
-    made = [s for s in stops if s.outcome != PlanStop.Outcome.PENDING]
-    waiting = [s.request for s in stops if s.outcome == PlanStop.Outcome.PENDING]
+    their order. Stops keep their rows (and ids, which devices hold): a stop that no longer fits is marked removed,
+    never deleted. Runs inside the caller's transaction."""
+    every = list(plan.stops.select_related("request__plate").order_by("position"))
+    live = [s for s in every if s.outcome != OUT.REMOVED]
+    made = [s for s in live if s.outcome != OUT.PENDING]
+    waiting = [s.request for s in live if s.outcome == OUT.PENDING]
     candidates = waiting + list(add)
     by_id = {r.pk: r for r in [*candidates, *(s.request for s in made)]}
     result = routing.plan_round(
         _day(plan), [_stop(r, plan) for r in candidates], fixed=[_stop(s.request, plan) for s in made]
     )
-    plan.stops.filter(outcome=PlanStop.Outcome.PENDING).delete()
-    made_by_request = {s.request_id: s for s in made}
-    top = plan.stops.aggregate(top=Max("position"))["top"] or 0
-    for offset, stop in enumerate(made):  # out of the way of the new positions first (unique per plan)
+    rows = {s.request_id: s for s in every}
+    top = max((s.position for s in every), default=0)
+    # Every row out of the way of the new positions first (unique per plan); removed stops stay up there.
+    for offset, stop in enumerate(every):
         PlanStop.objects.filter(pk=stop.pk).update(position=top + 1 + offset)
     new_stops = []
     for position, (key, arrival, leg) in enumerate(zip(result.order, result.arrivals_min, result.legs_m, strict=False)):
-        if key in made_by_request:
-            PlanStop.objects.filter(pk=made_by_request[key].pk).update(
-                position=position + 1, arrive_at=clock(arrival), leg_m=leg
+        row = rows.get(key)
+        if row is not None:
+            outcome = OUT.PENDING if row.outcome == OUT.REMOVED else row.outcome
+            PlanStop.objects.filter(pk=row.pk).update(
+                position=position + 1, arrive_at=clock(arrival), leg_m=leg, outcome=outcome
             )
         else:
             new_stops.append(
                 PlanStop(plan=plan, request=by_id[key], position=position + 1, arrive_at=clock(arrival), leg_m=leg)
             )
     PlanStop.objects.bulk_create(new_stops)
-    served = {s.request_id for s in new_stops}
-    VisitRequest.objects.filter(pk__in=served).update(status=S.PLANNED)
+    served = set(result.order)
+    PlanStop.objects.filter(plan=plan, outcome=OUT.PENDING).exclude(request_id__in=served).update(outcome=OUT.REMOVED)
+    VisitRequest.objects.filter(pk__in=served, status=S.OPEN).update(status=S.PLANNED)
     dropped = [r.pk for r in candidates if r.pk not in served]
     VisitRequest.objects.filter(pk__in=dropped, status=S.PLANNED).update(status=S.OPEN)
     plan.unfit.filter(reason__in=[UnfitRequest.Reason.WINDOW, UnfitRequest.Reason.NO_ROOM]).delete()
@@ -143,7 +148,9 @@ def replan(*, plan: DayPlan, add: Sequence[VisitRequest]) -> DayPlan:
     return plan
 
 
-def _pick(request_ids: Sequence[int], day: dt.date, errors: list) -> tuple[list[VisitRequest], list[tuple]]:
+def _pick(
+    request_ids: Sequence[int], day: dt.date, errors: list, plan: DayPlan | None = None
+) -> tuple[list[VisitRequest], list[tuple]]:
     """The requests (locked): those that can join a round, and those that cannot with the reason."""
     ids = list(dict.fromkeys(request_ids))
     found = {
@@ -153,11 +160,14 @@ def _pick(request_ids: Sequence[int], day: dt.date, errors: list) -> tuple[list[
     if missing:
         errors.append(("requests", _("unknown requests: %(ids)s") % {"ids": ", ".join(f"#{i}" for i in missing)}))
     usable, refused = [], []
+    already = set(plan.stops.exclude(outcome=OUT.REMOVED).values_list("request_id", flat=True)) if plan else set()
     for i in ids:
         request = found.get(i)
         if request is None:
             continue
-        if request.status != S.OPEN:
+        if request.pk in already:
+            errors.append(("requests", _("#%(id)s is already in this round") % {"id": request.pk}))
+        elif request.status != S.OPEN:
             refused.append((request, UnfitRequest.Reason.NOT_OPEN, request.get_status_display()))
         elif request.preferred_days and day.isoweekday() not in request.preferred_days:
             names = ", ".join(_weekday(d) for d in request.preferred_days)
@@ -250,7 +260,7 @@ def plan_add_requests(*, actor: AbstractBaseUser, plan_id: int, version: int, re
         errors.append(("plan", _("the plan's day %(day)s has passed") % {"day": plan.day}))
     if not request_ids:
         errors.append(("requests", _("pick at least one request")))
-    usable, refused = _pick(request_ids, plan.day, errors)
+    usable, refused = _pick(request_ids, plan.day, errors, plan)
     if errors:
         raise HomeVisitRefused(errors)
     plan.unfit.filter(request__in=[r for r, _reason, _d in refused]).delete()
@@ -275,13 +285,13 @@ def request_cancel(*, actor: AbstractBaseUser, request_id: int, version: int, re
         )
     if errors:
         raise HomeVisitRefused(errors)
-    pending = list(PlanStop.objects.filter(request=found, outcome=PlanStop.Outcome.PENDING).select_related("plan"))
+    pending = list(PlanStop.objects.filter(request=found, outcome=OUT.PENDING))
     found.status, found.cancel_reason = S.CANCELLED, reason.strip()[:200]
     found.version += 1
     found.updated_by, found.updated_at = actor, timezone.now()
     found.save(update_fields=["status", "cancel_reason", "version", "updated_by", "updated_at"])
     for stop in pending:
         plan = DayPlan.objects.select_for_update().select_related("service_point").get(pk=stop.plan_id)
-        stop.delete()
+        PlanStop.objects.filter(pk=stop.pk).update(outcome=OUT.REMOVED)
         replan(plan=plan, add=[])
     return found

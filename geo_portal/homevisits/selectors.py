@@ -94,7 +94,7 @@ def plan_view(*, access: Access, plan_id: int) -> PlanView | None:
     plan = DayPlan.objects.select_related("service_point", "visitor", "created_by").filter(pk=plan_id).first()
     if plan is None:
         return None
-    stops = tuple(plan.stops.select_related("request__plate").order_by("position"))
+    stops = tuple(plan.stops.exclude(outcome=PlanStop.Outcome.REMOVED).select_related("request__plate").order_by("position"))
     unfit = tuple(plan.unfit.select_related("request__plate").order_by("request_id"))
     _log(access, "homevisits.plan_view", [s.request for s in stops] + [u.request for u in unfit])
     return PlanView(plan, stops, unfit)
@@ -124,7 +124,9 @@ def rounds_of(user) -> list[DayPlan]:
     return list(
         DayPlan.objects.filter(visitor=user, day__gte=today)
         .select_related("service_point")
-        .prefetch_related(Prefetch("stops", queryset=PlanStop.objects.only("id", "plan_id")))
+        .prefetch_related(
+            Prefetch("stops", queryset=PlanStop.objects.exclude(outcome=PlanStop.Outcome.REMOVED).only("id", "plan_id"))
+        )
         .order_by("day", "id")
     )
 
@@ -134,7 +136,7 @@ def round_package(*, access: Access, plan: DayPlan) -> dict[str, Any]:
     """The round as the device keeps it (encrypted there): the office, the stops in order with each request's
     details and position, the straight-line length, and when the sheet expires."""
     access = checked(access)
-    stops = list(plan.stops.select_related("request__plate").order_by("position"))
+    stops = list(plan.stops.exclude(outcome=PlanStop.Outcome.REMOVED).select_related("request__plate").order_by("position"))
     office = plan.service_point
     out_stops = []
     for stop in stops:

@@ -24,7 +24,8 @@ def ask(staff, number: int, **extra) -> VisitRequest:
 
 
 def order(plan) -> list[str]:
-    return [s.request.name for s in plan.stops.select_related("request").order_by("position")]
+    stops = plan.stops.exclude(outcome="removed").select_related("request").order_by("position")
+    return [s.request.name for s in stops]
 
 
 def test_round_in_straight_line_order_with_its_length(office, staff):
@@ -119,6 +120,7 @@ def test_replanning_keeps_the_visits_already_made(office, staff):
         actor=staff["ann"], day=timezone.localdate(), visitor=staff["ann"], request_ids=[r.pk for r in requests]
     )
     made = plan.stops.get(request=requests[1])
+    ids = {s.request_id: s.pk for s in plan.stops.all()}
     PlanStop.objects.filter(pk=made.pk).update(outcome="done", outcome_at=timezone.now())
     added = ask(staff, 5)
     plan = plan_add_requests(actor=staff["ann"], plan_id=plan.pk, version=plan.version, request_ids=[added.pk])
@@ -130,6 +132,13 @@ def test_replanning_keeps_the_visits_already_made(office, staff):
     )
     plan.refresh_from_db()
     assert order(plan) == ["住戶7", "住戶11", "住戶3"]
+    # Every stop kept its row (devices hold the ids); the cancelled one is marked removed, after the live ones.
+    rows = {s.request_id: (s.pk, s.outcome, s.position) for s in plan.stops.all()}
+    assert {k: v[0] for k, v in rows.items() if k in ids} == ids
+    assert rows[added.pk][1] == "removed" and rows[added.pk][2] > 3
+    with pytest.raises(HomeVisitRefused) as refused:
+        plan_add_requests(actor=staff["ann"], plan_id=plan.pk, version=plan.version, request_ids=[requests[0].pk])
+    assert refused.value.errors == [("requests", f"#{requests[0].pk} is already in this round")]
     with pytest.raises(HomeVisitRefused) as refused:
         plan_add_requests(actor=staff["ann"], plan_id=plan.pk, version=1, request_ids=[added.pk])
     assert refused.value.errors[0][0] == "version"

@@ -144,3 +144,17 @@ def test_a_clerk_who_is_not_a_registrar_leaves_the_draft_to_one(round_, staff):
     assert refused.value.errors == [("user", "carl may not enter registration events")]
     opened = case_open(result_id=result.pk, actor=staff["bob"])
     assert opened.registration_event.created_by_id == staff["bob"].pk
+
+
+def test_a_result_for_a_stop_removed_meanwhile_is_kept(round_, staff):
+    from geo_portal.homevisits.planning import request_cancel
+
+    stop = round_["typed"]
+    request = VisitRequest.objects.get(pk=stop.request_id)
+    request_cancel(actor=staff["bob"], request_id=request.pk, version=request.version, reason="in hospital")
+    stop.refresh_from_db()
+    assert stop.outcome == "removed"
+    answers = sync.sync_results(user=round_["ann"], device=round_["device"], records=[record(stop, "done")])
+    assert [a.status for a in answers] == ["stored"]
+    stop.refresh_from_db()
+    assert (stop.outcome, VisitRequest.objects.get(pk=request.pk).status) == ("done", "cancelled")
