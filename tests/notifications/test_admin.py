@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from geo_portal.notifications.models import Message
+from geo_portal.notifications.models import Agency, Message
 from geo_portal.notifications.services import subscription_create, token_issue
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,22 @@ def test_staff_re_deliver_dead_letters_from_the_list(client, office, make_agency
                            HTTP_ACCEPT_LANGUAGE="en", follow=True)  # fmt: skip
     assert "1 messages queued for delivery again." in response.content.decode()
     assert Message.objects.get(pk=dead.pk).status == "pending"
+
+
+def test_the_office_adds_an_agency_in_the_admin(client, office):
+    client.force_login(office)
+    response = client.post(
+        reverse("admin:notifications_agency_add"),
+        {"code": "tpc", "name": "台電新竹區營業處", "kind": "utility", "contact_email": "hook@tpc.example.tw",
+         "active": "on", "tokens-TOTAL_FORMS": "0", "tokens-INITIAL_FORMS": "0", "subscriptions-TOTAL_FORMS": "0",
+         "subscriptions-INITIAL_FORMS": "0"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agency = Agency.objects.get(code="tpc")
+    assert (agency.name, agency.kind, agency.user.username, agency.active) == (
+        "台電新竹區營業處",
+        "utility",
+        "agency:tpc",
+        True,
+    )
