@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import secrets
 import sys
 import time
+from pathlib import Path
 
 import django
 
@@ -86,6 +88,22 @@ def synthetic_households(plate_ids: list[int]) -> dict[str, int]:
     return {"households": len(rows), "persons": sum(len(p) for _plate, _since, p in households)}
 
 
+def _backend_pid(connection) -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a local process, from /proc (the database server's backend of this session);
+    NaN where /proc cannot be read (another machine, another OS)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def staff(username: str, role: str):
     """The bench's staff user (created on the first run; a second run in the same database reuses it)."""
     from django.contrib.auth import get_user_model
@@ -143,9 +161,14 @@ def main() -> None:
     timings["submit_and_approve_s"] = time.perf_counter() - start
     public_before = channel_state().txid
     registry_before = channel_state(channel="registry").txid
-    start = time.perf_counter()
+    backend = _backend_pid(connection)
+    start, cpu, db_cpu = time.perf_counter(), time.process_time(), _cpu_seconds(backend)
     plan = plan_apply(plan_id=plan.pk, version=plan.version, actor=clerk)
     timings["apply_s"] = time.perf_counter() - start
+    timings["apply_db_cpu_s"] = _cpu_seconds(backend) - db_cpu
+    # This process's own CPU time (Python: checks, preview, parsing) and its database backend's (the statements and
+    # their triggers: history and change events); the rest of the wall time is waiting, for a core on a busy machine.
+    timings["apply_python_cpu_s"] = time.process_time() - cpu
 
     moved = Household.objects.filter(plate__road__name=NEW_NAME, period__upper_inf=True).count()
     with connection.cursor() as cur:
@@ -159,6 +182,7 @@ def main() -> None:
         {
             **timings,
             "target_apply_s": 10.0,
+            "load_average": os.getloadavg()[0],
             "conflicts": len(preview.conflicts),
             "households": preview.affected.households,
             "persons": preview.affected.persons,

@@ -520,7 +520,9 @@ def _print_renumbering(renumbering: dict[str, dict]) -> None:
         print(f"\nrenumbering, {name} (in process; one plan, one transaction)")
         print(f"  {r['road']}: {r['plates']:,} plates, {r['households']:,} households, {r['persons']:,} persons; "
               f"draft {r['draft_s']:.2f} s, preview {r['preview_s']:.2f} s, submit + approve "
-              f"{r['submit_and_approve_s']:.2f} s, apply {r['apply_s']:.2f} s (target ≤ {r['target_apply_s']:.0f} s); "
+              f"{r['submit_and_approve_s']:.2f} s, apply {r['apply_s']:.2f} s (target ≤ {r['target_apply_s']:.0f} s; "
+              f"CPU: {r['apply_python_cpu_s']:.2f} s Python + {r['apply_db_cpu_s']:.2f} s database; load average "
+              f"{r['load_average']:.1f}); "
               f"{r['new_plates']:,} new plates, {r['households_moved']:,} households moved, {r['public_events']:,} "
               f"public events in {r['public_txids']} txid")  # fmt: skip
 
