@@ -14,6 +14,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from geo_portal.addresses.plates import plate_retire
+from geo_portal.areas.models import Road
 from geo_portal.notifications.dispatch import dispatch_once
 from geo_portal.notifications.models import Attempt, Message, Subscription
 from geo_portal.notifications.selectors import dead_letter_count, delivery_health
@@ -227,3 +228,14 @@ def test_registration_events_reach_only_authorised_agencies_with_ids_only(family
     assert "陳小明" not in raw and "national" not in raw
     assert payloads(other_receiver) == []
     assert Subscription.objects.get(pk=sub.pk).status == "active"
+
+
+def test_a_road_renamed_is_told_with_its_old_name(street, make_agency, subscribe, run_worker):
+    road = street["road"]
+    _sub, receiver, _ = subscribe(make_agency(), ["road.renamed"])
+    Road.objects.filter(pk=road.pk).update(name="復興路二段", base_name="復興路")
+    Road.objects.filter(pk=road.pk).update(name_en="Sec. 2, Fuxing Rd.")  # not a renaming
+    deliver_all(run_worker)
+    [got] = payloads(receiver)
+    assert got["type"] == "road.renamed"
+    assert (got["data"]["road_id"], got["data"]["name"], got["data"]["old_name"]) == (road.pk, "復興路二段", "光復路二段")

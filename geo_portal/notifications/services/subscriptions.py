@@ -18,10 +18,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo_portal.areas.models import Road
 from geo_portal.changes.selectors import channel_state
 from geo_portal.notifications import conf, kinds, tokens
 from geo_portal.notifications.errors import NotificationRefused
-from geo_portal.notifications.models import Agency, Cursor, SigningSecret, Subscription
+from geo_portal.notifications.models import Agency, Cursor, Published, SigningSecret, Subscription
 from geo_portal.notifications.services.agencies import MANAGE, require
 
 
@@ -45,9 +46,16 @@ def _check_url(url: str) -> str | None:
 
 
 def ensure_cursors() -> None:
-    """Start reading each channel where it stands now (notifications tell what happens from here on)."""
+    """Start reading each channel where it stands now (notifications tell what happens from here on), and
+    remember every road's name then, so that a later renaming is told with the old name."""
     for channel in (kinds.PUBLIC_CHANNEL, kinds.PRIVATE_CHANNEL):
-        Cursor.objects.get_or_create(channel=channel, defaults={"seq": channel_state(channel).seq})
+        _, created = Cursor.objects.get_or_create(channel=channel, defaults={"seq": channel_state(channel).seq})
+        if created and channel == kinds.PUBLIC_CHANNEL:
+            roads = Road.objects.values_list("pk", "name")
+            Published.objects.bulk_create(
+                [Published(entity="road", entity_id=pk, value=name[:200]) for pk, name in roads],
+                update_conflicts=True, unique_fields=["entity", "entity_id"], update_fields=["value"], batch_size=5000,
+            )  # fmt: skip
 
 
 @transaction.atomic
