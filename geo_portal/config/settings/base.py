@@ -388,9 +388,13 @@ JOBS_LOCK_TIMEOUT_MS = int(os.environ.get("GEO_PORTAL_JOBS_LOCK_TIMEOUT_MS", "10
 JOBS_KEEP_DAYS = int(os.environ.get("GEO_PORTAL_JOBS_KEEP_DAYS", "30"))
 # Cached vector tiles older than this are deleted nightly (tiles nobody asked for again; publicmap.tasks).
 TILE_CACHE_MAX_AGE_DAYS = int(os.environ.get("GEO_PORTAL_TILE_CACHE_MAX_AGE_DAYS", "30"))
-# procrastinate lists its tasks and schedules at INFO on every start of every command: keep its warnings only.
+# procrastinate lists its tasks and schedules at INFO on every start of every command, and WeasyPrint logs each
+# step of parsing its stylesheets when it is imported and for every PDF: keep their warnings only.
 LOGGING.setdefault("loggers", {}).update(
-    {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")}
+    {
+        name: {"level": "WARNING"}
+        for name in ("procrastinate.blueprints", "procrastinate.periodic", "weasyprint", "weasyprint.progress", "fontTools")
+    }
 )
 
 # The proxies in front of the web process (addresses or networks, comma-separated): only their X-Forwarded-Proto and
