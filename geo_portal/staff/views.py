@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET
 
 from geo_portal.accounts.forms import StaffAuthenticationForm
 from geo_portal.accounts.middleware import IDLE_SIGNED_OUT_KEY
-from geo_portal.accounts.selectors import must_change_password
+from geo_portal.accounts.selectors import is_administrator, must_change_password
 from geo_portal.accounts.services import staff_password_changed
+from geo_portal.core.health import run_checks
 from geo_portal.staff.sections import sections_for
 
 LOGIN_URL = reverse_lazy("staff:login")
@@ -25,10 +26,16 @@ LOGIN_URL = reverse_lazy("staff:login")
 @login_required(login_url=LOGIN_URL)
 def home(request: HttpRequest) -> HttpResponse:
     """Each of the user's roles as a section of links with counts of work waiting."""
+    # The operations panel (worker, backlog, failed jobs and imports, what other apps registered): administrators.
+    operations = run_checks() if is_administrator(request.user) else None
     return render(
         request,
         "staff/home.html",
-        {"sections": sections_for(request.user), "must_change_password": must_change_password(request.user)},
+        {
+            "sections": sections_for(request.user),
+            "must_change_password": must_change_password(request.user),
+            "operations": operations,
+        },
     )
 
 

@@ -447,5 +447,9 @@ REISSUE_INSTALL_GPS_REQUIRED = os.environ.get("GEO_PORTAL_REISSUE_INSTALL_GPS_RE
 REISSUE_INSTALL_MAX_DISTANCE_M = float(os.environ.get("GEO_PORTAL_REISSUE_INSTALL_MAX_DISTANCE_M", "100"))
 # Overdue cases: the clerk is reminded on the first overdue day, then every this many days while it stays overdue.
 REISSUE_REMIND_EVERY_DAYS = int(os.environ.get("GEO_PORTAL_REISSUE_REMIND_EVERY_DAYS", "7"))
+# Operations checks (staff.operations; /healthz, the staff home, the alert e-mail to administrators): a worker is
+# missing when its last heartbeat is older than this; the backlog is too long when a due job waited longer.
+OPS_WORKER_HEARTBEAT_MAX_S = int(os.environ.get("GEO_PORTAL_OPS_WORKER_HEARTBEAT_MAX_S", "120"))
+OPS_BACKLOG_MAX_WAIT_S = int(os.environ.get("GEO_PORTAL_OPS_BACKLOG_MAX_WAIT_S", "600"))
 # The site's address for links in e-mails (https://doorplates.example.gov.tw); empty: links are paths only.
 SITE_URL = os.environ.get("GEO_PORTAL_SITE_URL", "").rstrip("/")
