@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from geo_portal.core.csvsafe import neutralise_row
 from geo_portal.ingest.errors import Finding
 from geo_portal.ingest.models import ImportBatch
 
@@ -63,5 +64,6 @@ def write_findings(*, kind: str, stamp: str, findings: Iterable[Finding], direct
         writer = csv.writer(fh)
         writer.writerow(["row", "level", "field", "value", "reason"])
         for f in sorted(findings, key=lambda f: (f.row, f.level, f.field)):
-            writer.writerow([f.row, f.level, f.field, f.value, f.reason])
+            # The value comes from the imported file: a cell that would run as a formula gets a leading '.
+            writer.writerow(neutralise_row([f.row, f.level, f.field, f.value, f.reason]))
     return path

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+from geo_portal.core.csvsafe import neutralise_row
 from geo_portal.reissue.models import ProductionOrder
 from geo_portal.reissue.sheets import order_rows
 
@@ -35,20 +36,22 @@ def order_csv(order: ProductionOrder) -> str:
     writer.writerow(COLUMNS)
     for row in order_rows(order):
         writer.writerow(
-            [
-                row.seq,
-                row.street,
-                row.text,
-                row.lines[0],
-                " | ".join(row.lines),
-                row.kind,
-                row.kind_zh,
-                row.quantity,
-                row.reference,
-                row.plate_id,
-                row.village,
-                "" if row.neighborhood is None else row.neighborhood,
-                row.address,
-            ]
+            neutralise_row(  # cells that would run as spreadsheet formulas get a leading ' (core.csvsafe)
+                [
+                    row.seq,
+                    row.street,
+                    row.text,
+                    row.lines[0],
+                    " | ".join(row.lines),
+                    row.kind,
+                    row.kind_zh,
+                    row.quantity,
+                    row.reference,
+                    row.plate_id,
+                    row.village,
+                    "" if row.neighborhood is None else row.neighborhood,
+                    row.address,
+                ]
+            )
         )
     return out.getvalue()

@@ -9,6 +9,8 @@ import pytest
 
 from geo_portal.core.csvsafe import neutralise, recover
 from geo_portal.exports.writers import stream
+from geo_portal.ingest.errors import Finding
+from geo_portal.ingest.services import write_findings
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "'quoted"]
 
@@ -43,3 +45,14 @@ def test_building_export_neutralises_hostile_text(exportable):
         "光復大樓",
     )
     assert (recover(values["structure"]), recover(values["source_id"])) == ("=cmd|' /C calc'!A0", "@SUM(1+1)")
+
+
+def test_import_rejection_reports_neutralise_values_from_the_file(tmp_path):
+    """The rejection report repeats values of the imported file: a staff member opens it in a spreadsheet."""
+    findings = [Finding(row=2, field="address", value='=HYPERLINK("http://x")', reason="unreadable")]
+    path = write_findings(kind="doorplates", stamp="t", findings=findings, directory=tmp_path)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert rows == [
+        ["row", "level", "field", "value", "reason"],
+        ["2", "rejected", "address", '\'=HYPERLINK("http://x")', "unreadable"],
+    ]

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from geo_portal.addresses.search.batch import RESULT_COLUMNS, geocode_csv
-from geo_portal.ingest.cli import count_lines
+from geo_portal.addresses.search.batch_input import count_lines
 from geo_portal.ingest.errors import ImportRefused
 
 
