@@ -1,7 +1,8 @@
 """A renumbering plan from a CSV of old → new addresses (the list a planning office hands over).
 
 Columns (header required, UTF-8): ``old_address``, ``new_address`` and optionally ``new_village`` (a village name
-of the district) and ``new_neighborhood`` (鄰, a number). Addresses are read by the address parser in any form it
+of the district), ``new_neighborhood`` (鄰, a number) and ``new_lon``/``new_lat`` (a corrected point, WGS84 degrees;
+without them the new plate keeps the old one's point). Addresses are read by the address parser in any form it
 accepts; the old one must name exactly one active plate of the district (with its floor, if it is a unit plate).
 Every row is checked and every problem is reported at once as ``row N.field: reason`` (the header is row 1); a
 file with any problem drafts nothing. Called by the plan pages and tests.
@@ -14,19 +15,21 @@ import datetime as dt
 import io
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.parsing import parse
 from geo_portal.addresses.selectors import filter_by_components
 from geo_portal.areas.models import District, Village
+from geo_portal.core.geo import in_taiwan, to_storage
 from geo_portal.renumbering.models import Plan
 from geo_portal.renumbering.rules import NewAddress
 from geo_portal.renumbering.selectors import old_plates
 from geo_portal.renumbering.services import DRAFT_PERM, PlanRefused, _require, plan_draft
 
 REQUIRED = ("old_address", "new_address")
-OPTIONAL = ("new_village", "new_neighborhood")
+OPTIONAL = ("new_village", "new_neighborhood", "new_lon", "new_lat")
 MAX_ROWS = 20_000
 
 
@@ -57,6 +60,26 @@ def read_rows(data: bytes) -> tuple[list[dict[str, str]], dict[str, list[str]]]:
     return rows, {}
 
 
+def _point(row: dict[str, str], n: int, fail) -> Point | None:
+    """The corrected point of a row (EPSG:3826), or None when the row gives none; a half-given or bad one fails."""
+    lon, lat = row.get("new_lon", ""), row.get("new_lat", "")
+    if not lon and not lat:
+        return None
+    try:
+        x, y = float(lon), float(lat)
+    except ValueError:
+        fail(
+            n,
+            "new_lon",
+            _("give both new_lon and new_lat as decimal degrees (got %(lon)r, %(lat)r)") % {"lon": lon, "lat": lat},
+        )
+        return None
+    if not in_taiwan(x, y):
+        fail(n, "new_lon", _("(%(lon)s, %(lat)s) is outside Taiwan") % {"lon": lon, "lat": lat})
+        return None
+    return to_storage(Point(x, y, srid=4326))
+
+
 def plan_draft_from_csv(
     *, actor: AbstractBaseUser, district: District, title: str, effective_date: dt.date, data: bytes
 ) -> Plan:
@@ -68,6 +91,7 @@ def plan_draft_from_csv(
     district = District.objects.select_related("county").get(pk=district.pk)
     villages = {v.name: v.pk for v in Village.objects.filter(district=district)}
     found: list[tuple[int, NewAddress]] = []
+    points: dict[int, Point] = {}
     seen: dict[int, int] = {}
 
     def fail(n: int, name: str, reason: str) -> None:
@@ -129,7 +153,10 @@ def plan_draft_from_csv(
                 )
             else:
                 hood = int(text)
+        point = _point(row, n, fail)
         if old.ok and len(matches) == 1:
+            if point is not None:
+                points[matches[0]] = point
             a = new.address
             found.append(
                 (
@@ -169,4 +196,5 @@ def plan_draft_from_csv(
         effective_date=effective_date,
         pairs=pairs,
         parameters={"rows": len(pairs)},
+        points=points,
     )

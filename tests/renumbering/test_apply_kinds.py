@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.plates import StalePlate, plate_set_condition
-from geo_portal.renumbering.services import plan_apply, plan_approve, plan_draft_by_rule, plan_submit
+from geo_portal.core.geo import to_storage
+from geo_portal.renumbering.csv_plans import plan_draft_from_csv
+from geo_portal.renumbering.services import PlanRefused, plan_apply, plan_approve, plan_draft_by_rule, plan_submit
 
 
 def approved(street, staff, **values):
@@ -62,3 +65,31 @@ def test_a_plate_changed_after_the_draft_stops_the_apply_and_nothing_is_written(
     assert DoorPlate.objects.active().count() == 11 and DoorPlate.objects.filter(road__name="建功路二段").count() == 0
     plan.refresh_from_db()
     assert plan.status == "approved" and plan.last_failure.startswith(f"door plate {p[3].pk} was changed by surveyor-sue")
+
+
+def test_a_corrected_point_comes_from_the_csv_and_half_a_point_is_refused(street, staff):
+    corrected = to_storage(Point(120.9701, 24.8001, srid=4326))
+    rows = [
+        "old_address,new_address,new_lon,new_lat",
+        "光復路二段3號,光復路二段3號,120.9701,24.8001",
+        "光復路二段1號,光復路二段1號,120.97,",
+    ]
+    text = "\n".join(rows)
+    with pytest.raises(PlanRefused) as refused:
+        plan_draft_from_csv(
+            actor=staff["clerk"],
+            district=street["district"],
+            title="t",
+            effective_date=timezone.localdate(),
+            data=text.encode(),
+        )
+    assert refused.value.errors == {"row 3.new_lon": ["give both new_lon and new_lat as decimal degrees (got '120.97', '')"]}
+    plan = plan_draft_from_csv(
+        actor=staff["clerk"],
+        district=street["district"],
+        title="t",
+        effective_date=timezone.localdate(),
+        data="\n".join(text.splitlines()[:2]).encode(),
+    )
+    [item] = plan.items.all()
+    assert item.point.coords == pytest.approx(corrected.coords)
