@@ -110,7 +110,8 @@ def main() -> None:
         plate_create(district=anchor.district, components=Components(number=next(numbers), road=anchor.road),
                      point=Point(x, y, srid=anchor.geom.srid), actor="bench")  # fmt: skip
 
-    env = {**os.environ, "GEO_PORTAL_NOTIFICATIONS_DISPATCH_SECONDS": "5"}
+    # A worker of its own with 8 slots: the dispatcher keeps its slot (no hand-over after each pass).
+    env = {**os.environ, "GEO_PORTAL_NOTIFICATIONS_DISPATCH_SECONDS": "5", "GEO_PORTAL_NOTIFICATIONS_DISPATCH_YIELD": "0"}
     env["DATABASE_URL"] = env.get("DATABASE_URL") or database_url(connection.settings_dict)
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "notifications", "--concurrency",

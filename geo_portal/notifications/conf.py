@@ -57,6 +57,12 @@ def dispatch_seconds() -> float:
     return float(_get("DISPATCH_SECONDS", "10"))
 
 
+def dispatch_yield() -> bool:
+    """Whether a dispatcher pass that wrote messages ends the job (so a worker with one slot runs the deliveries
+    at once); a worker with several slots does better with it off (no hand-over between dispatchers)."""
+    return _get("DISPATCH_YIELD", "1") in ("1", "true", "True")
+
+
 def batch_size() -> int:
     """Messages a delivery job sends to one endpoint before it lets the next job of the queue run."""
     return int(_get("BATCH_SIZE", "500"))

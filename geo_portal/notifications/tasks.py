@@ -58,7 +58,7 @@ def dispatch_loop(*, seconds: float, poll: float) -> dict[str, int]:
         if time.monotonic() - last_sweep >= SWEEP_EVERY_S:
             sweep()
             last_sweep = time.monotonic()
-        if written or time.monotonic() + poll > end:
+        if (written and conf.dispatch_yield()) or time.monotonic() + poll > end:
             return {"passes": passes, "messages": written}
         time.sleep(poll)
 
