@@ -127,13 +127,13 @@ def _other_process(hits: int, rates: dict[str, str]) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_share_one_counter(rates):
-    rates(tiles="5/minute")
-    assert _other_process(3, {"tiles": "5/minute"}) == "1,1,1"
+    rates(tiles="5/day")  # a day's window: no window ends between the two processes
+    assert _other_process(3, {"tiles": "5/day"}) == "1,1,1"
     request = RequestFactory().get("/tiles/plates/0/0/0.mvt", REMOTE_ADDR="10.0.0.40")
     throttle = throttling.ClientThrottle("tiles")
     # This process sees the other one's three requests: two more, then refused.
     assert [throttle.allow_request(request, None) for _ in range(3)] == [True, True, False]
-    assert _other_process(1, {"tiles": "5/minute"}) == "0"  # and the other process sees this one's
+    assert _other_process(1, {"tiles": "5/day"}) == "0"  # and the other process sees this one's
     # DRF's own rate throttles (reports, exports, batch) keep their histories in the same shared cache.
     assert caches["default"].get("written-by-the-other-process") == "hello"
 
@@ -206,3 +206,26 @@ def test_clearing_the_cache_resets_the_counters(db, rates):
     assert [throttling.ClientThrottle("tiles").allow_request(request, None) for _ in range(2)] == [True, False]
     caches["default"].clear()
     assert throttling.ClientThrottle("tiles").allow_request(request, None) is True
+
+
+def test_large_limits_are_taken_in_leases_and_small_ones_exactly(db, rates):
+    rates(tiles="1000/minute", pages="99/minute")
+    request = RequestFactory().get("/tiles/plates/0/0/0.mvt", REMOTE_ADDR="10.0.0.43")
+
+    def hits(scope: str) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT hits FROM core_throttle_counter WHERE key LIKE %s", [f"throttle:{scope}:%"])
+            return [row[0] for row in cursor.fetchall()]
+
+    throttle = throttling.ClientThrottle("tiles")
+    assert throttle.allow_request(request, None) is True
+    assert hits("tiles") == [10]  # a lease of 1000 ÷ 100 requests, one served
+    assert all(throttle.allow_request(request, None) for _ in range(9))
+    assert hits("tiles") == [10]  # served from the lease: no database call
+    assert throttle.allow_request(request, None) is True
+    assert hits("tiles") == [20]
+    pages = throttling.ClientThrottle("pages")
+    assert all(pages.allow_request(request, None) for _ in range(3))
+    assert hits("pages") == [3]  # below 100 per window: every request counted at once
+    # The whole limit, never more, whatever the leases: 1000 granted, then refused.
+    assert sum(throttle.allow_request(request, None) for _ in range(1200)) == 989  # 11 served above

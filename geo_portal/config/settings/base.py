@@ -318,6 +318,9 @@ THROTTLE_FAMILIES = {
     "api:reverse": "reverse",
     "api:plate": "plates",
 }
+# Each process takes throttle counts from the shared counter in leases of limit ÷ this (at least 1): exact for
+# small limits (sign-in, reports), one database call per 30 tiles at 3000/minute (core.cache).
+THROTTLE_LEASE_DIVISOR = int(os.environ.get("GEO_PORTAL_THROTTLE_LEASE_DIVISOR", "100"))
 # Staff signed in get this many times a family's rate (counted per user, not per address).
 THROTTLE_SIGNED_IN_FACTOR = int(os.environ.get("GEO_PORTAL_THROTTLE_SIGNED_IN_FACTOR", "5"))
 
