@@ -84,6 +84,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "reports.view_citizenreport",
             "reports.change_citizenreport",
             "reports.delete_citizenreport",
+            # Who saw reporters' contacts and photos, and the retention job's purges (read-only records).
+            "reports.view_personaldataread",
+            "reports.view_personaldatapurge",
             # The census in the admin, read-only (its writes go through the census services and office pages).
             "census.view_campaign",
             "census.view_task",
