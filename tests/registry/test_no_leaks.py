@@ -39,7 +39,9 @@ from tests.registry.test_synthetic import reports  # noqa: F401 — a fixture
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Routes an anonymous visitor may reach without logging in; everything else must refuse or redirect to a login.
-PUBLIC_PREFIXES = ("/healthz", "/api/v1/", "/i18n/", "/reports/", "/districts/", "/stats/", "/cards/", "/tiles/")
+# The public map's pages for citizens too: an entrance with its floors, a road, batch geocoding.
+PUBLIC_PREFIXES = ("/healthz", "/api/v1/", "/i18n/", "/reports/", "/districts/", "/stats/", "/cards/", "/tiles/",
+                   "/entrances/", "/roads/", "/batch/")  # fmt: skip
 TILE_ZOOMS = (12, 14, 16, 18)
 ANONYMOUS_ELSEWHERE = [
     "/admin/login/",

@@ -219,4 +219,5 @@ def test_the_staff_home_links_the_registrar_to_the_queues(client, staff, family)
         (f"{home}#review-heading", "Registration events waiting for review", "0 waiting"),
         (f"{home}#apply-heading", "Approved events to apply", "0 waiting"),
         (f"{home}#address-heading", "Search the household register", ""),
+        ("/homevisits/", "Home visits", "0 waiting"),
     ]

@@ -34,6 +34,13 @@ ALL_TABLES = (
     "registry_accesslog, registry_eventdocument, registry_eventtransition, registry_registrationevent, "
     "registry_membership, registry_householdaddress, registry_household, registry_person"
 )
+ALL_TABLE_NAMES = tuple(name.strip() for name in ALL_TABLES.split(","))
+# Tables outside the register with a foreign key into it (plain names: the project's tables are in one schema).
+REFERRING_TABLES = """
+SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
+WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s) AND NOT (c.conrelid::regclass::text = ANY(%s))
+ORDER BY 1
+"""
 PERSON_COLUMNS = [
     "id",
     "national_id_encrypted",
@@ -136,7 +143,17 @@ def _empty_register(replace: bool) -> None:
     if Person.objects.filter(synthetic=False).exists():
         raise GenerateRefused("the register holds persons that are not synthetic: it is never replaced")
     with connection.cursor() as cur:
-        cur.execute(f"TRUNCATE {ALL_TABLES} RESTART IDENTITY")
+        # Higher apps' tables that refer to the register (home-visit results name registration events): found in
+        # the catalogue, never named here. Empty, they are truncated with it; holding rows, they stop the replace.
+        cur.execute(REFERRING_TABLES, [list(ALL_TABLE_NAMES), list(ALL_TABLE_NAMES)])
+        referring = [check_identifier(name) for (name,) in cur.fetchall()]
+        for table in referring:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+            if cur.fetchone()[0]:
+                raise GenerateRefused(
+                    f"{table} refers to the register: its rows would be lost; the register is not replaced"
+                )
+        cur.execute(f"TRUNCATE {', '.join([ALL_TABLES, *referring])} RESTART IDENTITY")
 
 
 @transaction.atomic
