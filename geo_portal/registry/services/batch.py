@@ -43,8 +43,9 @@ from geo_portal.registry.identity import is_synthetic
 from geo_portal.registry.models import Household, RegistrationEvent
 from geo_portal.registry.services import ops
 from geo_portal.registry.services.checks import Known
-from geo_portal.registry.services.events import REGISTER, S, _locked, _move, _replan, _require
+from geo_portal.registry.services.events import REGISTER, S, _locked, _move, _require
 from geo_portal.registry.services.ops import Plan, execute
+from geo_portal.registry.services.planners import plan_event
 
 MAX_BATCH = 20_000
 ID_CHUNK = 1_000  # ids taken from a sequence at a time
@@ -107,7 +108,9 @@ def events_apply_batch(*, events: Sequence[tuple[int, int]], actor: AbstractBase
                 errors.extend(_prefixed(i, event_id, exc.errors))
     if errors:
         raise BatchRefused(errors)
-    known = _look_up(locked[event_id] for event_id, _version in events)
+    # Each event's details read (and its new persons' IDs decrypted) once, for the look-ups and the planning.
+    details = {event_id: from_json(event.kind, event.details) for event_id, event in locked.items()}
+    known = _look_up(details.values())
     writes = _Writes()
     plans: list[Plan] = []
     for i, (event_id, _version) in enumerate(events):
@@ -115,7 +118,14 @@ def events_apply_batch(*, events: Sequence[tuple[int, int]], actor: AbstractBase
         try:
             # Planning writes nothing, so a refused event needs no savepoint: the events after it are still checked
             # against the register as the earlier applied ones made it, and every problem is reported at once.
-            plan = _replan(event, lock=True, known=known)
+            plan = plan_event(
+                kind=event.kind,
+                details=details[event_id],
+                effective_date=event.effective_date,
+                declared_on=event.declared_on,
+                lock=True,
+                known=known,
+            )
         except RegistryRefused as exc:
             errors.extend(_prefixed(i, event_id, exc.errors))
             continue
@@ -151,14 +161,13 @@ def events_apply_batch(*, events: Sequence[tuple[int, int]], actor: AbstractBase
 # --- looking up at once -------------------------------------------------------------------------------------------
 
 
-def _look_up(events: Iterable[RegistrationEvent]) -> Known:
+def _look_up(all_details: Iterable) -> Known:
     """One query each for the holders of every newcomer's national ID, the household numbers and the door plates
     the batch's events name."""
     values: set[str] = set()
     numbers: set[str] = set()
     plate_ids: set[int] = set()
-    for event in events:
-        details = from_json(event.kind, event.details)
+    for details in all_details:
         for newcomer in _new_persons(details):
             try:
                 values.add(national_id.parse(newcomer.national_id).value)

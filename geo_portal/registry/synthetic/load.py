@@ -35,7 +35,7 @@ ALL_TABLES = (
     "registry_membership, registry_householdaddress, registry_household, registry_person"
 )
 ALL_TABLE_NAMES = tuple(name.strip() for name in ALL_TABLES.split(","))
-# Tables outside the register with a foreign key into it (plain names: the project's tables are in one schema).
+# Tables outside a set with a foreign key into it (plain names: the project's tables are in one schema).
 REFERRING_TABLES = """
 SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
 WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s) AND NOT (c.conrelid::regclass::text = ANY(%s))
@@ -145,8 +145,14 @@ def _empty_register(replace: bool) -> None:
     with connection.cursor() as cur:
         # Higher apps' tables that refer to the register (home-visit results name registration events): found in
         # the catalogue, never named here. Empty, they are truncated with it; holding rows, they stop the replace.
-        cur.execute(REFERRING_TABLES, [list(ALL_TABLE_NAMES), list(ALL_TABLE_NAMES)])
-        referring = [check_identifier(name) for (name,) in cur.fetchall()]
+        referring: list[str] = []
+        while True:  # and the tables that refer to those, and so on (TRUNCATE needs them all)
+            known = [*ALL_TABLE_NAMES, *referring]
+            cur.execute(REFERRING_TABLES, [known, known])
+            found = [check_identifier(name) for (name,) in cur.fetchall()]
+            if not found:
+                break
+            referring += found
         for table in referring:
             cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
             if cur.fetchone()[0]:
