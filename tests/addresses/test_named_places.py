@@ -105,6 +105,7 @@ def test_part_of_a_landmark_name(plates):
     result = geocode("山莊")
     assert [p.name for p in result.places] == ["梅竹山莊"]
     assert result.notes == ["no address; 1 landmarks whose names contain 山莊"]
+    assert [p.name for p in geocode("科學二").places] == ["科學二館"]
 
 
 def test_a_named_area_without_a_road(plates):
@@ -130,6 +131,7 @@ def test_addresses_are_still_addresses(plates):
 def test_type_ahead_offers_villages_and_landmarks_after_roads(plates):
     assert [(s.text, s.kind) for s in autocomplete("甲")] == [("甲里", "village")]
     assert [(s.text, s.kind) for s in autocomplete("科學")] == [("科學二館", "landmark")]
+    assert [(s.text, s.kind) for s in autocomplete("科學二")] == [("科學二館", "landmark")]  # not read as 科學2
     assert [(s.text, s.kind) for s in autocomplete("山莊")] == [("梅竹山莊", "landmark")]
     assert [(s.text, s.kind) for s in autocomplete("光")][:1] == [("光復路二段", "road")]
     assert [(s.text, s.kind) for s in autocomplete("甲里2")] == [("甲里2鄰", "neighborhood")]

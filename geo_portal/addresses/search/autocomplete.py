@@ -155,11 +155,12 @@ def _places(text: str, gz: Gazetteer) -> list[Suggestion]:
     covered = {d.id for d in gz.covered}
     villages = sorted(name for name, ids in gz.villages.items() if name.startswith(text) and ids & covered)
     out = [Suggestion(name, "village", name) for name in villages[:MAX_PLACES]]
-    key = name_key(text)
-    if key:
+    # A name typed in part may end in a numeral that normalising would turn into a digit (科學二 → 科學2): both kept.
+    keys = {k for k in (name_key(text), re.sub(r"\s+", "", text)) if k}
+    if keys:
         names = sorted(
-            {name for k, name in gz.landmarks.items() if (k.startswith(key) or (len(key) > 1 and key in k))},
-            key=lambda n: (not name_key(n).startswith(key), len(n), n),
+            {name for k, name in gz.landmarks.items() if any(k.startswith(t) or (len(t) > 1 and t in k) for t in keys)},
+            key=lambda n: (not any(name_key(n).startswith(t) for t in keys), len(n), n),
         )
         out += [Suggestion(name, "landmark", name) for name in names[:MAX_PLACES]]
     return out

@@ -53,6 +53,7 @@ from geo_portal.addresses.search.places import (
 from geo_portal.addresses.search.reading import Reading, readings
 from geo_portal.addresses.search.results import MAX_LIMIT, GeocodeResult, Grade, PlateHit, plate_hit
 
+_WRITTEN_NUMBER = re.compile(r"[\d０-９號号]")
 _DASHED_NUMBER = re.compile(r"\d\s*[-－‐‑‒–—―−]\s*\d")
 
 
@@ -145,6 +146,11 @@ def geocode(text: str, *, limit: int = 5) -> GeocodeResult:
         if place is not None:
             return find(_ask(text, reading, place, correction, problems, gz), gz, limit=limit)
 
+    if not _WRITTEN_NUMBER.search(text):
+        # No 號 and no digit: 科學二 is part of a landmark's name before it is road 科學 number 2 elsewhere.
+        places = find_places(text, gz)
+        if places is not None:
+            return places
     for reading in usable:
         recognised = outside_admin(reading.admin, gz)
         if recognised:

@@ -12,6 +12,7 @@ part (圖書資訊) finds the landmarks whose names contain it (at most ``MAX_PA
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
 from django.db import connections
@@ -22,6 +23,7 @@ from geo_portal.addresses.search.gazetteer import Gazetteer, name_key
 from geo_portal.addresses.search.places import admin_covered
 from geo_portal.addresses.search.reading import Admin, admin_readings
 from geo_portal.addresses.search.results import GeocodeResult, Grade, PlaceKind, PlaceMatch
+from geo_portal.addresses.variants import to_traditional
 
 MAX_PARTIAL = 5  # landmarks offered for a name typed in part
 MIN_PARTIAL = 2  # characters: one character matches too much to be a place name
@@ -53,8 +55,9 @@ def find_places(text: str, gz: Gazetteer) -> GeocodeResult | None:
     for admin, rest in readings:
         if len(rest) < MIN_PARTIAL or admin.village or admin.hood is not None:
             continue
-        key = name_key(rest)
-        names = sorted({name for k, name in gz.landmarks.items() if key in k}, key=lambda n: (len(n), n))
+        # 科學二 typed in part is normalised to 科學2: the typed characters are tried as well.
+        keys = {name_key(rest), re.sub(r"\s+", "", to_traditional(text, gz.chars))}
+        names = sorted({name for k, name in gz.landmarks.items() if any(t in k for t in keys)}, key=lambda n: (len(n), n))
         places = [p for p in (_landmark(n) for n in names[:MAX_PARTIAL]) if p is not None]
         if places:
             note = _("no address; %(count)s landmarks whose names contain %(text)s") % {"count": len(places), "text": rest}
