@@ -6,12 +6,16 @@ import csv
 import os
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from django.core.cache import caches
+from django.db import connection
+from psycopg import sql
 
 from geo_portal.areas.models import County, District, Village
+from geo_portal.core.cache import forget_leases
+from geo_portal.core.dsn import connection_params
 
 REAL = Path(settings.SHARED_DATA_DIR)
 REAL_PLATES = REAL / "doorplates" / "hsinchu_east_doorplates_2026-06.csv"
@@ -29,10 +33,17 @@ def require_real_data() -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters(request):
     """Throttle counters live in the shared cache (in the database); each test that uses the database starts with
-    none (tests without it cannot reach a throttled view)."""
+    none (tests without it cannot reach a throttled view).
+
+    The rows are deleted on a connection of their own, committed at once: deleted inside the test's transaction
+    they would stay locked until the test ends, and a live server's requests (browser tests) would wait on them."""
     if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
         request.getfixturevalue("_django_db_helper")
-        caches["default"].clear()
+        params = connection_params(connection.settings_dict)
+        with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as own:
+            own.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(settings.CACHES["default"]["LOCATION"])))
+            own.execute("DELETE FROM core_throttle_counter")
+        forget_leases()
     yield
 
 

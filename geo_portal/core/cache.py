@@ -78,8 +78,13 @@ class SharedCache(DatabaseCache):
 
     def clear(self) -> None:
         super().clear()
-        with _leases_lock:
-            _leases.clear()
+        forget_leases()
         db = router.db_for_write(ThrottleCounter)
         with connections[db].cursor() as cursor:
             cursor.execute("DELETE FROM core_throttle_counter")
+
+
+def forget_leases() -> None:
+    """Drop the requests this process holds on lease (with the shared rows deleted, they count for nothing)."""
+    with _leases_lock:
+        _leases.clear()
