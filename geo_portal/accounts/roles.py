@@ -62,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             # Money matters a second person decides (voiding a receipt someone else issued, refunds) and the fees.
             "reissue.approve_money",
             "reissue.manage_fees",
+            # Home visits, aggregated only (no persons): requests and visits per village and month.
+            "homevisits.view_visit_statistics",
         }
     ),
     # Registrars read the register and enter registration events; a second registrar reviews each one (the
@@ -74,6 +76,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             # The supervisor's view of the register's access log and the per-person "who read my data" report
             # (registry.audit); registrars, who read the personal data, do not audit their own reading.
             "registry.audit_access_log",
+            # Agencies notified of changes (通報): onboarding, tokens, subscriptions, dead letters and re-delivery.
+            # Authorising registration events for an agency stays with superusers (an office decision in writing).
+            "notifications.manage_agencies",
+            "notifications.redeliver_messages",
+            "notifications.view_agency",
+            "notifications.view_agencytoken",
+            "notifications.view_subscription",
+            "notifications.view_message",
+            "notifications.view_attempt",
+            "notifications.view_digest",
+            # Home visits, aggregated only (no persons): requests and visits per village and month.
+            "homevisits.view_visit_statistics",
             "accounts.view_rolechange",
             "accounts.view_staffprofile",
             "auth.view_user",

@@ -21,6 +21,7 @@ from geo_portal.homevisits.counts import open_visit_count
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.selectors import failed_batch_count
 from geo_portal.jobs.selectors import jobs_summary
+from geo_portal.notifications.selectors import dead_letter_count
 from geo_portal.registry.event_reads import counts_waiting
 from geo_portal.reissue import selectors as reissue
 from geo_portal.renumbering import selectors as renumbering
@@ -174,6 +175,13 @@ def _administrator() -> Section:
             Link(_("Role changes"), _admin_list("accounts_rolechange")),
             _failed_imports_link(),
             *_jobs_links(),
+            Link(_("Register access log"), reverse("registry:audit-log")),
+            Link(_("Home-visit statistics"), reverse("homevisits:statistics")),
+            Link(
+                _("Dead-lettered notifications"),
+                _admin_list("notifications_message", status__exact="dead"),
+                dead_letter_count(),
+            ),
             Link(_("Data maintenance (admin)"), reverse("admin:index")),
         ),
     )

@@ -38,6 +38,7 @@ def test_migrate_created_every_role_group_with_its_permissions():
     assert group_permissions()["reviewer"] == [
         "accounts.review_changes",
         "accounts.view_staff_home",
+        "homevisits.view_visit_statistics",
         "reissue.approve_money",
         "reissue.manage_fees",
         "reports.view_citizenreport",

@@ -119,12 +119,14 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         ("Open re-issue cases", "0 waiting"),
         ("Plates waiting for a re-issue case", "0 waiting"),
         ("Re-issue cases ready to order", "0 waiting"),
+        ("Resident notices", "0 waiting"),
     ]
     assert links(en, "role-reviewer") == [
         ("Citizen reports in review", "1 waiting"),
         ("Renumbering plans waiting for approval", "0 waiting"),
         ("Overdue re-issue cases", "0 waiting"),
         ("Re-issue fee schedule", ""),
+        ("Resident notices", "0 waiting"),
     ]
     assert links(en, "role-administrator") == [
         ("Staff accounts", ""),
@@ -132,6 +134,9 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         ("Failed import batches", "1 waiting"),
         ("Background jobs waiting", "0 waiting"),
         ("Background jobs failed in the last day", "0 waiting"),
+        ("Register access log", ""),
+        ("Home-visit statistics", ""),
+        ("Dead-lettered notifications", "0 waiting"),
         ("Data maintenance (admin)", ""),
     ]
     assert 'href="/admin/reports/citizenreport/?status__exact=new"' in en
@@ -159,6 +164,7 @@ def test_counts_of_work_waiting_in_english_and_chinese(client):
         (reissue[1], "0 件待處理"),
         (reissue[2], "0 件待處理"),
         (reissue[3], "0 件待處理"),
+        ("住戶宣導通知", "0 件待處理"),
     ]
     assert "<h1>同仁工作首頁</h1>" in zh
 

@@ -44,8 +44,16 @@ def _guard(check: Callable, message: Callable[[], str]) -> Callable:
     return decorate
 
 
-handlers_only = _guard(may_handle, lambda: _("Home visits carry personal data: this page is for registration staff."))
-statistics_only = _guard(may_see_statistics, lambda: _("This page is for supervisors of home visits."))
+def _handlers_refusal() -> str:
+    return _("Home visits carry personal data: this page is for registration staff.")
+
+
+def _statistics_refusal() -> str:
+    return _("This page is for supervisors of home visits.")
+
+
+handlers_only = _guard(may_handle, _handlers_refusal)
+statistics_only = _guard(may_see_statistics, _statistics_refusal)
 
 
 def access_for(request: HttpRequest) -> Access:
