@@ -13,7 +13,8 @@ mkdir -p .data
 LOG=.data/worker.log
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-geo_portal.config.settings.demo}"
 
-$PY manage.py procrastinate worker >>"$LOG" 2>&1 &
+# Four concurrent jobs: a slow agency's webhook (10 s timeout) must not hold up the other jobs.
+$PY manage.py procrastinate worker --concurrency 4 >>"$LOG" 2>&1 &
 WORKER=$!
 stop_worker() {
   if kill -0 "$WORKER" 2>/dev/null; then

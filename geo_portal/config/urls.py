@@ -25,5 +25,6 @@ urlpatterns = [
     path("homevisits/field/", include("geo_portal.homevisits.field_urls")),
     path("homevisits/", include("geo_portal.homevisits.urls")),
     path("renumbering/", include("geo_portal.renumbering.urls")),
+    path("notifications/", include("geo_portal.notifications.urls")),
     path("", include("geo_portal.publicmap.urls")),
 ]

@@ -1,11 +1,12 @@
 """URLs of change notifications under ``/notifications/`` (namespace ``notifications``): agencies' digest files."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from geo_portal.notifications import views
 
 app_name = "notifications"
 urlpatterns = [
     path("digests/", views.digest_list, name="digests"),
-    re_path(r"^digests/(?P<pk>[0-9]+)\.(?P<fmt>csv|json)$", views.digest_file, name="digest-file"),
+    # <str:fmt> (csv or json, checked by the view) rather than a regex: every route stays a plain path.
+    path("digests/<int:pk>.<str:fmt>", views.digest_file, name="digest-file"),
 ]

@@ -57,10 +57,12 @@ def digest_list(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
-def digest_file(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
+def digest_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     grant = _grant(request)
     if grant is None:
         return _error(401, _("a valid agency token is required (Authorization: Bearer gpa_…)"))
+    if fmt not in ("csv", "json"):
+        return _error(404, _("digests are files .csv or .json, not .%(format)s") % {"format": fmt[:20]})
     digest = Digest.objects.filter(pk=int(pk), subscription__agency_id=grant.agency_id).first()
     if digest is None:
         return _error(404, _("no digest %(id)s of your agency") % {"id": pk})

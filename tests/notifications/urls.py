@@ -1,7 +1,3 @@
-"""The site's URLs plus the notifications' own (until config/urls includes them)."""
+"""The site's URLs (they include the notifications' own since config/urls does)."""
 
-from django.urls import include, path
-
-from geo_portal.config.urls import urlpatterns as site
-
-urlpatterns = [*site, path("notifications/", include("geo_portal.notifications.urls"))]
+from geo_portal.config.urls import urlpatterns  # noqa: F401

@@ -142,7 +142,7 @@ def body(response) -> bytes:
 
 def opened(url: str, content: bytes) -> str:
     """The text of a response, exports opened: every GeoPackage table's rows, a Parquet file's table."""
-    if url.endswith(".gpkg") and content:
+    if url.endswith(".gpkg") and content.startswith(b"SQLite format 3"):  # (a refusal is JSON, read as text)
         with tempfile.NamedTemporaryFile(suffix=".gpkg") as tmp:
             tmp.write(content)
             tmp.flush()
@@ -151,7 +151,7 @@ def opened(url: str, content: bytes) -> str:
             rows = [repr(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"')]
             db.close()
         return "\n".join(rows) + content.decode("utf-8", "replace")
-    if url.endswith(".parquet") and content:
+    if url.endswith(".parquet") and content.startswith(b"PAR1"):
         return repr(pq.read_table(io.BytesIO(content)).to_pylist())
     return content.decode("utf-8", "replace")
 
