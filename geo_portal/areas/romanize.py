@@ -7,8 +7,6 @@ characters may be read wrongly).
 
 from __future__ import annotations
 
-from pypinyin import Style, lazy_pinyin
-
 from geo_portal.core.numerals import NUMERAL_CHARS, cn_to_int
 
 SUFFIXES = (("大道", "Blvd."), ("路", "Rd."), ("街", "St."), ("巷", "Ln."))
@@ -21,6 +19,10 @@ def _ordinal(n: int) -> str:
 
 
 def _pinyin(text: str) -> str:
+    # Imported when first needed: pypinyin loads its phrase dictionary (~0.35 s) on import, which every process
+    # that imports a module using this one (the job worker's task modules, the URLconf) would pay at start.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(text, style=Style.NORMAL, v_to_u=False)
     word = "".join(s.replace("v", "yu") for s in syllables)
     return word[:1].upper() + word[1:]

@@ -8,16 +8,11 @@ HTML from ``templates/homevisits/print/round_sheet.html``. Imported only by the 
 
 from __future__ import annotations
 
-import logging
-
-import weasyprint
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from geo_portal.census.office.dates import english_date, roc_date
+from geo_portal.core.pdf import html_to_pdf
 from geo_portal.homevisits.selectors import PlanView
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def round_sheet_html(view: PlanView) -> str:
@@ -36,4 +31,4 @@ def round_sheet_html(view: PlanView) -> str:
 
 
 def round_sheet_pdf(view: PlanView) -> bytes:
-    return weasyprint.HTML(string=round_sheet_html(view), base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(round_sheet_html(view))

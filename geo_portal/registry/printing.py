@@ -11,26 +11,23 @@ Imported by the PDF views and tests (WeasyPrint is loaded only where a PDF is ma
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
-import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from geo_portal.census.office.dates import english_date, english_datetime, roc_date, roc_datetime
+from geo_portal.core.pdf import html_to_pdf
 from geo_portal.registry.audit import PersonReport
 from geo_portal.registry.transcript import KIND_LABELS, KIND_TEXT, RELATION_TEXT, Annotation, Transcript
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 SEX_TEXT = {"M": ("男", "male"), "F": ("女", "female")}
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
     html = render_to_string(template, context)
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 def _office() -> dict[str, str]:

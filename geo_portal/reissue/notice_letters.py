@@ -20,7 +20,6 @@ Imported by the PDF view, the command, tests and the bench (WeasyPrint is loaded
 from __future__ import annotations
 
 import gc
-import logging
 import math
 import multiprocessing
 from collections.abc import Iterator
@@ -28,10 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
-import weasyprint
 from django.conf import settings
 from django.db import connections
 from django.template.loader import render_to_string
@@ -40,12 +38,14 @@ from django.utils import timezone
 
 from geo_portal.addresses.search import english_address
 from geo_portal.census.office.dates import english_date, roc_date
+from geo_portal.core.pdf import render
+
+if TYPE_CHECKING:
+    import weasyprint
 from geo_portal.reissue.models import NoticeBatch, NoticeLetter
 from geo_portal.reissue.notice_scope import office_service_point
 from geo_portal.reissue.selectors import fee_in_force
 from geo_portal.reissue.sheets import money
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Letters per printed part: one part is one request of the staff page (about 7 s of WeasyPrint here).
 PART_SIZE = 100
@@ -195,7 +195,7 @@ def _collector_paused() -> Iterator[None]:
 def _document(batch: NoticeBatch, part: int | None, site_url: str, *, by_part: bool = False) -> weasyprint.Document:
     context = letters_context(batch, part=part, site_url=site_url or settings.SITE_URL, by_part=by_part)
     html = render_to_string("reissue/print/notice_letters.html", context)
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    return render(html)
 
 
 def _render(batch: NoticeBatch, part: int | None, site_url: str) -> tuple[bytes, int]:

@@ -8,24 +8,21 @@ Imported by the PDF views, the receipt e-mail job and tests (WeasyPrint is loade
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from geo_portal.census.office.dates import english_date, roc_date
+from geo_portal.core.pdf import html_to_pdf
 from geo_portal.reissue.models import CaseApplicant, CasePlate, ProductionOrder, Receipt
 from geo_portal.reissue.sheets import KINDS, METHODS, money, order_groups, order_rows
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
     html = render_to_string(template, context)
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 def receipt_context(receipt: Receipt) -> dict[str, Any]:

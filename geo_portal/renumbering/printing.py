@@ -11,21 +11,18 @@ effective date and the plan number instead of a plate's condition. Rendered by W
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from geo_portal.census.office.dates import english_date, roc_date
+from geo_portal.core.pdf import html_to_pdf
 from geo_portal.reissue.notice_letters import card_url, office_for_letters, qr_png
 from geo_portal.renumbering.models import Plan, PlanItem
 from geo_portal.renumbering.preview import Row, plan_preview
 from geo_portal.renumbering.rules import walking_sequence
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ def _context(plan: Plan, rows: list[Printed]) -> dict[str, Any]:
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
     html = render_to_string(template, context)
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 def certificates_pdf(plan: Plan, *, item_ids: set[int] | None = None) -> bytes:

@@ -9,21 +9,18 @@ view (WeasyPrint is loaded when a sheet is asked for, not by every web process) 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-import weasyprint
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from geo_portal.census.models import Finding, Task
 from geo_portal.census.office.dates import english_date, english_datetime, roc_date, roc_datetime
 from geo_portal.census.office.sheets import SheetStop
+from geo_portal.core.pdf import html_to_pdf
 
 # WeasyPrint logs each of its seven steps at INFO: a line per step per sheet in the server log says nothing useful.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 K = Finding.Kind
 # The sheet's columns: each kind's heading in both languages, in the order the surveyor thinks of them.
@@ -98,4 +95,4 @@ def task_sheet_pdf(*, task: Task, stops: list[SheetStop], printed_at: dt.datetim
         "census/office/print/task_sheet.html",
         sheet_context(task=task, stops=stops, printed_at=printed_at, printed_by=printed_by),
     )
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
