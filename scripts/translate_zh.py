@@ -2068,7 +2068,6 @@ GLOSSARY = {
     "No road with door plates has the number %(road)s.": "沒有編號為 %(road)s 且設有門牌的道路。",
     "Map of the door plates listed on this page": "本頁所列門牌的地圖",
     "Every unit at this entrance": "此門牌的所有樓層與之號",
-    'All numbers on <span lang="zh-Hant">%(road)s</span>': '<span lang="zh-Hant">%(road)s</span>的所有門牌號',
     "Road not found": "查無此道路",
     "House numbers on each side": "兩側門牌號",
     "Part of the road": "路段",
@@ -2846,6 +2845,14 @@ GLOSSARY = {
     "(%(lon)s, %(lat)s) is outside Taiwan": "（%(lon)s, %(lat)s）不在臺灣範圍內",
     "Register access log": "戶籍資料查閱紀錄",
     "digests are files .csv or .json, not .%(format)s": "彙整檔只有 .csv 或 .json 格式，沒有 .%(format)s",
+    'All numbers on <span lang=\\"zh-Hant\\">%(road)s</span>': '<span lang=\\"zh-Hant\\">%(road)s</span>的所有門牌號',
+    "title": "標題",
+    "approved by": "核准人",
+    "approved at": "核准時間",
+    "floor": "樓層",
+    "%(check)s went wrong at %(when)s:\\n%(detail)s\\n\\nThe staff home shows the operations panel: %(url)s\\n": (
+        "%(check)s 於 %(when)s 發生問題：\\n%(detail)s\\n\\n同仁工作首頁的運作狀態面板可查看詳情：%(url)s\\n"
+    ),
 }
 
 # Plural entries (ngettext, {% blocktranslate count %}): Chinese has one form, msgstr[0], keyed by the singular msgid.
@@ -2876,6 +2883,7 @@ PLURALS = {
     "%(units)s registered unit at this entrance": "此門牌下共 %(units)s 個登記單位",
     "%(floors)s floor above ground": "地上 %(floors)s 層",
     "%(units)s unit": "%(units)s 個單位",
+    "%(n)s read": "%(n)s 次查閱",
 }
 
 
