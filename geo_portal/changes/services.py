@@ -23,11 +23,14 @@ WITH old AS (
     WHERE channel = %(channel)s AND txid IS NOT NULL AND txid <= %(horizon)s
 ),
 ranked AS (
-    SELECT e.id, row_number() OVER (PARTITION BY e.entity, e.entity_id ORDER BY o.txid DESC, e.ordinal DESC) AS rank,
+    SELECT e.transaction_id, e.ordinal,
+           row_number() OVER (PARTITION BY e.entity, e.entity_id ORDER BY o.txid DESC, e.ordinal DESC) AS rank,
            e.operation
     FROM changes_event e JOIN old o ON o.id = e.transaction_id
 )
-DELETE FROM changes_event WHERE id IN (SELECT id FROM ranked WHERE rank > 1 OR operation = 'delete')
+DELETE FROM changes_event WHERE (transaction_id, ordinal) IN (
+    SELECT transaction_id, ordinal FROM ranked WHERE rank > 1 OR operation = 'delete'
+)
 """
 
 

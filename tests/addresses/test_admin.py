@@ -88,7 +88,7 @@ def events(plate_id: int) -> list[tuple[str, str, str, int, str]]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT operation, cause, actor, (data->>'version')::int, data->>'status' FROM changes_event "
-            "WHERE entity = 'plate' AND entity_id = %s ORDER BY id",
+            "WHERE entity = 'plate' AND entity_id = %s ORDER BY transaction_id, ordinal",
             [plate_id],
         )
         return cur.fetchall()

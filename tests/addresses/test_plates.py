@@ -57,7 +57,7 @@ def events(entity_id: int) -> list[tuple[str, str, dict]]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT e.operation, e.cause, e.data::text FROM changes_event e "
-            "WHERE e.entity = 'plate' AND e.entity_id = %s ORDER BY e.id",
+            "WHERE e.entity = 'plate' AND e.entity_id = %s ORDER BY e.transaction_id, e.ordinal",
             [entity_id],
         )
         return [(op, cause, json.loads(data)) for op, cause, data in cur.fetchall()]

@@ -62,7 +62,7 @@ def plate_events(plate_id: int) -> list[tuple[str, str, str]]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT e.operation, e.cause, e.actor FROM changes_event e WHERE e.entity = 'plate' AND e.entity_id = %s "
-            "ORDER BY e.id",
+            "ORDER BY e.transaction_id, e.ordinal",
             [plate_id],
         )
         return cur.fetchall()

@@ -26,7 +26,10 @@ from tests.registry.conftest import _documents, family, staff, street  # noqa: F
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(settings):
+    """Messages asserted in English: in the test's own code, and in requests that name no language (an agency's
+    client sending no Accept-Language gets the site's default, which the test makes English)."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

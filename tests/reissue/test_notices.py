@@ -57,7 +57,7 @@ def batch_events(batch_id: int) -> list[tuple]:
         cur.execute(
             "SELECT t.channel, e.operation, e.cause, e.actor, e.data->>'status', (e.data->>'letter_count')::int "
             "FROM changes_event e JOIN changes_transaction t ON t.id = e.transaction_id "
-            "WHERE e.entity = 'reissue_notice_batch' AND e.entity_id = %s ORDER BY e.id",
+            "WHERE e.entity = 'reissue_notice_batch' AND e.entity_id = %s ORDER BY e.transaction_id, e.ordinal",
             [batch_id],
         )
         return cur.fetchall()

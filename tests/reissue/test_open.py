@@ -40,7 +40,7 @@ def case_events(case_id: int) -> list[tuple[str, str, str, dict]]:
         cur.execute(
             "SELECT t.channel, e.operation, e.cause, e.data::text FROM changes_event e "
             "JOIN changes_transaction t ON t.id = e.transaction_id "
-            "WHERE e.entity = 'reissue_case' AND e.entity_id = %s ORDER BY e.id",
+            "WHERE e.entity = 'reissue_case' AND e.entity_id = %s ORDER BY e.transaction_id, e.ordinal",
             [case_id],
         )
         return [(channel, op, cause, json.loads(data)) for channel, op, cause, data in cur.fetchall()]

@@ -118,7 +118,7 @@ def plate_events(plate_id: int) -> list[tuple[str, str, str]]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT e.operation, e.cause, e.data->>'condition' FROM changes_event e "
-            "WHERE e.entity = 'plate' AND e.entity_id = %s ORDER BY e.id",
+            "WHERE e.entity = 'plate' AND e.entity_id = %s ORDER BY e.transaction_id, e.ordinal",
             [plate_id],
         )
         return cur.fetchall()
@@ -162,7 +162,7 @@ def test_an_installation_with_a_gps_photo_sets_the_plate_ok_and_the_case_closes(
         cur.execute(
             "SELECT t.channel, e.operation, e.data->>'state', e.data->>'version', e.cause FROM changes_event e "
             "JOIN changes_transaction t ON t.id = e.transaction_id "
-            "WHERE e.entity = 'reissue_case' AND e.entity_id = %s ORDER BY e.id",
+            "WHERE e.entity = 'reissue_case' AND e.entity_id = %s ORDER BY e.transaction_id, e.ordinal",
             [case.pk],
         )
         events = cur.fetchall()
