@@ -173,7 +173,7 @@ def test_keyboard_only_navigation(open_page):
     for _ in range(8):
         page.keyboard.press("Tab")
         order.append(page.evaluate("(e => e.id || e.className || e.textContent)(document.activeElement)"))
-    assert order == ["skip-link", "brand", "地圖", "統計", "行政區", "language", "切換", "search-input"]
+    assert order == ["skip-link", "brand", "地圖", "統計", "行政區", "批次地址定位", "language", "切換", "search-input"]
     page.keyboard.type("光復路二段101號")
     page.locator("#search-listbox [role=option]").first.wait_for()
     page.keyboard.press("ArrowDown")

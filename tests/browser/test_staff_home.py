@@ -13,6 +13,7 @@ from geo_portal.accounts.services import staff_create
 from geo_portal.census.models import Proposal
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.reissue import selectors as reissue
+from geo_portal.renumbering import selectors as renumbering
 from geo_portal.reports.models import CitizenReport
 from tests.browser.conftest import axe_violations, shot
 
@@ -39,8 +40,8 @@ def sign_in(page, clerk: dict[str, str]) -> None:
 
 def waiting() -> tuple[int, ...]:
     """New reports, reports in review, open census proposals, failed import batches, open re-issue cases, plates
-    waiting for a re-issue case and cases ready to order, as committed (other browser tests add reports and
-    proposals)."""
+    waiting for a re-issue case, cases ready to order, open renumbering plans and unsent notice batches, as committed
+    (other browser tests add reports, proposals and plans)."""
     reports = CitizenReport.objects
     return (
         reports.filter(status="new").count(),
@@ -50,6 +51,8 @@ def waiting() -> tuple[int, ...]:
         reissue.open_case_count(),
         reissue.waiting_count(),
         reissue.ready_to_order_count(),
+        renumbering.open_plan_count(),
+        reissue.unsent_notice_batch_count(),
     )
 
 
@@ -66,13 +69,13 @@ def test_clerk_signs_in_and_sees_the_work_waiting_in_both_languages(open_page, c
     shot(page, "staff-01-login")
     sign_in(page, clerk)
 
-    new, in_review, proposals, failed, cases, to_take, to_order = waiting()
+    new, in_review, proposals, failed, cases, to_take, to_order, plans, notices = waiting()
     with translation.override("zh-hant"):
         proposals_zh = gettext("Census plate proposals")  # the census labels' zh-Hant come with the census strings
-        counter_zh, cases_zh, to_take_zh, to_order_zh = (
+        counter_zh, cases_zh, to_take_zh, to_order_zh, plans_zh, notices_zh = (
             gettext(label)
             for label in ("Re-issue counter", "Open re-issue cases", "Plates waiting for a re-issue case",
-                          "Re-issue cases ready to order")
+                          "Re-issue cases ready to order", "Renumbering plans", "Resident notices")
         )  # fmt: skip
     assert page.inner_text("h1") == "同仁工作首頁"
     assert page.inner_text(".staff-user") == f"已登入：{CLERK}"
@@ -83,10 +86,12 @@ def test_clerk_signs_in_and_sees_the_work_waiting_in_both_languages(open_page, c
         f"處理中的民眾通報 {in_review} 件待處理",
         f"{proposals_zh} {proposals} 件待處理",
         f"匯入失敗的批次 {failed} 件待處理",
+        f"{plans_zh} {plans} 件待處理",
         counter_zh,
         f"{cases_zh} {cases} 件待處理",
         f"{to_take_zh} {to_take} 件待處理",
         f"{to_order_zh} {to_order} 件待處理",
+        f"{notices_zh} {notices} 件待處理",
     ]
     assert axe_violations(page) == []
     shot(page, "staff-02-home")
@@ -102,10 +107,12 @@ def test_clerk_signs_in_and_sees_the_work_waiting_in_both_languages(open_page, c
         f"Citizen reports in review {in_review} waiting",
         f"Census plate proposals {proposals} waiting",
         f"Failed import batches {failed} waiting",
+        f"Renumbering plans {plans} waiting",
         "Re-issue counter",
         f"Open re-issue cases {cases} waiting",
         f"Plates waiting for a re-issue case {to_take} waiting",
         f"Re-issue cases ready to order {to_order} waiting",
+        f"Resident notices {notices} waiting",
     ]
     assert axe_violations(page) == []
 
@@ -121,6 +128,6 @@ def test_staff_home_on_a_phone(open_page, clerk):
     box = page.locator("#role-clerk").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     heights = page.locator("#role-clerk li a").evaluate_all("els => els.map(e => e.closest('li').offsetHeight)")
-    assert len(heights) == 8 and min(heights) >= 44  # touch targets
+    assert len(heights) == 10 and min(heights) >= 44  # touch targets
     assert axe_violations(page) == []
     shot(page, "staff-03-phone")
