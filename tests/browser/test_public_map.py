@@ -170,7 +170,7 @@ def test_report_with_a_photo_reaches_the_admin_without_its_location(open_page, l
 def test_keyboard_only_navigation(open_page):
     page = open_page("/")
     order = []
-    for _ in range(8):
+    for _ in range(9):
         page.keyboard.press("Tab")
         order.append(page.evaluate("(e => e.id || e.className || e.textContent)(document.activeElement)"))
     assert order == ["skip-link", "brand", "地圖", "統計", "行政區", "批次地址定位", "language", "切換", "search-input"]
