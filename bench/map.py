@@ -29,6 +29,7 @@ from psycopg.conninfo import make_conninfo
 
 from geo_portal.core.dsn import connection_params
 from support.chromium import CHROMIUM, CHROMIUM_ARGS
+from support.unthrottled import UNTHROTTLED_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOOMS = (14, 16, 18)
@@ -72,10 +73,7 @@ def production_env() -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "GEO_PORTAL_TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",  # no basemap on this machine (no internet)
-        "GEO_PORTAL_THROTTLE_ANON": "1000000/minute",
-        "GEO_PORTAL_THROTTLE_USER": "1000000/minute",
-        "GEO_PORTAL_THROTTLE_TILES": "1000000/minute",
-        "GEO_PORTAL_THROTTLE_PAGES": "1000000/minute",
+        **UNTHROTTLED_ENV,
     }
 
 

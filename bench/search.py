@@ -26,6 +26,8 @@ from pathlib import Path
 
 import django
 
+from support.unthrottled import UNTHROTTLED_ENV
+
 BASELINE = Path(__file__).with_name("search_baseline.json")
 
 
@@ -77,8 +79,7 @@ def http_latency(paths: dict[str, list[str]]) -> dict[str, dict]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local",
-        "GEO_PORTAL_THROTTLE_ANON": "1000000/minute",
-        "GEO_PORTAL_THROTTLE_USER": "1000000/minute",
+        **UNTHROTTLED_ENV,
     }
     root = Path(__file__).resolve().parents[1]
     server = subprocess.Popen(
