@@ -1686,7 +1686,7 @@ GLOSSARY = {
     "%(user)s submitted event #%(id)s: another registrar must %(what)s it": "%(user)s 是案件 #%(id)s 的送審人：須由另一位戶籍員%(what)s",
     "unknown document kind %(value)r": "未知的文件類別 %(value)r",
     "the register changed while event #%(id)s was applied; try again": "執行案件 #%(id)s 時戶籍資料已被異動；請再試一次",
-    "renumbering events come from renumbering plans, which are not built yet": "門牌整編案件由整編計畫產生，該功能尚未建置",
+    "renumbering events come only from an applied renumbering plan": "門牌整編事件只能由已執行的門牌整編計畫產生",
     "must be the effective date (a birth takes effect on the date of birth)": "須與生效日期相同（出生登記以出生日為生效日）",
     "give either an existing household or a new one": "請擇一填寫現有戶或新戶",
     "name at least one person moving in": "請至少填寫一位遷入人員",

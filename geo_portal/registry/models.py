@@ -216,7 +216,7 @@ class RegistrationEvent(models.Model):
         SPLIT = "split", _("household split (分戶)")
         MERGE = "merge", _("household merge (合戶)")
         HEAD_CHANGE = "head_change", _("change of head (戶長變更)")
-        # Created by renumbering plans (門牌整編), which are not built yet; the services refuse it until then.
+        # Created only by applied renumbering plans (geo_portal.renumbering); event_create refuses it.
         RENUMBERING = "renumbering", _("renumbering (門牌整編)")
 
     class Status(models.TextChoices):

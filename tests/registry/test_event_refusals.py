@@ -101,7 +101,7 @@ def test_unknown_households_persons_and_kinds(staff, street):
     )
     assert refused(
         actor=staff["ann"], kind="renumbering", effective_date=dt.date(2026, 1, 2), details=Death(person_id=1)
-    ) == ("kind: renumbering events come from renumbering plans, which are not built yet")
+    ) == ("kind: renumbering events come only from an applied renumbering plan")
     assert refused(actor=staff["ann"], kind="birth", effective_date=dt.date(2026, 1, 2), details=Death(person_id=1)) == (
         "details: do not match the kind birth"
     )

@@ -46,7 +46,7 @@ def plan_event(
     check_dates(check, effective_date=effective_date, declared_on=declared_on)
     expected = DETAILS.get(kind)
     if expected is None:
-        check.fail("kind", _("renumbering events come from renumbering plans, which are not built yet"))
+        check.fail("kind", _("renumbering events come only from an applied renumbering plan"))
         raise RegistryRefused(check.errors)
     if not isinstance(details, expected):
         check.fail("details", _("do not match the kind %(kind)s") % {"kind": kind})
