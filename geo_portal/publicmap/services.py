@@ -1,5 +1,7 @@
-"""Tile-cache maintenance from the change log: ``apply_invalidations`` (marks what changed) and
-``prune_tile_cache`` (drops invalid tiles and old marks).
+"""Tile-cache writes, all on the default connection: ``tile_store`` (keeps an encoded tile), ``apply_invalidations``
+(marks what changed, from the change log) and ``prune_tile_cache`` (drops invalid tiles and old marks). The reads
+(``tile_cache.get_tile``) run on the read-only ``search`` connection (role ``geo_portal_reader``) and the tiles are
+encoded on ``SEARCH_DB`` (a replica when one is configured); nothing here runs there.
 
 ``apply_invalidations`` is called by the tile lookup whenever it finds the marks lagging behind the change log
 (``tile_cache.get_tile``) and by the nightly prune job (``tasks``); it is idempotent and serialised by an advisory
@@ -24,8 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import connections, transaction
+from django.db import connection, transaction
 
 from geo_portal.publicmap import sql
 from geo_portal.publicmap.tiles import (
@@ -67,7 +68,15 @@ class Applied:
 
 
 def _cursor():
-    return connections[settings.SEARCH_DB].cursor()
+    return connection.cursor()
+
+
+def tile_store(*, layer: str, z: int, x: int, y: int, txid: int, etag: str, content: bytes) -> bool:
+    """Keep a tile encoded from a snapshot that saw ``txid`` (``sql.STORE_TILE`` says when it is refused: encoded
+    before a change whose marks are already applied). True when stored."""
+    with _cursor() as cur:
+        cur.execute(sql.STORE_TILE, {"layer": layer, "z": z, "x": x, "y": y, "txid": txid, "etag": etag, "content": content})
+        return cur.rowcount == 1
 
 
 def _lock(cur, *, wait: bool) -> bool:
@@ -83,7 +92,7 @@ def apply_invalidations(*, wait: bool = True) -> Applied | None:
 
     ``wait=False`` (the tile lookup) returns None at once when another process is applying: it will catch up.
     """
-    with transaction.atomic(using=settings.SEARCH_DB), _cursor() as cur:
+    with transaction.atomic(), _cursor() as cur:
         if not _lock(cur, wait=wait):
             return None
         # A statement after the lock: its snapshot sees the previous applier's commit.
@@ -148,7 +157,7 @@ def prune_tile_cache(*, keep_marks: timedelta = KEEP_MARKS) -> Pruned:
     longer than any tile statement) outlasts. Marks not yet applied need not be: the tiles they will invalidate
     are refused by their txid once they are (and by the lookup's lag check until then).
     """
-    with transaction.atomic(using=settings.SEARCH_DB), _cursor() as cur:
+    with transaction.atomic(), _cursor() as cur:
         _lock(cur, wait=True)
         cur.execute(sql.PRUNE_INVALID_TILES)
         tiles = cur.rowcount

@@ -92,6 +92,20 @@ DIRTY_TXID = """greatest(
     (SELECT d.txid FROM publicmap_tiledirty d WHERE d.layer = {layer} AND d.z = -1 AND d.x = -1 AND d.y = -1),
     -1)"""
 
+# Stores one encoded tile stamped with the txid its snapshot saw (``services.tile_store``, default connection). Only
+# when that txid is at least the one marks are applied up to: every change after the tile's snapshot is then still
+# to be marked (marks are written fresh, so the prune cannot have dropped one — which it may for a tile encoded an
+# hour ago on a lagging replica). A tile encoded before an applied change is simply not kept; the next request
+# encodes it again. Never above the latest txid (a replica of another history) and never over a later tile.
+STORE_TILE = f"""
+INSERT INTO publicmap_cachedtile (layer, z, x, y, txid, etag, content, created_at)
+SELECT %(layer)s, %(z)s, %(x)s, %(y)s, %(txid)s, %(etag)s, %(content)s, now()
+WHERE %(txid)s >= (SELECT applied_txid FROM publicmap_tilestate WHERE id = 1)
+  AND %(txid)s <= changes_latest_txid('{CHANNEL}')
+ON CONFLICT (layer, z, x, y) DO UPDATE
+    SET txid = EXCLUDED.txid, etag = EXCLUDED.etag, content = EXCLUDED.content, created_at = EXCLUDED.created_at
+    WHERE publicmap_cachedtile.txid <= EXCLUDED.txid"""
+
 PRUNE_INVALID_TILES = f"""
 DELETE FROM publicmap_cachedtile t WHERE t.txid < {DIRTY_TXID.format(layer="t.layer", z="t.z", x="t.x", y="t.y")}"""
 

@@ -1,7 +1,9 @@
 """Cached vector tiles with strong ETags, stamped with the change-log txid of the data they were encoded from.
 
 The cache is the UNLOGGED table ``publicmap_cachedtile`` (one row per tile address), shared by every worker.
-One statement per request finds a valid tile or encodes and stores one (aggregated tiles take three, below).
+One read-only statement per request finds a valid tile or encodes one (aggregated tiles, or tiles encoded on a
+replica, take two); a miss is then stored on the default connection (``services.tile_store``), so the ``search``
+connection can be the read-only role ``geo_portal_reader``.
 
 When a cached tile is valid. A tile stamped ``txid = T`` shows exactly the committed data up to public-channel
 txid T: T is read with ``changes_latest_txid`` in the same statement (one snapshot) that encodes the tile, and
@@ -19,7 +21,10 @@ The race: a tile encoded from a snapshot before change C (txid T+1) commits, sto
 applied. It is stamped T (its snapshot's latest txid), C's mark says T+1 > T: never served. If it is stored
 before the marks are applied, the lookup sees applied < latest and the tile's T < latest: not served either.
 When the marks lag, the lookup encodes afresh (stamped with the latest txid) and then runs
-``apply_invalidations`` itself, so the lag lasts one request.
+``apply_invalidations`` itself, so the lag lasts one request. The store is a separate statement on another
+connection, so a change may commit between the encoding and the store: the txid the encoding saw travels with the
+tile, and the store refuses it once a later change's marks are applied (``sql.STORE_TILE``) — otherwise the rules
+above hold for it exactly as for a tile stored in the encoding's own statement.
 
 (A file cache was measured first: Django's FileBasedCache lists its whole directory on every write to decide
 whether to cull, 0.5 ms with a few thousand tiles and growing with the cache.)
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connections
 
-from geo_portal.publicmap.services import apply_invalidations
+from geo_portal.publicmap.services import apply_invalidations, tile_store
 from geo_portal.publicmap.sql import CHANNEL, DIRTY_TXID
 from geo_portal.publicmap.tiles import tile_query
 
@@ -60,17 +65,13 @@ _HIT = """SELECT t.etag, t.content FROM publicmap_cachedtile t, v
       AND NOT v.pending AND t.txid >= v.dirty AND t.txid <= v.latest
       AND v.applied BETWEEN 0 AND v.latest AND (v.applied = v.latest OR t.txid = v.latest)"""
 
-# A stored tile never replaces one encoded from a later snapshot (concurrent misses of one address).
-_UPSERT = """ON CONFLICT (layer, z, x, y) DO UPDATE
-    SET txid = EXCLUDED.txid, etag = EXCLUDED.etag, content = EXCLUDED.content, created_at = EXCLUDED.created_at
-    WHERE publicmap_cachedtile.txid <= EXCLUDED.txid"""
-
 
 def _lookup_or_render_sql(tile_sql: str) -> str:
-    """One statement: the cached tile if valid, else the tile encoded now and stored with this snapshot's txid.
+    """One read-only statement: the cached tile if valid, else the tile encoded now, with this snapshot's txid.
 
     The encoding is gated by an uncorrelated NOT EXISTS, which PostgreSQL evaluates once (a one-time filter),
-    so a hit never runs the tile query. Returns (etag, content, cached, lagging).
+    so a hit never runs the tile query. Returns (etag, content, cached, lagging, txid, pending); a miss is stored
+    by ``services.tile_store`` on the default connection (this one may only read).
     """
     return f"""WITH v AS MATERIALIZED ({_STATE}),
 hit AS MATERIALIZED ({_HIT}),
@@ -78,24 +79,14 @@ tile AS MATERIALIZED (
     SELECT '"' || md5(e.mvt) || '"' AS etag, e.mvt AS content
     FROM (SELECT coalesce(mvt, ''::bytea) AS mvt FROM ({tile_sql}) AS encoded(mvt)) AS e
     WHERE NOT EXISTS (SELECT 1 FROM hit)
-),
-stored AS (
-    INSERT INTO publicmap_cachedtile (layer, z, x, y, txid, etag, content, created_at)
-    SELECT %(layer)s, %(z)s, %(x)s, %(y)s, v.latest, tile.etag, tile.content, now() FROM tile, v
-    {_UPSERT}
 )
-SELECT hit.etag, hit.content, true, v.applied <> v.latest FROM hit, v
+SELECT hit.etag, hit.content, true, v.applied <> v.latest, v.latest, v.pending FROM hit, v
 UNION ALL
-SELECT tile.etag, tile.content, false, v.applied <> v.latest FROM tile, v"""
+SELECT tile.etag, tile.content, false, v.applied <> v.latest, v.latest, v.pending FROM tile, v"""
 
 
 LOOKUP_SQL = f"""WITH v AS MATERIALIZED ({_STATE}), hit AS MATERIALIZED ({_HIT})
 SELECT hit.etag, hit.content, v.applied <> v.latest FROM v LEFT JOIN hit ON true"""
-
-STORE_SQL = f"""
-INSERT INTO publicmap_cachedtile (layer, z, x, y, txid, etag, content, created_at)
-VALUES (%(layer)s, %(z)s, %(x)s, %(y)s, %(txid)s, %(etag)s, %(content)s, now())
-{_UPSERT}"""
 
 
 def _render_with_txid_sql(tile_sql: str) -> str:
@@ -103,35 +94,54 @@ def _render_with_txid_sql(tile_sql: str) -> str:
     return f"SELECT changes_latest_txid('{CHANNEL}'), encoded.mvt FROM ({tile_sql}) AS encoded(mvt)"
 
 
+def _pending(alias: str) -> bool:
+    """Whether this connection's open transaction has changes not yet numbered (only a connection that writes: the
+    tests' single connection; the read-only role never has any)."""
+    if not connections[alias].in_atomic_block:
+        return False
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT changes_pending('{CHANNEL}')")
+        return cursor.fetchone()[0]
+
+
 def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
     """The tile from the cache, or encoded now and cached (``tiles.TileOutOfRange`` for a bad address).
 
-    Street-level tiles take one statement, hit or miss. Aggregated tiles (counts over thousands of plates) are
-    encoded by their own statement: inside an INSERT, PostgreSQL would not run them in parallel (measured 2.3×
-    slower on a 1,000,000-plate z14 tile). When the lookup finds the marks lagging behind the change log, this
-    request brings them up to date before it returns (unless another process is doing so already).
+    The cache is read on ``TILE_CACHE_DB`` (the primary's read-only ``search`` connection: the cache's tables are
+    unlogged, so a standby has none) and written on the default connection (``services.tile_store``). Street-level
+    tiles take one read statement, hit or miss, when the tiles are encoded on that same connection. Aggregated
+    tiles (counts over thousands of plates) are encoded by their own statement (in one with the lookup, PostgreSQL
+    would not run them in parallel: measured 2.3× slower on a 1,000,000-plate z14 tile), and so is every tile when
+    ``SEARCH_DB`` is a replica. A tile encoded inside a transaction with unnumbered changes of its own is served
+    but not stored. When the lookup finds the marks lagging behind the change log, this request brings them up to
+    date before it returns (unless another process is doing so already).
     """
     query = tile_query(layer, z, x, y)
     if query is None:  # nothing to draw at this zoom: no database work at all
         return CachedTile(content=b"", etag=EMPTY_ETAG, source="none")
     address = {"layer": layer, "z": z, "x": x, "y": y}
-    with connections[settings.SEARCH_DB].cursor() as cursor:
-        if not query.aggregated:
+    cache_db, render_db = settings.TILE_CACHE_DB, settings.SEARCH_DB
+    if not query.aggregated and cache_db == render_db:
+        with connections[cache_db].cursor() as cursor:
             cursor.execute(_lookup_or_render_sql(query.sql), {**query.params, **address})
-            etag, content, cached, lagging = cursor.fetchone()
-            result = CachedTile(content=bytes(content), etag=etag, source="hit" if cached else "miss")
-        else:
+            etag, content, cached, lagging, txid, pending = cursor.fetchone()
+        result = CachedTile(content=bytes(content), etag=etag, source="hit" if cached else "miss")
+    else:
+        with connections[cache_db].cursor() as cursor:
             cursor.execute(LOOKUP_SQL, address)
             etag, content, lagging = cursor.fetchone()
-            if etag is not None:
-                result = CachedTile(content=bytes(content), etag=etag, source="hit")
-            else:
+        if etag is not None:
+            result = CachedTile(content=bytes(content), etag=etag, source="hit")
+        else:
+            with connections[render_db].cursor() as cursor:
                 cursor.execute(_render_with_txid_sql(query.sql), query.params)
                 txid, mvt = cursor.fetchone()
-                data = bytes(mvt) if mvt else b""
-                etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
-                cursor.execute(STORE_SQL, {**address, "txid": txid, "etag": etag, "content": data})
-                result = CachedTile(content=data, etag=etag, source="miss")
+            data = bytes(mvt) if mvt else b""
+            etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+            result = CachedTile(content=data, etag=etag, source="miss")
+            pending = _pending(render_db)
+    if result.source == "miss" and not pending:
+        tile_store(**address, txid=txid, etag=result.etag, content=result.content)
     if lagging:
         apply_invalidations(wait=False)
     return result

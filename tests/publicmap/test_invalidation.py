@@ -17,7 +17,7 @@ from geo_portal.buildings.models import Building
 from geo_portal.core.dsn import connection_params
 from geo_portal.publicmap import services
 from geo_portal.publicmap.models import CachedTile, TileDirty, TileState
-from geo_portal.publicmap.services import apply_invalidations, prune_tile_cache
+from geo_portal.publicmap.services import apply_invalidations, prune_tile_cache, tile_store
 from geo_portal.publicmap.tile_cache import _lookup_or_render_sql, get_tile
 from geo_portal.publicmap.tiles import BUFFER, EXTENT, MAX_ZOOM, WEB_MERCATOR_SIZE, tile_query
 from tests.conftest import X0, Y0, square
@@ -259,11 +259,13 @@ def test_a_tile_encoded_before_a_change_commits_and_stored_after_its_marks_is_ne
         DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed: txid T + 1
         apply_invalidations()  # committed: the mark T + 1 on the old tile
         statement = _lookup_or_render_sql(tile_query(*address).sql)
-        _etag, content, cached, lagging = renderer.execute(statement, params).fetchone()
+        etag, content, cached, lagging, txid, pending = renderer.execute(statement, params).fetchone()
         renderer.commit()
-    assert (bytes(content), cached, lagging) == (before_move, False, False)  # it saw the world before the move
-    stored = CachedTile.objects.get()
-    assert (bytes(stored.content), stored.txid) == (before_move, latest_txid() - 1)
+    assert (bytes(content), cached, lagging, txid, pending) == (before_move, False, False, latest_txid() - 1, False)
+    # The store (default connection) refuses it: the move's marks are applied, and a later prune could drop them.
+    stored = tile_store(**dict(zip(("layer", "z", "x", "y"), address, strict=True)), txid=txid, etag=etag, content=content)
+    assert stored is False
+    assert CachedTile.objects.count() == 0
 
     served = get_tile(*address)
     assert served.source == "miss" and served.content != before_move
@@ -283,9 +285,14 @@ def test_a_tile_stored_after_a_change_commits_but_before_its_marks_is_never_serv
         renderer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         renderer.execute("SELECT 1")
         DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed, no marks yet
-        renderer.execute(_lookup_or_render_sql(tile_query(*address).sql), params)
+        etag, content, _cached, _lagging, txid, _pending = renderer.execute(
+            _lookup_or_render_sql(tile_query(*address).sql), params
+        ).fetchone()
         renderer.commit()
-    assert bytes(CachedTile.objects.get().content) == before_move
+    # Stored: no later change is applied yet (the lookup will refuse it by its txid until the marks are).
+    stored = tile_store(**dict(zip(("layer", "z", "x", "y"), address, strict=True)), txid=txid, etag=etag, content=content)
+    assert stored is True
+    assert (bytes(CachedTile.objects.get().content), CachedTile.objects.get().txid) == (before_move, latest_txid() - 1)
     assert TileState.objects.get().applied_txid == latest_txid() - 1  # lagging
     served = get_tile(*address)
     assert served.source == "miss" and served.content != before_move

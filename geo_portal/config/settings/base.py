@@ -141,7 +141,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["search"] = {
     **DATABASES["default"],
     "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 2},
-    # Read-only role for searches and tiles when given (core.db_roles: geo_portal_reader).
+    # Read-only role for searches and tiles when given (core.db_roles: geo_portal_reader; make demo and compose give
+    # it): nothing writes on this connection (the tile cache stores on the default one, publicmap.services).
     "USER": os.environ.get("GEO_PORTAL_SEARCH_DB_USER") or DATABASES["default"]["USER"],
     "PASSWORD": os.environ.get("GEO_PORTAL_SEARCH_DB_PASSWORD") or DATABASES["default"]["PASSWORD"],
     "TEST": {"MIRROR": "default"},
@@ -149,7 +150,30 @@ DATABASES["search"] = {
     # broke (database restart) fails that one request, and Django closes it at the request's end.
     "CONN_HEALTH_CHECKS": False,
 }
-SEARCH_DB = "search"
+# A streaming replica (hot standby) for the public reads: geocoding, autocomplete, reverse, public pages and tile
+# encoding (README, "Beyond one machine"). Without GEO_PORTAL_REPLICA_URL the alias is the search connection's
+# server and role, and the reads stay on ``search`` itself (no third connection per thread).
+_REPLICA_URL = os.environ.get("GEO_PORTAL_REPLICA_URL", "")
+
+
+def _replica(url: str) -> dict:
+    """The search connection's settings pointed at ``url``'s server (its host, port, database and role)."""
+    if not url:
+        return {**DATABASES["search"]}
+    parsed = dj_database_url.parse(url, engine="django.contrib.gis.db.backends.postgis")
+    options = {k: v for k, v in DATABASES["search"]["OPTIONS"].items() if k not in ("host", "port")}
+    return {
+        **DATABASES["search"],
+        **{key: parsed[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        "OPTIONS": {**options, **parsed.get("OPTIONS", {})},
+    }
+
+
+DATABASES["replica"] = _replica(_REPLICA_URL)
+# Public read-only queries: the replica when there is one, else the primary's search connection.
+SEARCH_DB = "replica" if _REPLICA_URL else "search"
+# The tile cache is read on the primary (its tables are UNLOGGED: a standby has none) and written on default.
+TILE_CACHE_DB = "search"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -17,7 +17,9 @@ if not os.environ.get("DATABASE_URL"):
 
 # Tests run every query on the default connection (the search alias would only mirror it in tests anyway).
 DATABASES.pop("search")  # noqa: F405
+DATABASES.pop("replica")  # noqa: F405
 SEARCH_DB = "default"
+TILE_CACHE_DB = "default"
 # The browser tests' live server serves static files straight from the apps and node_modules (no collectstatic).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
