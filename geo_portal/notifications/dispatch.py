@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from geo_portal.addresses.models import DoorPlate
+from geo_portal.areas.models import Road
 from geo_portal.changes.selectors import channel_state, events_after
 from geo_portal.notifications import kinds
 from geo_portal.notifications.models import Agency, Cursor, Message, Published, Subscription
@@ -68,8 +70,50 @@ def _final_states(channel: str, events: list) -> list[kinds.Change]:
     return sorted(changes, key=lambda c: c.seq)
 
 
+def _renamed_by_plans(changes: list[kinds.Change]) -> dict[tuple[int, int], str]:
+    """Roads a renumbering plan made by renaming a road: {(txid, new road id): the old road's name}.
+
+    A plan that renames a road creates the road under its new name (the old one keeps its retired plates), so the
+    change log shows a road inserted, not renamed. It is a renaming when, in that transaction, the plates on the new
+    road are successors of retired plates of one single old road, and that road has no active plate left.
+    """
+    new_roads = {
+        (c.txid, c.entity_id)
+        for c in changes
+        if c.entity == "road" and c.operation == "insert" and c.cause == "renumbering_plan"
+    }
+    if not new_roads:
+        return {}
+    road_of_new_plate = {
+        (c.txid, c.entity_id): (c.data or {}).get("road_id")
+        for c in changes
+        if c.entity == "plate" and c.operation == "insert" and (c.txid, (c.data or {}).get("road_id")) in new_roads
+    }
+    old_roads: dict[tuple[int, int], set] = {}
+    for c in changes:
+        data = c.data or {}
+        if c.entity != "plate" or c.operation != "update" or data.get("status") != "retired":
+            continue
+        for successor in data.get("successors") or []:
+            new_road = road_of_new_plate.get((c.txid, successor))
+            if new_road is not None:
+                old_roads.setdefault((c.txid, new_road), set()).add(data.get("road_id"))
+    out = {}
+    for key, olds in old_roads.items():
+        if len(olds) != 1 or None in olds:
+            continue  # plates of several roads joined (or a lane promoted from several): not one road's new name
+        (old,) = olds
+        if old == key[1] or DoorPlate.objects.active().filter(road_id=old).exists():
+            continue  # the old road lives on (a lane promoted out of it): a new road, not a renaming
+        name = Road.objects.filter(pk=old).values_list("name", flat=True).first()
+        if name:
+            out[key] = name
+    return out
+
+
 def _classified(changes: list[kinds.Change]) -> list[tuple[kinds.Change, str, str | None]]:
     """(change, kind, old road name) for every kind the changes stand for; remembers what was told."""
+    renamed = _renamed_by_plans(changes)
     plate_ids = [c.entity_id for c in changes if c.entity == "plate"]
     road_ids = [c.entity_id for c in changes if c.entity == "road"]
     told: dict[tuple[str, int], str] = {
@@ -85,6 +129,8 @@ def _classified(changes: list[kinds.Change]) -> list[tuple[kinds.Change, str, st
         known = remember.get(key, told.get(key))
         road_name = known if c.entity == "road" else None
         found = kinds.classify(c, known_road_name=road_name, plate_was_retired=c.entity == "plate" and known == "retired")
+        if (c.txid, c.entity_id) in renamed and c.entity == "road":
+            road_name, found = renamed[(c.txid, c.entity_id)], [kinds.ROAD_RENAMED]
         out.extend((c, kind, road_name) for kind in found)
         data = c.data or {}
         if c.entity == "road" and data.get("name"):

@@ -11,6 +11,8 @@ from geo_portal.addresses.plates import Components, plate_create
 from geo_portal.areas.models import Road
 from tests.accounts.factories import make_staff
 from tests.conftest import X0, Y0
+from tests.jobs.conftest import queue, run_worker  # noqa: F401 (fixtures: the real worker)
+from tests.notifications.conftest import make_agency, office, receivers, subscribe  # noqa: F401 (fixtures)
 from tests.registry.conftest import _documents, _english, family, world  # noqa: F401 (fixtures)
 
 # Where each number stands along the road (x offset in metres): 9 between 3 and 5.
