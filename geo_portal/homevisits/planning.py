@@ -9,6 +9,7 @@ carries ``version`` (a stale change names who planned it and when). Called by th
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -88,7 +89,13 @@ def _day(plan: DayPlan) -> routing.Day:
     )
 
 
-def _unfit_detail(unfit: routing.Unfit, request: VisitRequest) -> str:
+def _unfit_detail(unfit: routing.Unfit, request: VisitRequest, resumed: bool) -> str:
+    if unfit.reason == "window" and resumed:
+        return _("window %(start)s–%(end)s; from the last visit made it is reached at %(earliest)s at the earliest") % {
+            "start": request.window_start.strftime("%H:%M") if request.window_start else "—",
+            "end": request.window_end.strftime("%H:%M") if request.window_end else "—",
+            "earliest": clock(unfit.earliest_min).strftime("%H:%M"),
+        }
     if unfit.reason == "window":
         return _("window %(start)s–%(end)s; straight from the office it is reached at %(earliest)s at the earliest") % {
             "start": request.window_start.strftime("%H:%M") if request.window_start else "—",
@@ -98,18 +105,42 @@ def _unfit_detail(unfit: routing.Unfit, request: VisitRequest) -> str:
     return _("the round is full for its urgency or its window clashes with the others' windows")
 
 
-def replan(*, plan: DayPlan, add: Sequence[VisitRequest]) -> DayPlan:
-    """Order the plan's round again with ``add`` (locked, open requests) joining it; visits made stay first, in
-    their order. Stops keep their rows (and ids, which devices hold): a stop that no longer fits is marked removed,
-    never deleted. Runs inside the caller's transaction."""
+def _made_order(stop: PlanStop) -> tuple[float, int]:
+    return (stop.outcome_at.timestamp() if stop.outcome_at else -math.inf, stop.position)
+
+
+def _resume(plan: DayPlan, made: Sequence[PlanStop], now: dt.datetime | None) -> routing.Resume | None:
+    """On the plan's day, once a visit has been reported, the rest of the round starts from the last visit made at
+    the current time (or when that visit was reported, if later); before that, and on another day, from the office at
+    the day's start (the server cannot know that the clerk has set out)."""
+    at = timezone.localtime(now or timezone.now())
+    if not made or plan.day != at.date():
+        return None
+    last = made[-1].outcome_at
+    since = max(at, timezone.localtime(last)) if last else at
+    return routing.Resume(
+        at_min=since.hour * 60 + since.minute + since.second / 60,
+        arrivals_min=tuple(float(minutes(s.arrive_at)) for s in made),
+    )
+
+
+def replan(*, plan: DayPlan, add: Sequence[VisitRequest], now: dt.datetime | None = None) -> DayPlan:
+    """Order the plan's round again with ``add`` (locked, open requests) joining it; visits made stay first, in the
+    order they were made, and on the plan's day the rest is timed from the last of them at ``now`` (``_resume``).
+    Stops keep their rows (and ids, which devices hold): a stop that no longer fits is marked removed, never
+    deleted. Runs inside the caller's transaction."""
     every = list(plan.stops.select_related("request__plate").order_by("position"))
     live = [s for s in every if s.outcome != OUT.REMOVED]
-    made = [s for s in live if s.outcome != OUT.PENDING]
+    made = sorted((s for s in live if s.outcome != OUT.PENDING), key=_made_order)
     waiting = [s.request for s in live if s.outcome == OUT.PENDING]
     candidates = waiting + list(add)
     by_id = {r.pk: r for r in [*candidates, *(s.request for s in made)]}
+    resume = _resume(plan, made, now)
     result = routing.plan_round(
-        _day(plan), [_stop(r, plan) for r in candidates], fixed=[_stop(s.request, plan) for s in made]
+        _day(plan),
+        [_stop(r, plan) for r in candidates],
+        fixed=[_stop(s.request, plan) for s in made],
+        resume=resume,
     )
     rows = {s.request_id: s for s in every}
     top = max((s.position for s in every), default=0)
@@ -136,7 +167,9 @@ def replan(*, plan: DayPlan, add: Sequence[VisitRequest]) -> DayPlan:
     VisitRequest.objects.filter(pk__in=dropped, status=S.PLANNED).update(status=S.OPEN)
     plan.unfit.filter(reason__in=[UnfitRequest.Reason.WINDOW, UnfitRequest.Reason.NO_ROOM]).delete()
     UnfitRequest.objects.bulk_create(
-        UnfitRequest(plan=plan, request=by_id[u.key], reason=u.reason, detail=_unfit_detail(u, by_id[u.key])[:300])
+        UnfitRequest(
+            plan=plan, request=by_id[u.key], reason=u.reason, detail=_unfit_detail(u, by_id[u.key], resume is not None)[:300]
+        )
         for u in result.unfit
     )
     plan.unfit.filter(request_id__in=served).delete()
@@ -251,12 +284,15 @@ def locked_plan(plan_id: int, version: int) -> DayPlan:
 
 
 @transaction.atomic
-def plan_add_requests(*, actor: AbstractBaseUser, plan_id: int, version: int, request_ids: Sequence[int]) -> DayPlan:
-    """Requests join a plan: the round is ordered again, the visits already made keep their places."""
+def plan_add_requests(
+    *, actor: AbstractBaseUser, plan_id: int, version: int, request_ids: Sequence[int], now: dt.datetime | None = None
+) -> DayPlan:
+    """Requests join a plan: the round is ordered again, the visits already made keep their places and, during the
+    plan's day, the rest starts from the last of them at ``now`` (the current time unless given)."""
     require_handler(actor)
     plan = locked_plan(plan_id, version)
     errors: list[tuple[str, str]] = []
-    if plan.day < timezone.localdate():
+    if plan.day < timezone.localtime(now or timezone.now()).date():
         errors.append(("plan", _("the plan's day %(day)s has passed") % {"day": plan.day}))
     if not request_ids:
         errors.append(("requests", _("pick at least one request")))
@@ -267,13 +303,15 @@ def plan_add_requests(*, actor: AbstractBaseUser, plan_id: int, version: int, re
     UnfitRequest.objects.bulk_create(
         UnfitRequest(plan=plan, request=r, reason=reason, detail=str(detail)[:300]) for r, reason, detail in refused
     )
-    return replan(plan=plan, add=usable)
+    return replan(plan=plan, add=usable, now=now)
 
 
 @transaction.atomic
-def request_cancel(*, actor: AbstractBaseUser, request_id: int, version: int, reason: str) -> VisitRequest:
+def request_cancel(
+    *, actor: AbstractBaseUser, request_id: int, version: int, reason: str, now: dt.datetime | None = None
+) -> VisitRequest:
     """Cancel a request not yet visited; a planned one leaves its round, which is ordered again (the visits
-    already made stay as they were)."""
+    already made stay as they were; during the plan's day the rest starts from the last of them at ``now``)."""
     require_handler(actor)
     found = locked_request(request_id, version)
     errors = []
@@ -293,5 +331,5 @@ def request_cancel(*, actor: AbstractBaseUser, request_id: int, version: int, re
     for stop in pending:
         plan = DayPlan.objects.select_for_update().select_related("service_point").get(pk=stop.plan_id)
         PlanStop.objects.filter(pk=stop.pk).update(outcome=OUT.REMOVED)
-        replan(plan=plan, add=[])
+        replan(plan=plan, add=[], now=now)
     return found

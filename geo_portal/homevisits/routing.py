@@ -6,7 +6,15 @@ urgent requests first: it inserts them one by one at the cheapest position that 
 end of the working day (urgent ones before the others, so a full day drops the least urgent), then shortens the
 round by 2-opt and or-opt moves that keep every window. Visits already made stay where they were (``fixed``).
 Small rounds are built from several insertion orders and the shortest kept. ``nearest_neighbour_length`` is the
-simple order the benchmark compares with. Called by ``services.plan_build`` and the benchmark.
+simple order the benchmark compares with. Called by ``planning.replan`` and the benchmark.
+
+Urgency earlier in the day (a hard rule, checked with every window): an urgent visit never comes after a
+non-urgent visit that has no time window of its own. So the urgent visits open the round, and only a non-urgent
+visit held to a window (placed by its window, not by choice) may come between them. "Soon" and "routine" differ only
+in which are dropped first when the day is full.
+
+Re-planning during the day (``resume``): the visits already made stay first as they were; the rest is timed from
+the last of them (or the office when none) at the moment of the re-plan, not from the office at the day's start.
 """
 
 from __future__ import annotations
@@ -54,6 +62,15 @@ class Day:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """The clerk is at the last of the ``fixed`` visits (the office when there is none) at ``at_min``; the fixed
+    visits began at ``arrivals_min`` (as recorded: they are not timed again)."""
+
+    at_min: float
+    arrivals_min: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Unfit:
     key: int
     reason: str  # "window" (cannot be met even alone) | "no_room" (not with the others and the day's end)
@@ -76,18 +93,51 @@ class Round:
 class _Problem:
     """Stops as arrays (index 0 is the office) with their distance matrix and the schedule check."""
 
-    def __init__(self, day: Day, stops: Sequence[Stop]) -> None:
-        self.day, self.stops = day, list(stops)
+    def __init__(self, day: Day, stops: Sequence[Stop], fixed: int = 0, resume: Resume | None = None) -> None:
+        self.day, self.stops, self.fixed, self.resume = day, list(stops), fixed, resume
         xy = np.array([(day.x, day.y)] + [(s.x, s.y) for s in stops], dtype=float).reshape(-1, 2)
         self.dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
         self.travel = self.dist / day.metres_per_min
         self.open = [-math.inf] + [s.window[0] if s.window else -math.inf for s in stops]
         self.close = [math.inf] + [s.window[1] if s.window else math.inf for s in stops]
         self.service = [0] + [s.service_min for s in stops]
+        # The urgency rule (module docstring) over the visits still to make: urgent ones, and the non-urgent ones
+        # without a window that an urgent one may not follow.
+        free = range(fixed + 1, len(stops) + 1)
+        self.urgent = [i in free and stops[i - 1].priority == 0 for i in range(len(stops) + 1)]
+        self.plain = [i in free and stops[i - 1].priority > 0 and not stops[i - 1].window for i in range(len(stops) + 1)]
+        self.ranked = any(self.urgent) and any(self.plain)
+        # Without windows a round's time is its travel plus the visits, so a shorter round of the same visits is
+        # never late where the longer one was not: improving moves then need only the urgency rule checked.
+        self.windowless = all(s.window is None for s in stops[fixed:])
+
+    def in_rank(self, route: Sequence[int]) -> bool:
+        """True when no urgent visit follows a non-urgent visit without a window."""
+        if not self.ranked:
+            return True
+        seen_plain, urgent, plain = False, self.urgent, self.plain
+        for node in route:
+            if urgent[node] and seen_plain:
+                return False
+            seen_plain = seen_plain or plain[node]
+        return True
+
+    def fits_shorter(self, route: Sequence[int]) -> bool:
+        """Whether ``route``, shorter than a feasible round of the same visits, is feasible too."""
+        if self.windowless:
+            return self.in_rank(route)
+        return self.schedule(route) is not None
 
     def schedule(self, route: Sequence[int]) -> list[float] | None:
-        """When each visit of ``route`` (indices) begins, or None when a window or the day's end is missed."""
+        """When each visit of ``route`` (indices) begins, or None when a window, the urgency rule or the day's end
+        is missed."""
+        if not self.in_rank(route):
+            return None
         t, prev, out = float(self.day.start_min), 0, []
+        if self.resume is not None:
+            # The visits made are not timed again: the rest starts where and when the clerk is now.
+            t, prev, out = float(self.resume.at_min), self.fixed, list(self.resume.arrivals_min)
+            route = route[self.fixed :]
         travel, opens, closes, service = self.travel, self.open, self.close, self.service
         for node in route:
             t += travel[prev, node]
@@ -120,24 +170,29 @@ def _insert(problem: _Problem, route: list[int], node: int, lo: int) -> bool:
     return False
 
 
+def _best_first(gain: np.ndarray) -> np.ndarray:
+    """Indices of the positive gains, largest first (most positions gain nothing: those are never sorted)."""
+    found = np.flatnonzero(gain > EPS)
+    return found[np.argsort(-gain[found], kind="stable")]
+
+
 def _two_opt(problem: _Problem, route: list[int], lo: int) -> bool:
     """Reverse a stretch of the free part when that is shorter and every window still holds."""
     improved, d = False, problem.dist
     n = len(route)
     i = lo
+    tour = np.array([0, *route, 0])
     while i < n - 1:
-        tour = np.array([0, *route, 0])
         a, b = tour[i], tour[i + 1]
         c, e = tour[i + 2 : n + 1], tour[i + 3 : n + 2]
         gain = d[a, b] + d[c, e] - d[a, c] - d[b, e]
         moved = False
-        for k in np.argsort(-gain, kind="stable"):
-            if gain[k] <= EPS:
-                break
+        for k in _best_first(gain):
             j = i + 1 + k  # the reversed stretch is route[i .. j]
             candidate = route[:i] + route[i : j + 1][::-1] + route[j + 1 :]
-            if problem.schedule(candidate) is not None:
+            if problem.fits_shorter(candidate):
                 route[:] = candidate
+                tour = np.array([0, *route, 0])
                 improved = moved = True
                 break
         if not moved:
@@ -148,31 +203,30 @@ def _two_opt(problem: _Problem, route: list[int], lo: int) -> bool:
 def _or_opt(problem: _Problem, route: list[int], lo: int) -> bool:
     """Move a run of 1–3 visits (either way round) elsewhere in the free part when shorter and feasible."""
     improved, d = False, problem.dist
+    tour = np.array([0, *route, 0])
     for size in (1, 2, 3):
         s = lo
         while s + size <= len(route):
-            tour = [0, *route, 0]
             seg = route[s : s + size]
             before, after = tour[s], tour[s + size + 1]
             removed = d[before, seg[0]] + d[seg[-1], after] - d[before, after]
-            rest = route[:s] + route[s + size :]
-            rt = np.array([0, *rest, 0])
+            rt = np.concatenate((tour[: s + 1], tour[s + size + 1 :]))
             a, b = rt[lo:-1], rt[lo + 1 :]
             best: tuple[float, list[int]] | None = None
             for piece in (seg, seg[::-1]):
-                added = d[a, piece[0]] + d[piece[-1], b] - d[a, b]
-                for k in np.argsort(added, kind="stable"):
-                    if removed - added[k] <= EPS:
-                        break
+                gain = removed - (d[a, piece[0]] + d[piece[-1], b] - d[a, b])
+                for k in _best_first(gain):
                     if lo + k == s and piece is seg:
                         continue
+                    rest = route[:s] + route[s + size :]
                     candidate = rest[: lo + k] + piece + rest[lo + k :]
-                    if problem.schedule(candidate) is not None:
-                        if best is None or removed - added[k] > best[0]:
-                            best = (float(removed - added[k]), candidate)
+                    if problem.fits_shorter(candidate):
+                        if best is None or gain[k] > best[0]:
+                            best = (float(gain[k]), candidate)
                         break
             if best is not None:
                 route[:] = best[1]
+                tour = np.array([0, *route, 0])
                 improved = True
             else:
                 s += 1
@@ -214,17 +268,26 @@ def _kicks(problem: _Problem, route: list[int], lo: int, rng: random.Random, tri
     return best
 
 
-def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), seed: int = 17) -> Round:
-    """The round through ``fixed`` (in their order) and as many of ``stops`` as fit, most urgent first."""
+def plan_round(
+    day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), resume: Resume | None = None, seed: int = 17
+) -> Round:
+    """The round through ``fixed`` (in their order) and as many of ``stops`` as fit, most urgent first; with
+    ``resume``, the rest is timed from the last fixed visit at ``resume.at_min``."""
+    if resume is not None and len(resume.arrivals_min) != len(fixed):
+        raise ValueError("resume.arrivals_min needs one time per fixed visit")
     everyone = [*fixed, *stops]
-    problem = _Problem(day, everyone)
+    problem = _Problem(day, everyone, len(fixed), resume)
     fixed_idx = list(range(1, len(fixed) + 1))
-    if fixed_idx and problem.schedule(fixed_idx) is None:
+    if resume is None and fixed_idx and problem.schedule(fixed_idx) is None:
         # Visits already made are kept as they were, whatever their times say now.
         problem.close = [math.inf] * len(problem.close)
     free = list(range(len(fixed) + 1, len(everyone) + 1))
-    alone = {i: problem.schedule([i]) is not None for i in free}
-    earliest = {i: day.start_min + float(problem.travel[0, i]) for i in free}
+    # "window" only for a window that cannot be met even as the next visit; the rest compete for room.
+    alone = {i: problem.stops[i - 1].window is None or problem.schedule([*fixed_idx, i]) is not None for i in free}
+    if resume is None:
+        earliest = {i: day.start_min + float(problem.travel[0, i]) for i in free}
+    else:
+        earliest = {i: resume.at_min + float(problem.travel[len(fixed), i]) for i in free}
     placeable = [i for i in free if alone[i]]
     by = problem.stops
 
@@ -251,11 +314,16 @@ def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), s
     assert best is not None
     _, route, left = best
     route = _kicks(problem, route, len(fixed), rng, KICKS if len(placeable) <= SMALL else LARGE_KICKS)
-    arrivals = problem.schedule(route) or _relaxed(problem, route)
+    arrivals = problem.schedule(route)
+    if arrivals is None:
+        arrivals = _relaxed(problem, route)
     tour = [0, *route, 0]
     legs = tuple(float(problem.dist[a, b]) for a, b in itertools.pairwise(tour))
     last = route[-1] if route else 0
-    back = (arrivals[-1] + problem.service[last] if route else day.start_min) + float(problem.travel[last, 0])
+    if resume is not None and len(route) == len(fixed):
+        back = resume.at_min + float(problem.travel[last, 0])  # nothing left to visit: straight back from here
+    else:
+        back = (arrivals[-1] + problem.service[last] if route else day.start_min) + float(problem.travel[last, 0])
     unfit = [Unfit(by[i - 1].key, "window", earliest[i]) for i in free if not alone[i]]
     unfit += [Unfit(by[i - 1].key, "no_room", earliest[i]) for i in left]
     return Round(
@@ -270,6 +338,9 @@ def plan_round(day: Day, stops: Sequence[Stop], *, fixed: Sequence[Stop] = (), s
 def _relaxed(problem: _Problem, route: Sequence[int]) -> list[float]:
     """Times without the window checks (only when fixed visits no longer fit the day's times)."""
     t, prev, out = float(problem.day.start_min), 0, []
+    if problem.resume is not None:
+        t, prev, out = float(problem.resume.at_min), problem.fixed, list(problem.resume.arrivals_min)
+        route = route[problem.fixed :]
     for node in route:
         t = max(t + problem.travel[prev, node], problem.open[node])
         out.append(t)
