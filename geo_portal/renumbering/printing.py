@@ -1,12 +1,13 @@
 """Printouts of a renumbering plan, always bilingual (zh-Hant and English; ROC dates in Chinese, Gregorian in
-English): the renumbering certificate (門牌整編證明), one A4 page per affected plate, and the resident notice
-letters, one per plate in the letter carrier's walking order over the new addresses.
+English): the renumbering certificate (門牌整編證明), one A4 page per affected plate or per household the plan
+moved (``households``: household number and head, read and logged through the registry's access rules), and the
+resident notice letters, one per plate in the letter carrier's walking order over the new addresses.
 
 The letters reuse the re-issuance notices (``reissue.notice_letters``): the same office and service point lines,
 the plate's public card as a QR code, the same A4 layout (floats, CJK font) — with the old and new address, the
 effective date and the plan number instead of a plate's condition. Rendered by WeasyPrint from
-``templates/renumbering/print/``. Called by the plan page's PDF views and tests; no personal data is printed
-(letters go "to the residents of" an address).
+``templates/renumbering/print/``. Called by the plan page's PDF views and tests; the letters and plate certificates
+print no personal data (letters go "to the residents of" an address); household certificates do, for registrars.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.template.loader import render_to_string
 from geo_portal.census.office.dates import english_date, roc_date
 from geo_portal.core.pdf import html_to_pdf
 from geo_portal.reissue.notice_letters import card_url, office_for_letters, qr_png
+from geo_portal.renumbering.households import HouseholdLine
 from geo_portal.renumbering.models import Plan, PlanItem
 from geo_portal.renumbering.preview import Row, plan_preview
 from geo_portal.renumbering.rules import walking_sequence
@@ -87,3 +89,8 @@ def certificates_pdf(plan: Plan, *, item_ids: set[int] | None = None) -> bytes:
 def letters_pdf(plan: Plan, *, site_url: str = "") -> bytes:
     """A resident notice letter for every plate of the plan, in walking order over the new addresses."""
     return _pdf("renumbering/print/letters.html", _context(plan, _rows(plan, item_ids=None, qr=True, site_url=site_url)))
+
+
+def household_certificates_pdf(plan: Plan, lines: list[HouseholdLine]) -> bytes:
+    """The renumbering certificate of each household line (``households.plan_households``), one A4 page each."""
+    return _pdf("renumbering/print/household_certificate.html", {**_context(plan, []), "households": lines})

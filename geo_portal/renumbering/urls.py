@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:pk>/map.geojson", views.plan_map, name="plan-map"),
     path("plans/<int:pk>/certificates.pdf", views.certificates_pdf, name="certificates"),
+    path("plans/<int:pk>/household-certificates.pdf", views.household_certificates_pdf, name="household-certificates"),
     path("plans/<int:pk>/letters.pdf", views.letters_pdf, name="letters"),
     path("plans/<int:pk>/<str:action>", views.plan_action, name="action"),
 ]

@@ -20,17 +20,24 @@ from django.views.decorators.http import require_GET, require_POST
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.plates import PlateRefused, StalePlate
 from geo_portal.areas.models import District, Village
+from geo_portal.registry.access import READ as READ_PERSONS
+from geo_portal.registry.access import Purpose
 from geo_portal.registry.errors import RegistryRefused
+from geo_portal.registry.web.common import access_for, registrar_only
 from geo_portal.reissue.dates import parse_date
 from geo_portal.reissue.views.common import forbidden, staff_only
 from geo_portal.renumbering import printing, selectors, services
 from geo_portal.renumbering.csv_plans import plan_draft_from_csv
+from geo_portal.renumbering.households import CertificateRefused, plan_households
 from geo_portal.renumbering.models import Plan
 from geo_portal.renumbering.preview import plan_preview
 from geo_portal.renumbering.services import APPROVE_PERM, DRAFT_PERM, PlanRefused
 
-READ = (DRAFT_PERM, APPROVE_PERM)
-FOR_STAFF = gettext_lazy("This page is for the clerks who draft renumbering plans and the reviewers who approve them.")
+# Registrars read plans too: they issue the households' certificates at the counter.
+READ = (DRAFT_PERM, APPROVE_PERM, READ_PERSONS)
+FOR_STAFF = gettext_lazy(
+    "This page is for the clerks who draft renumbering plans, the reviewers who approve them and the registrars."
+)
 RULE_KINDS = [k for k in Plan.Kind if k != Plan.Kind.CSV]
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -144,6 +151,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": plan.transitions.select_related("actor"),
             "may_draft": user.has_perm(DRAFT_PERM),
             "may_approve": user.has_perm(APPROVE_PERM) and user.pk not in (plan.created_by_id, plan.submitted_by_id),
+            "may_read_persons": user.has_perm(READ_PERSONS),
             "due": plan.effective_date <= timezone.localdate(),
             "map_url": reverse("renumbering:plan-map", args=[plan.pk]),
             "nav": "plans",
@@ -234,3 +242,18 @@ def certificates_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def letters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.select_related("district"), pk=pk)
     return _pdf(printing.letters_pdf(plan, site_url=request.build_absolute_uri("/")), f"{plan.number}-letters.pdf")
+
+
+@registrar_only
+@require_POST
+def household_certificates_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate of one household the plan moved (its number posted, never in the URL), or of all of them;
+    registrars only, each head read written to the register's access log."""
+    plan = get_object_or_404(Plan.objects.select_related("district", "registration_event"), pk=pk)
+    access = access_for(request, Purpose.CERTIFICATE)
+    try:
+        lines = plan_households(plan=plan, access=access, household_number=request.POST.get("household", ""))
+    except (CertificateRefused, RegistryRefused) as exc:
+        _show(request, exc)
+        return redirect("renumbering:plan", pk=pk)
+    return _pdf(printing.household_certificates_pdf(plan, lines), f"{plan.number}-households.pdf")
