@@ -3,7 +3,8 @@
 Loads the real 東區 data (or, without ../shared/data/real, a generated district) unless door plates are
 already loaded, generates the synthetic household register once (when the register is empty and the village
 reports with ages are imported), and makes sure an admin login and one staff login per role exist (printed), a demo census
-campaign is open for the surveyor login and the re-issuance has a demo fee schedule and demo cases at every step.
+campaign is open for the surveyor login and the re-issuance has a demo fee schedule and demo cases at every step,
+and a demo agency is subscribed to the public address events at a local receiver (the command to run it is printed).
 """
 
 import secrets
@@ -16,6 +17,7 @@ from geo_portal.addresses.models import DoorPlate
 from geo_portal.demo.census_demo import ensure_demo_campaign
 from geo_portal.demo.generator import generate
 from geo_portal.demo.loading import load_generated, load_real, real_data_available
+from geo_portal.demo.notifications_demo import ensure_demo_agency
 from geo_portal.demo.registry_demo import ensure_synthetic_register
 from geo_portal.demo.reissue_demo import ensure_reissue_demo
 from geo_portal.demo.staff_logins import ensure_staff_logins
@@ -56,6 +58,17 @@ class Command(BaseCommand):
                     f"==> census demo campaign '{campaign.name}': {campaign.tasks.count()} tasks, open for field work"
                 )
             self._ensure_reissue()
+            self._ensure_agency()
+
+    def _ensure_agency(self):
+        office = get_user_model().objects.get(username=ADMIN_USER)
+        outcome = ensure_demo_agency(office=office, secret_file=settings.BASE_DIR / ".data" / "demo-agency-secret")
+        kinds = ", ".join(outcome.subscription.event_kinds)
+        self.stdout.write(
+            f"==> notified agency '{outcome.agency.code}' ({'new' if outcome.created else 'kept'}): {kinds} to "
+            f"{outcome.subscription.url}; to watch the signed deliveries, run in another terminal:\n"
+            f"    {outcome.receiver_command}"
+        )
 
     def _ensure_reissue(self):
         outcome = ensure_reissue_demo()
