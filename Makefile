@@ -13,11 +13,11 @@ db: setup  ## start the private, durable PostGIS cluster that serves the platfor
 test-db: setup  ## start the throw-away PostGIS cluster of the test suite (fsync off; never holds the platform's data)
 	@scripts/pg.sh start test
 
-# Least-privilege roles (core.db_roles): migrations and loading as the owner, serving as the web role (no DDL).
-# Only with the private cluster; with DATABASE_URL its role is used. (The search connection also stores cached
-# tiles, so it cannot be the read-only role yet; see README, "Database roles".)
+# Least-privilege roles (core.db_roles): migrations and loading as the owner, serving as the web role (no DDL), the
+# search connection (geocoding, tiles) as the read-only role. Only with the private cluster; with DATABASE_URL its
+# role is used.
 AS_OWNER := $(if $(DATABASE_URL),,GEO_PORTAL_DB_USER=geo_portal_owner)
-AS_WEB := $(if $(DATABASE_URL),,GEO_PORTAL_DB_USER=geo_portal_web)
+AS_WEB := $(if $(DATABASE_URL),,GEO_PORTAL_DB_USER=geo_portal_web GEO_PORTAL_SEARCH_DB_USER=geo_portal_reader)
 
 demo: db  ## migrate, load the demo data once, create an admin login, serve on http://127.0.0.1:8000 with the job worker
 	@$(if $(DATABASE_URL),true,$(MANAGE) db_roles)

@@ -4,7 +4,11 @@ privileges cover tables that later migrations create. Run inside the test's tran
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
+from django.conf import settings
 from django.db import connection, transaction
 from psycopg import errors
 
@@ -91,3 +95,20 @@ def test_the_web_role_writes_a_plate_with_its_history_and_change_event(district_
         with connection.cursor() as cur:
             cur.execute("RESET ROLE")
     assert plate.address == "新竹市東區光復路二段7號"
+
+
+def test_make_demo_and_compose_give_the_search_connection_the_read_only_role():
+    """The server's public reads connect as the reader (tests/publicmap/test_read_only_search.py shows it cannot
+    write); its own writes, the tile cache's included, as the web role."""
+    root = Path(settings.BASE_DIR)
+    makefile = (root / "Makefile").read_text()
+    assert (
+        "AS_WEB := $(if $(DATABASE_URL),,GEO_PORTAL_DB_USER=geo_portal_web GEO_PORTAL_SEARCH_DB_USER=geo_portal_reader)"
+        in makefile.splitlines()
+    )
+    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
+    for name in ("web", "worker"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgis://geo_portal_web:"), name
+        assert env["GEO_PORTAL_SEARCH_DB_USER"] == "geo_portal_reader", name
+        assert env["GEO_PORTAL_SEARCH_DB_PASSWORD"].startswith("${GEO_PORTAL_DB_READER_PASSWORD"), name
