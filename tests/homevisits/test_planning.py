@@ -158,3 +158,62 @@ def test_replanning_keeps_the_visits_already_made(office, staff):
     with pytest.raises(HomeVisitRefused) as refused:
         plan_add_requests(actor=staff["ann"], plan_id=plan.pk, version=1, request_ids=[added.pk])
     assert refused.value.errors[0][0] == "version"
+
+
+def test_replanning_during_the_day_starts_from_the_last_visit_made_at_the_current_time(office, staff):
+    requests = {n: ask(staff, n) for n in (3, 7, 11, 16, 19)}
+    ids = [r.pk for r in requests.values()]
+    plan = plan_create(actor=staff["ann"], day=timezone.localdate(), visitor=staff["ann"], request_ids=ids)
+    assert order(plan) == ["住戶16", "住戶19", "住戶11", "住戶7", "住戶3"]
+    PlanStop.objects.filter(plan=plan, request=requests[16]).update(outcome="done", outcome_at=at(8, 55))
+    PlanStop.objects.filter(plan=plan, request=requests[19]).update(outcome="not_home", outcome_at=at(9, 15))
+    # At 09:30:30 a request for 14號 comes in: the clerk is at 19號 (the last visit made), so 14號, on the way back,
+    # comes next; the times run from 09:30:30 at 19號, not from the office at 08:30. Visits made keep their times.
+    added = ask(staff, 14)
+    plan = plan_add_requests(
+        actor=staff["ann"], plan_id=plan.pk, version=plan.version, request_ids=[added.pk], now=at(9, 30, 30)
+    )
+    assert times(plan) == [
+        ("住戶16", "08:33", "done"),
+        ("住戶19", "08:53", "not_home"),
+        ("住戶14", "09:31", "pending"),
+        ("住戶11", "09:52", "pending"),
+        ("住戶7", "10:12", "pending"),
+        ("住戶3", "10:33", "pending"),
+    ]
+    assert plan.return_time == dt.time(10, 54)
+    # At 10:05:30 7號 cancels (no further visit was reported): the rest runs from 19號 at 10:05:30.
+    request_cancel(
+        actor=staff["ann"],
+        request_id=requests[7].pk,
+        version=VisitRequest.objects.get(pk=requests[7].pk).version,
+        reason="came to the office",
+        now=at(10, 5, 30),
+    )
+    plan.refresh_from_db()
+    assert times(plan) == [
+        ("住戶16", "08:33", "done"),
+        ("住戶19", "08:53", "not_home"),
+        ("住戶14", "10:06", "pending"),
+        ("住戶11", "10:27", "pending"),
+        ("住戶3", "10:48", "pending"),
+    ]
+    assert plan.return_time == dt.time(11, 9)
+
+
+def test_replanning_a_day_after_its_end_lists_what_no_longer_fits(office, staff):
+    requests = {n: ask(staff, n) for n in (3, 7)}
+    late = ask(staff, 11, window_start=dt.time(9, 0), window_end=dt.time(10, 0))
+    ids = [r.pk for r in requests.values()]
+    plan = plan_create(actor=staff["ann"], day=timezone.localdate(), visitor=staff["ann"], request_ids=ids)
+    PlanStop.objects.filter(plan=plan, request=requests[3]).update(outcome="done", outcome_at=at(8, 40))
+    # At 16:50 at 3號: 7號 no longer fits (its 20 minutes would end after 17:00); 11號's window has passed.
+    plan = plan_add_requests(
+        actor=staff["ann"], plan_id=plan.pk, version=plan.version, request_ids=[late.pk], now=at(16, 50)
+    )
+    assert times(plan) == [("住戶3", "08:31", "done")]
+    assert [(u.request_id, u.reason, u.detail) for u in plan.unfit.order_by("request_id")] == [
+        (requests[7].pk, "no_room", "the round is full for its urgency or its window clashes with the others' windows"),
+        (late.pk, "window", "window 09:00–10:00; from the last visit made it is reached at 16:51 at the earliest"),
+    ]
+    assert VisitRequest.objects.get(pk=requests[7].pk).status == "open"

@@ -1,11 +1,14 @@
-"""The round ordering on its own (pure): windows kept, urgency first, fixed visits kept, and shorter than the
-nearest-neighbour order on a spread of points."""
+"""The round ordering on its own (pure): windows kept, urgent visits first, fixed visits kept, the rest timed from
+the last visit made when re-planning during the day, and shorter than the nearest-neighbour order on a spread of
+points."""
 
 from __future__ import annotations
 
 import random
 
-from geo_portal.homevisits.routing import Day, Stop, nearest_neighbour_length, plan_round
+import pytest
+
+from geo_portal.homevisits.routing import Day, Resume, Stop, nearest_neighbour_length, plan_round
 
 DAY = Day(x=0, y=0, start_min=8 * 60, end_min=20 * 60, speed_kmh=20)
 
@@ -59,3 +62,60 @@ def test_fixed_visits_stay_first_in_their_order():
 def test_empty_round():
     result = plan_round(DAY, [])
     assert (result.order, result.length_m, result.return_min) == ((), 0.0, 480.0)
+
+
+# A cross east of the office: 1 (routine) and 3 (soon) on the axis either side of 2 (urgent), 4 (routine) above it.
+CROSS = [
+    Stop(key=1, x=1000, y=0),
+    Stop(key=2, x=2000, y=0, priority=0),
+    Stop(key=3, x=3000, y=0, priority=1),
+    Stop(key=4, x=2000, y=1000),
+]
+
+
+def minutes(result) -> list[float]:
+    return [round(float(a), 2) for a in result.arrivals_min]
+
+
+def test_urgent_visits_come_first_even_when_the_round_is_longer():
+    # Without urgency the shortest round passes the urgent visit third (4, 3, 2, 1); with it, 2 opens the round.
+    plain = plan_round(DAY, [Stop(key=s.key, x=s.x, y=s.y) for s in CROSS])
+    assert (plain.order, round(plain.length_m, 1)) == ((4, 3, 2, 1), 6650.3)
+    result = plan_round(DAY, CROSS)
+    assert result.order == (2, 3, 4, 1)
+    assert minutes(result) == [486.0, 509.0, 533.24, 557.49]
+    assert round(result.length_m, 1) == 6828.4
+    # Two urgent visits both come before every non-urgent one.
+    both = plan_round(DAY, [*CROSS, Stop(key=5, x=3000, y=1000, priority=0)])
+    assert both.order == (2, 5, 3, 4, 1)
+
+
+def test_a_non_urgent_visit_held_to_an_early_window_may_come_before_the_urgent_ones():
+    early = Stop(key=6, x=1000, y=1000, window=(480, 490))
+    result = plan_round(DAY, [*CROSS, early])
+    assert result.order == (6, 2, 3, 4, 1)
+    assert minutes(result) == [484.24, 508.49, 531.49, 555.73, 579.97]
+
+
+def test_resumed_round_is_timed_from_the_last_visit_made_at_the_current_time():
+    made = [Stop(key=100, x=3000, y=0)]
+    stops = [Stop(key=1, x=3000, y=1000), Stop(key=2, x=0, y=1000), Stop(key=3, x=0, y=-500, window=(540, 590))]
+    # From the start of the day all three fit: 3's window (09:00–09:50) is met on the way back.
+    fresh = plan_round(DAY, stops, fixed=made)
+    assert (fresh.order, minutes(fresh), fresh.unfit) == ((100, 1, 2, 3), [489.0, 512.0, 541.0, 565.5], ())
+    # At 10:00 the clerk is at 100 (visited at 09:00): 1 km to 1 (3 min at 20 km/h), 3 km to 2, 1 km home; 3's window
+    # has passed (the earliest arrival from 100 now is 10:09).
+    result = plan_round(DAY, stops, fixed=made, resume=Resume(at_min=600, arrivals_min=(540.0,)))
+    assert result.order == (100, 1, 2)
+    assert minutes(result) == [540.0, 603.0, 632.0]
+    assert result.legs_m == (3000.0, 1000.0, 3000.0, 1000.0)
+    assert result.return_min == 655.0
+    assert [(u.key, u.reason, round(u.earliest_min, 2)) for u in result.unfit] == [(3, "window", 609.12)]
+    # Nothing left to visit: straight back from the last visit.
+    home = plan_round(DAY, [], fixed=made, resume=Resume(at_min=600, arrivals_min=(540.0,)))
+    assert (home.order, home.return_min, home.unfit) == ((100,), 609.0, ())
+
+
+def test_a_resumed_round_needs_a_time_per_visit_made():
+    with pytest.raises(ValueError, match="one time per fixed visit"):
+        plan_round(DAY, [], fixed=[Stop(key=1, x=0, y=0)], resume=Resume(at_min=600))
