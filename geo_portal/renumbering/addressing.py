@@ -49,6 +49,7 @@ class Resolved:
     error: str  # why the address is not valid ("" when it is)
     zip_code: str
     english: str
+    text: str = ""  # the new address as written, when it was not read back (``RoadBook.resolve_unchecked``)
 
 
 class RoadBook:
@@ -100,6 +101,16 @@ class RoadBook:
             candidates, lane=new.lane, alley=new.alley, number=new.number, sub_number=new.sub_number, floor=new.floor
         )
         return rule.zip_code if rule else ""
+
+    def resolve_unchecked(self, new: NewAddress) -> Resolved:
+        """Only what the apply needs of the preview: the road known or readable, the zip code (no canonical
+        address, no English: the plates' write reads each address back itself)."""
+        try:
+            components = self.components(new)
+        except RoadNameRefused as exc:
+            return Resolved(None, str(exc), "", "")
+        text = self.district.county.name + self.district.name + components.as_address().street()
+        return Resolved(None, "", self.zip_code(new), "", text)
 
     def resolve(self, new: NewAddress) -> Resolved:
         try:

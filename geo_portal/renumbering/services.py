@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
@@ -431,7 +432,7 @@ def _apply(*, plan_id: int, version: int, actor: AbstractBaseUser, scheduled: bo
             }
         )
     book = RoadBook(plan.district)
-    preview = plan_preview(plan, book=book)
+    preview = plan_preview(plan, book=book, for_apply=True)
     if preview.errors:
         first = preview.errors[0]
         raise PlanRefused({(f"item {first.position}" if first.position else "plan"): [first.message]})
@@ -452,15 +453,18 @@ def _apply(*, plan_id: int, version: int, actor: AbstractBaseUser, scheduled: bo
         for row in preview.rows
     ]
     reason = _("renumbering plan %(number)s: %(title)s") % {"number": plan.number, "title": plan.title}
-    moves = plates_replace(
-        district=plan.district,
-        replacements=replacements,
-        retired_on=plan.effective_date,
-        reason=reason,
-        actor=actor,
-        cause=Cause.RENUMBERING_PLAN,
-        ref=plan.pk,
-    )
+    try:
+        moves = plates_replace(
+            district=plan.district,
+            replacements=replacements,
+            retired_on=plan.effective_date,
+            reason=reason,
+            actor=actor,
+            cause=Cause.RENUMBERING_PLAN,
+            ref=plan.pk,
+        )
+    except PlateRefused as exc:  # named by the plan's items, as the preview names them
+        raise PlanRefused({_item_field(k, preview.rows): v for k, v in exc.errors.items()}) from exc
     with connection.cursor() as cur:
         cur.execute(sql.SET_NEW_PLATES, {"old": list(moves), "new": list(moves.values()), "plan": plan.pk})
     event = households_follow_renumbering(
@@ -475,6 +479,14 @@ def _apply(*, plan_id: int, version: int, actor: AbstractBaseUser, scheduled: bo
     return _move(
         plan, "apply", actor, note, applied_by=actor, applied_at=timezone.now(), registration_event=event, last_failure=""
     )
+
+
+def _item_field(field: str, rows: list) -> str:
+    """``replacements[3].address`` (the plates' write) → ``item 4.address`` (the plan's item at that place)."""
+    match = re.fullmatch(r"replacements\[(\d+)\](.*)", field)
+    if match is None or int(match[1]) >= len(rows):
+        return field
+    return f"item {rows[int(match[1])].item.position}{match[2]}"
 
 
 def plans_apply_due(*, today: dt.date | None = None) -> dict[str, int]:

@@ -7,12 +7,15 @@ import datetime as dt
 import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
+from django.utils.translation import override
 
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.addresses.plates import StalePlate, plate_set_condition
+from geo_portal.addresses.plates import Components, StalePlate, plate_create, plate_set_condition
+from geo_portal.areas.models import Road
 from geo_portal.core.geo import to_storage
 from geo_portal.renumbering.csv_plans import plan_draft_from_csv
 from geo_portal.renumbering.services import PlanRefused, plan_apply, plan_approve, plan_draft_by_rule, plan_submit
+from tests.renumbering.conftest import at
 
 
 def approved(street, staff, **values):
@@ -93,3 +96,25 @@ def test_a_corrected_point_comes_from_the_csv_and_half_a_point_is_refused(street
     )
     [item] = plan.items.all()
     assert item.point.coords == pytest.approx(corrected.coords)
+
+
+def test_an_address_taken_after_the_approval_stops_the_apply_naming_the_item(street, staff):
+    """The apply's own check (the preview without read-back, then the plates' write) still finds a new address that
+    became active outside the plan after the approval — here on the road the plan renames to — and writes nothing."""
+    p = street["plates"]
+    plan = approved(street, staff, kind="rename_road", road_id=street["road"].pk, new_road_name="建功路二段")
+    road = Road.objects.create(district=street["district"], name="建功路二段", base_name="建功路", section=2)
+    outside = plate_create(
+        district=street["district"], components=Components(number=7, road=road), point=at(7), actor="t"
+    ).plate
+    with override("en"), pytest.raises(PlanRefused) as refused:
+        plan_apply(plan_id=plan.pk, version=plan.version, actor=staff["clerk"])
+    position = plan.items.get(old_plate_id=p[7].pk).position
+    assert refused.value.errors == {
+        f"item {position}": [
+            f"新竹市東區建功路二段7號: plate {outside.pk} (新竹市東區建功路二段7號) outside the plan stands at this number"
+        ]
+    }
+    assert DoorPlate.objects.active().count() == 12 and DoorPlate.objects.filter(road__name="建功路二段").count() == 1
+    plan.refresh_from_db()
+    assert plan.status == "approved" and plan.last_failure.startswith(f"item {position}: 新竹市東區建功路二段7號")
