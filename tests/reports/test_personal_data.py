@@ -4,6 +4,7 @@ of reports closed long enough — on the real job queue, recorded, re-runnable."
 
 from __future__ import annotations
 
+import importlib
 import io
 import stat
 from datetime import timedelta
@@ -14,6 +15,7 @@ from django.db import ProgrammingError, connection, transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app as procrastinate_app
 
+from geo_portal.reports.media_permissions import Tightened, tighten_media_permissions
 from geo_portal.reports.models import CitizenReport, PersonalDataPurge, PersonalDataRead
 from geo_portal.reports.personal_data import purge_closed
 from geo_portal.reports.services import create_report
@@ -122,11 +124,48 @@ def test_the_daily_job_purges_on_the_real_queue(run_worker, media, settings):  #
     _close(report, days_ago=2)
     schedules = [(p.task.name, p.cron) for p in procrastinate_app.periodic_registry.periodic_tasks.values()]
     assert (PURGE_TASK, "17 4 * * *") in schedules
+    old = media / "reports" / "2024" / "01" / "old.jpg"  # an open report's photo, saved before uploads were 0600
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"jpeg")
+    old.chmod(0o644)
     procrastinate_app.configure_task(PURGE_TASK).defer(timestamp=0)
     run_worker()
     with connection.cursor() as cursor:
         cursor.execute("SELECT status FROM procrastinate_jobs WHERE task_name = %s", [PURGE_TASK])
         assert cursor.fetchall() == [("succeeded",)]
     assert CitizenReport.objects.get(pk=report.pk).contact == ""
-    assert media_files(media) == []
+    assert media_files(media) == ["reports/2024/01/old.jpg"]
+    assert mode(old) == 0o600
     assert PersonalDataPurge.objects.get().report_ids == [report.pk]
+
+
+def test_photos_saved_world_readable_before_are_made_private_and_links_left_alone(media, tmp_path):
+    old = media / "reports" / "2025" / "03"
+    old.mkdir(parents=True)
+    for folder in (media, media / "reports", media / "reports" / "2025", old):
+        folder.chmod(0o755)
+    photo, kept = old / "a.jpg", old / "b.jpg"
+    photo.write_bytes(b"jpeg")
+    photo.chmod(0o644)
+    kept.write_bytes(b"jpeg")
+    kept.chmod(0o600)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not a photo")
+    outside.chmod(0o644)
+    (old / "link.jpg").symlink_to(outside)
+
+    assert tighten_media_permissions() == Tightened(files=1, folders=4)
+    assert (mode(photo), mode(kept), mode(outside)) == (0o600, 0o600, 0o644)
+    assert [mode(f) for f in (media, media / "reports", media / "reports" / "2025", old)] == [0o700] * 4
+    assert tighten_media_permissions() == Tightened(files=0, folders=0)  # idempotent
+
+
+@pytest.mark.django_db
+def test_the_migration_makes_photos_private(media):
+    folder = media / "census" / "2025" / "01"
+    folder.mkdir(parents=True)
+    (folder / "c.jpg").write_bytes(b"jpeg")
+    (folder / "c.jpg").chmod(0o644)
+    migration = importlib.import_module("geo_portal.reports.migrations.0004_private_photo_permissions")
+    migration.tighten(apps=None, schema_editor=None)
+    assert mode(folder / "c.jpg") == 0o600 and mode(folder) == 0o700
