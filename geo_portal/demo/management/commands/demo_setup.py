@@ -4,6 +4,7 @@ Loads the real 東區 data (or, without ../shared/data/real, a generated distric
 already loaded, generates the synthetic household register once (when the register is empty and the village
 reports with ages are imported), and makes sure an admin login and one staff login per role exist (printed), a demo census
 campaign is open for the surveyor login and the re-issuance has a demo fee schedule and demo cases at every step,
+synthetic home-visit requests have a day plan for the registrar login,
 and a demo agency is subscribed to the public address events at a local receiver (the command to run it is printed).
 """
 
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.demo.census_demo import ensure_demo_campaign
 from geo_portal.demo.generator import generate
+from geo_portal.demo.homevisits_demo import ensure_homevisits_demo
 from geo_portal.demo.loading import load_generated, load_real, real_data_available
 from geo_portal.demo.notifications_demo import ensure_demo_agency
 from geo_portal.demo.registry_demo import ensure_synthetic_register
@@ -58,6 +60,7 @@ class Command(BaseCommand):
                     f"==> census demo campaign '{campaign.name}': {campaign.tasks.count()} tasks, open for field work"
                 )
             self._ensure_reissue()
+            self._ensure_homevisits()
             self._ensure_agency()
 
     def _ensure_agency(self):
@@ -79,6 +82,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"==> re-issuance demo: fee schedule ({outcome.fees} new entries), office service point '{outcome.office}', "
             f"{outcome.conditions} plates newly marked for resident notices, cases: {made}"
+        )
+
+    def _ensure_homevisits(self):
+        outcome = ensure_homevisits_demo()
+        if outcome.plan is None:
+            self.stdout.write(f"==> home-visit demo skipped: {outcome.skipped}")
+            return
+        plan = outcome.plan
+        self.stdout.write(
+            f"==> home-visit demo: {outcome.requests or 'no'} new synthetic requests; day plan {plan.day} with "
+            f"{plan.stops.count()} stops from '{plan.service_point.name}' for '{plan.visitor.get_username()}' "
+            f"(sign in as the registrar, /homevisits/)"
         )
 
     def _ensure_register(self):
