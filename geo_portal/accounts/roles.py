@@ -113,6 +113,25 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
 }
 
+# Permissions that open persons' or applicants' data: the household register and home visits, re-issue applicants
+# (names, phones, e-mails) and their receipts, citizen reports' contacts and photos, the register's per-person
+# access log. Whoever holds one signs in with a second factor (two_factor.two_factor_required).
+PERSONAL_DATA_PERMISSIONS: frozenset[str] = frozenset(
+    {
+        "accounts.read_personal_data",
+        "reissue.handle_cases",
+        "reissue.approve_money",
+        "reports.view_citizenreport",
+        "registry.audit_access_log",
+    }
+)
+
+# The roles holding one of them (clerk, reviewer, registrar, administrator): derived, so a role that later gains
+# such a permission needs the second factor at once.
+PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(
+    role for role, permissions in ROLE_PERMISSIONS.items() if permissions & PERSONAL_DATA_PERMISSIONS
+)
+
 # Roles whose members may sign in to the Django admin (is_staff): the data-maintenance screens they work in.
 ADMIN_SITE_ROLES: frozenset[Role] = frozenset({Role.CLERK, Role.REVIEWER, Role.ADMINISTRATOR})
 

@@ -1,9 +1,13 @@
 """Staff two-factor sign-in (TOTP through django-otp, with single-use backup codes): who must use it, enrolment,
 verification.
 
-Required for superusers and for the roles in ``STAFF_TWO_FACTOR_ROLES`` (the registrar reads personal data; the
-administrator manages everyone's access), and for anyone who has enrolled a device. A user signed in with only a
-password counts as anonymous everywhere except the two-factor pages (``middleware.StaffSessionMiddleware``).
+Required for superusers, for every role that reads persons' or applicants' data (``roles.PERSONAL_DATA_ROLES``:
+clerks see re-issue applicants and reporters' contacts, reviewers receipts and reports, registrars the register,
+administrators everyone's access), for anyone holding such a permission by other means, for the roles a deployment
+adds in ``STAFF_TWO_FACTOR_ROLES``, and for anyone who has enrolled a device. A user signed in with only a password
+counts as anonymous everywhere except the two-factor pages (``middleware.StaffSessionMiddleware``): a page they
+open sends them to sign in, the sign-in page to the code page, and that page to enrolment when they have no
+authenticator yet (the QR code, then ten backup codes).
 Called by the middleware and the staff two-factor pages; resetting someone's devices is
 ``services.staff_reset_two_factor`` (administrators).
 """
@@ -23,6 +27,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from geo_portal.accounts.roles import PERSONAL_DATA_PERMISSIONS, PERSONAL_DATA_ROLES, Role
 from geo_portal.accounts.selectors import roles_of
 
 TOTP_NAME = "authenticator"
@@ -45,8 +50,19 @@ def two_factor_required(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     if user.is_superuser:
         return True
-    required = {role.value for role in roles_of(user)} & set(settings.STAFF_TWO_FACTOR_ROLES)
-    return bool(required) or has_device(user)
+    required = {role.value for role in PERSONAL_DATA_ROLES} | set(settings.STAFF_TWO_FACTOR_ROLES)
+    if {role.value for role in roles_of(user)} & required:
+        return True
+    # A personal-data permission granted outside the roles (by hand in the admin) counts as well: fail closed.
+    if user.get_all_permissions() & PERSONAL_DATA_PERMISSIONS:
+        return True
+    return has_device(user)
+
+
+def two_factor_roles() -> list[str]:
+    """The roles that sign in with a second factor, in ``Role`` order (for the demo's and the admin's texts)."""
+    required = {role.value for role in PERSONAL_DATA_ROLES} | set(settings.STAFF_TWO_FACTOR_ROLES)
+    return [value for value in Role.values if value in required]
 
 
 @transaction.atomic

@@ -37,8 +37,8 @@ def _last_seen(client, seconds_ago: int) -> None:
 
 def test_an_idle_session_ends_and_activity_extends_it(client, settings):
     settings.STAFF_IDLE_TIMEOUT_S = 1800
-    make_staff("clerk-idle", "clerk")
-    client.post("/staff/login/", {"username": "clerk-idle", "password": PASSWORD})
+    make_staff("surveyor-idle", "surveyor")  # a role that signs in with a password alone
+    client.post("/staff/login/", {"username": "surveyor-idle", "password": PASSWORD})
     assert client.get("/staff/").status_code == 200
     _last_seen(client, 1790)  # 29 min 50 s: still within
     assert client.get("/staff/").status_code == 200
@@ -63,10 +63,10 @@ def test_a_verified_registrar_also_times_out(client, settings):
 
 def test_disabling_an_account_ends_its_session_at_once(client):
     admin_user = make_staff("adm-dis", "administrator")
-    clerk = make_staff("clerk-dis", "clerk")
-    client.force_login(clerk)
+    surveyor = make_staff("surveyor-dis", "surveyor")
+    client.force_login(surveyor)
     assert client.get("/staff/").status_code == 200
-    staff_disable(actor=admin_user, user=clerk, reason="left the office")
+    staff_disable(actor=admin_user, user=surveyor, reason="left the office")
     assert client.get("/staff/")["Location"] == "/staff/login/?next=/staff/"
 
 

@@ -7,15 +7,19 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from geo_portal.accounts.models import RoleChange
+from geo_portal.accounts.roles import PERSONAL_DATA_ROLES
 from geo_portal.accounts.services import StaffChangeRefused, StaffPermissionDenied, staff_reset_two_factor
-from geo_portal.accounts.two_factor import two_factor_required
+from geo_portal.accounts.two_factor import two_factor_required, two_factor_roles
 from tests.accounts.factories import PASSWORD, make_staff, totp_code, verified_login
+from tests.census.conftest import street  # noqa: F401 (fixture)
+from tests.reissue.conftest import counter_case, fees, staff  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.two_factor_steps]
 
@@ -42,16 +46,29 @@ def test_who_must_use_two_factors():
     assert required == {
         "surveyor": False,
         "census_supervisor": False,
-        "clerk": False,
-        "reviewer": False,
+        "clerk": True,  # re-issue applicants, reporters' contacts
+        "reviewer": True,  # receipts, citizen reports
         "registrar": True,
         "administrator": True,
     }
     superuser = get_user_model().objects.create_superuser("root-2fa", password=PASSWORD)
     assert two_factor_required(superuser) is True
-    clerk = get_user_model().objects.get(username="u-clerk")
-    enrolled(clerk)
-    assert two_factor_required(clerk) is True  # whoever enrolled a device uses it
+    surveyor = get_user_model().objects.get(username="u-surveyor")
+    enrolled(surveyor)
+    assert two_factor_required(surveyor) is True  # whoever enrolled a device uses it
+
+
+def test_every_role_that_reads_personal_data_needs_two_factors_whatever_the_setting(settings):
+    assert sorted(role.value for role in PERSONAL_DATA_ROLES) == ["administrator", "clerk", "registrar", "reviewer"]
+    settings.STAFF_TWO_FACTOR_ROLES = ("surveyor",)  # a deployment adds a role; it cannot take one away
+    assert two_factor_roles() == ["surveyor", "clerk", "reviewer", "registrar", "administrator"]
+    assert two_factor_required(make_staff("cl-setting", "clerk")) is True
+    assert two_factor_required(make_staff("su-setting", "surveyor")) is True
+    assert two_factor_required(make_staff("sv-setting", "census_supervisor")) is False
+    # A personal-data permission granted by hand, outside the roles, counts too.
+    supervisor = make_staff("sv-perm", "census_supervisor")
+    supervisor.user_permissions.add(Permission.objects.get(codename="handle_cases", content_type__app_label="reissue"))
+    assert two_factor_required(get_user_model().objects.get(pk=supervisor.pk)) is True
 
 
 def test_a_registrar_enrols_with_the_qr_code_and_gets_backup_codes(client):
@@ -113,9 +130,48 @@ def test_the_code_after_the_password_and_single_use_backup_codes(client):
 
 
 def test_roles_without_personal_data_sign_in_with_a_password(client):
-    make_staff("clerk-1fa", "clerk")
-    assert sign_in(client, "clerk-1fa")["Location"] == "/staff/"
+    make_staff("surveyor-1fa", "surveyor")
+    assert sign_in(client, "surveyor-1fa")["Location"] == "/staff/"
     assert client.get("/staff/").status_code == 200
+
+
+def test_a_clerk_without_a_device_is_sent_to_enrol_and_reads_no_applicant_until_verified(client, counter_case):  # noqa: F811
+    clerk = get_user_model().objects.get(username="clerk1")
+    case_page = f"/reissue/cases/{counter_case.pk}/"
+    assert sign_in(client, "clerk1", case_page)["Location"] == case_page
+    # Password only: the case (the applicant's name, phone and e-mail) answers as to anyone signed out …
+    refused = client.get(case_page)
+    assert (refused.status_code, refused["Location"]) == (302, f"/staff/login/?next={case_page}")
+    assert "王小明" not in refused.content.decode()
+    assert client.get("/reissue/").status_code == 302
+    # … and the sign-in page sends the clerk on to the code page, which sends them to enrolment (no device yet).
+    assert client.get(refused["Location"])["Location"] == "/staff/two-factor/?next=%2Freissue%2Fcases%2F" + (
+        f"{counter_case.pk}%2F"
+    )
+    setup = client.get(f"/staff/two-factor/?next={case_page}")["Location"]
+    assert setup == f"/staff/two-factor/setup/?next=%2Freissue%2Fcases%2F{counter_case.pk}%2F"
+    page = client.get(setup, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    device = TOTPDevice.objects.get(user=clerk, confirmed=False)
+    assert client.get(case_page).status_code == 302  # still nothing before the code is confirmed
+
+    done = client.post("/staff/two-factor/setup/", {"code": totp_code(device), "next": case_page})
+    assert done.status_code == 200  # the backup codes, shown once
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed is True
+    opened = client.get(case_page, HTTP_ACCEPT_LANGUAGE="en")
+    assert opened.status_code == 200
+    text = opened.content.decode()
+    assert "王小明" in text and "ming@example.tw" in text
+
+    # The next sign-in asks for the code before the applicant shows.
+    other = client.__class__()
+    sign_in(other, "clerk1", case_page)
+    assert other.get(case_page)["Location"] == f"/staff/login/?next={case_page}"
+    assert (
+        other.post("/staff/two-factor/", {"code": totp_code(device, offset_steps=1), "next": case_page})["Location"]
+        == case_page
+    )
+    assert "王小明" in other.get(case_page).content.decode()
 
 
 def test_the_admin_sign_in_asks_for_the_code_of_a_superuser(client):

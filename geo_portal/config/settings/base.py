@@ -201,10 +201,12 @@ AUTHENTICATION_BACKENDS = [
 # Staff sessions end after this long without a request (any request extends them), and after a work day at most.
 STAFF_IDLE_TIMEOUT_S = int(os.environ.get("GEO_PORTAL_STAFF_IDLE_TIMEOUT_S", str(30 * 60)))
 SESSION_COOKIE_AGE = int(os.environ.get("GEO_PORTAL_SESSION_MAX_AGE_S", str(12 * 3600)))
-# Roles that sign in with a second factor (authenticator app or backup code) besides the password; superusers
-# always do, and so does anyone who enrolled a device (accounts.two_factor).
+# Roles that sign in with a second factor (authenticator app or backup code) besides the password. Every role that
+# reads persons' or applicants' data does whatever this says (accounts.roles.PERSONAL_DATA_ROLES: clerk, reviewer,
+# registrar, administrator); a deployment may add others. Superusers always do, and so does anyone who enrolled a
+# device (accounts.two_factor).
 STAFF_TWO_FACTOR_ROLES = tuple(
-    r for r in os.environ.get("GEO_PORTAL_STAFF_TWO_FACTOR_ROLES", "registrar,administrator").split(",") if r
+    r for r in os.environ.get("GEO_PORTAL_STAFF_TWO_FACTOR_ROLES", "clerk,reviewer,registrar,administrator").split(",") if r
 )
 OTP_TOTP_ISSUER = os.environ.get("GEO_PORTAL_OTP_ISSUER", "geo_portal")
 # Per-account lockout (accounts.lockout): after this many failed sign-ins of one account name, locked for the base
