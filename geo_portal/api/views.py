@@ -12,9 +12,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from geo_portal.addresses.search import autocomplete, geocode, geocode_csv_stream, plate_card
 from geo_portal.addresses.search import reverse as reverse_geocode
 from geo_portal.addresses.search.batch_input import count_lines
+from geo_portal.api import answer_cache
 from geo_portal.api.batch_jobs import BatchRefused, batch_job_create, batch_job_for_token, result_path
 from geo_portal.api.models import BatchJob
 from geo_portal.api.serializers import (
@@ -42,6 +44,8 @@ from geo_portal.ingest.errors import ImportRefused
 
 MAX_BATCH_BYTES = 20 * 1024 * 1024
 JOBS_PATH = "/api/v1/geocode/batch/jobs"
+# Geocode answers are rendered once and kept as bytes (answer_cache): the same compact UTF-8 JSON DRF would send.
+JSON = JSONRenderer()
 
 
 def _bad_request(errors) -> Response:
@@ -52,12 +56,17 @@ class GeocodeView(APIView):
     """Address → door plates, best first, with a match grade."""
 
     @extend_schema(parameters=[GeocodeQuery], responses={200: GeocodeResultSerializer})
-    def get(self, request: Request) -> Response:
-        query = GeocodeQuery(data=request.query_params)
-        if not query.is_valid():
-            return _bad_request(query.errors)
-        result = geocode(query.validated_data["q"], limit=query.validated_data["limit"])
-        return Response(asdict(result))
+    def get(self, request: Request) -> HttpResponse:
+        # Keyed by the parameters as sent: an answer is stored only for parameters that validated.
+        key, version = (request.query_params.get("q"), request.query_params.get("limit")), answer_cache.data_version()
+        body = answer_cache.get(key, version)
+        if body is None:
+            query = GeocodeQuery(data=request.query_params)
+            if not query.is_valid():
+                return _bad_request(query.errors)
+            body = JSON.render(asdict(geocode(query.validated_data["q"], limit=query.validated_data["limit"])))
+            answer_cache.put(key, version, body)
+        return HttpResponse(body, content_type="application/json")
 
 
 class ReverseView(APIView):

@@ -26,9 +26,8 @@ from geo_portal.addresses.selectors import plate_condition
 from geo_portal.areas.statistics import month_totals, population_months
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.throttling import client_throttled
-from geo_portal.publicmap import stats
+from geo_portal.publicmap import stats, tile_memory
 from geo_portal.publicmap.selectors import card_extras, coverage, district_summaries, map_extent
-from geo_portal.publicmap.tile_cache import get_tile
 from geo_portal.publicmap.tiles import LAYERS, TileOutOfRange
 from geo_portal.publicmap.ui_text import stats_strings, ui_strings
 
@@ -143,7 +142,7 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
     A plain view, not DRF: the map asks for dozens of tiles at once, and every skipped layer counts.
     """
     try:
-        cached = get_tile(layer, z, x, y)
+        cached = tile_memory.tile(layer, z, x, y)
     except TileOutOfRange as exc:
         return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
     if request.headers.get("If-None-Match") == cached.etag:

@@ -344,6 +344,8 @@ THROTTLE_FAMILIES = {
     "api:reverse": "reverse",
     "api:plate": "plates",
 }
+# Geocode answers each API worker process keeps, keyed by the data version (api.answer_cache); 0 turns it off.
+GEOCODE_ANSWER_CACHE_ENTRIES = int(os.environ.get("GEO_PORTAL_GEOCODE_ANSWER_CACHE_ENTRIES", "20000"))
 # Each process takes throttle counts from the shared counter in leases of limit ÷ this (at least 1): exact for
 # small limits (sign-in, reports), one database call per 30 tiles at 3000/minute (core.cache).
 THROTTLE_LEASE_DIVISOR = int(os.environ.get("GEO_PORTAL_THROTTLE_LEASE_DIVISOR", "100"))
@@ -415,6 +417,8 @@ LOGGING = {
 PROCRASTINATE_ON_APP_READY = "geo_portal.jobs.queue.on_app_ready"
 JOBS_LOCK_TIMEOUT_MS = int(os.environ.get("GEO_PORTAL_JOBS_LOCK_TIMEOUT_MS", "10000"))
 JOBS_KEEP_DAYS = int(os.environ.get("GEO_PORTAL_JOBS_KEEP_DAYS", "30"))
+# Bytes of cached tiles each web worker process keeps in memory in front of the shared tile cache (publicmap.tile_memory).
+TILE_MEMORY_BYTES = int(os.environ.get("GEO_PORTAL_TILE_MEMORY_BYTES", str(32 * 1024 * 1024)))
 # Cached vector tiles older than this are deleted nightly (tiles nobody asked for again; publicmap.tasks).
 TILE_CACHE_MAX_AGE_DAYS = int(os.environ.get("GEO_PORTAL_TILE_CACHE_MAX_AGE_DAYS", "30"))
 # procrastinate lists its tasks and schedules at INFO on every start of every command, and WeasyPrint logs each
