@@ -37,7 +37,8 @@ def tile(layer: str, z: int, x: int, y: int) -> CachedTile:
     with _lock:
         held = _tiles.get(address)
     if held is not None:
-        with connections[settings.SEARCH_DB].cursor() as cursor:
+        # The cache's own connection (the primary: its tables are unlogged, a replica has none).
+        with connections[settings.TILE_CACHE_DB].cursor() as cursor:
             cursor.execute(VALID_ETAG_SQL, {"layer": layer, "z": z, "x": x, "y": y})
             etag, lagging = cursor.fetchone()
         if lagging:
