@@ -5,6 +5,7 @@ logged or passed as job arguments. WeasyPrint is loaded only where a receipt is 
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -79,7 +80,9 @@ def receipt_message(receipt: Receipt) -> EmailMessage | None:
     return message
 
 
+@functools.cache
 def _label(state: str, language: str) -> str:
+    """A step's name in a language (cached: a reminder lists hundreds of cases in a handful of steps)."""
     with translation.override(language):
         return str(State(state).label)
 

@@ -39,6 +39,11 @@ WHERE n.done_at IS NULL
 ORDER BY c.clerk_id, n.due_on, c.id
 """
 
+# This transaction's commit does not wait for its WAL record to reach the disk (a reminder's "sent" mark: see
+# services.overdue._close); the database stays consistent, only the last fraction of a second of such commits can be
+# lost in a crash.
+ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+
 # Notice batches are made one at a time (a transaction-level advisory lock, released at commit): two clerks preparing
 # letters for overlapping scopes at once would otherwise both see a plate as not yet written to. The key is a
 # constant of this app ('reissue notices' as 64-bit text hash).

@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import email
 from email import policy
+from smtplib import SMTPRecipientsRefused
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from geo_portal.reissue import dashboard
@@ -21,9 +23,9 @@ from geo_portal.reissue.services import (
     order_delivered,
     payment_record,
 )
-from geo_portal.reissue.services.overdue import overdue_scan, overdue_send
+from geo_portal.reissue.services.overdue import SendResult, overdue_scan, overdue_send
 from geo_portal.reissue.tasks import remind_overdue
-from tests.reissue.conftest import APPLICANT
+from tests.reissue.conftest import APPLICANT, Inbox, free_port
 
 TODAY = timezone.localdate()
 
@@ -127,6 +129,50 @@ def test_a_clerk_without_an_address_is_marked_and_still_on_the_dashboard(overdue
     assert [c.reference for c in dashboard.overdue_cases(today=TODAY)] == refs(
         overdue_world["late"], overdue_world["waiting"], overdue_world["assessed"]
     )
+
+
+class RefusesResidents(Inbox):
+    """The mail server takes the clerks' messages and refuses, while ``refuse`` is set, any for ming@example.tw."""
+
+    refuse = True
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's hook name
+        if self.refuse and address == APPLICANT.email:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.django_db
+def test_a_refused_message_leaves_only_itself_and_the_rest_for_the_next_run(overdue_world, staff, settings):
+    """The clerk's e-mail goes first and is marked sent; the resident's is refused: the run fails, that reminder waits
+    and the next run sends it alone (one connection for all the messages of a run)."""
+    inbox, port = RefusesResidents(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        overdue_scan(today=TODAY)
+        with pytest.raises(SMTPRecipientsRefused):
+            overdue_send()
+        assert [rcpt for _f, rcpt, _raw in inbox.messages] == [["clerk1@office.example.tw"]]
+        w = overdue_world
+        assert sorted(notices()) == sorted(
+            [
+                (w["late"].reference, "requested", "clerk", 1, "sent"),
+                (w["waiting"].reference, "delivered", "clerk", 0, "sent"),
+                (w["waiting"].reference, "delivered", "resident", 0, ""),
+                (w["assessed"].reference, "fee_assessed", "clerk", 0, "no_address"),
+            ]
+        )
+        inbox.refuse = False
+        assert overdue_send() == SendResult(clerk_emails=0, resident_emails=1, no_address=0, moved_on=0)
+        assert [rcpt for _f, rcpt, _raw in inbox.messages] == [["clerk1@office.example.tw"], ["ming@example.tw"]]
+        assert OverdueNotice.objects.filter(done_at__isnull=True).count() == 0
+    finally:
+        controller.stop()
 
 
 @pytest.mark.django_db(transaction=True)
