@@ -556,7 +556,8 @@ def _print_registry(registry: dict[str, dict]) -> None:
 def _print_homevisits(homevisits: dict[str, dict]) -> None:
     """Ordering home-visit rounds against the nearest-neighbour order, and the 30-stop offline package."""
     for name, r in homevisits.items():
-        print(f"\nhome visits, {name} (in process; office: {r['office']}; straight lines, 20 km/h)")
+        print(f"\nhome visits, {name} (in process; office: {r['office']}; straight lines, 20 km/h; load average "
+              f"{r.get('load_average')})")  # fmt: skip
         for o in r["ordering"].values():
             kind = "1 in 5 with a morning or afternoon window" if o["windows"] else "no windows"
             print(f"  {o['stops']} stops, {kind}: median {o['median_s']:.2f} s (max {o['max_s']:.2f}) over {o['draws']} "
@@ -564,6 +565,14 @@ def _print_homevisits(homevisits: dict[str, dict]) -> None:
                   f"target ≤ 0.9; {o['mean_km']:.1f} vs {o['mean_nn_km']:.1f} km; nearest neighbour broke "
                   f"{o['nn_windows_broken']} windows), {o['mean_ratio_timed']:.3f}× a window-aware nearest neighbour "
                   f"(broke {o['nn_timed_windows_broken']}); every window met: {o['windows_met']}")  # fmt: skip
+            if "median_ratio" in o:
+                print(f"    median {o['median_ratio']:.3f}×; CPU median {o['median_cpu_s']:.2f} s (max "
+                      f"{o['max_cpu_s']:.2f})")  # fmt: skip
+            if "unreachable" in o:
+                print(f"    exact shortest rounds (HiGHS): ours at the optimum in {o['draws_at_optimum']} of {o['draws']} "
+                      f"draws (worst {o['max_vs_optimum']:.4f}× it); {len(o['unreachable'])} draws where even the "
+                      f"optimum is over 0.9× nearest neighbour: {o['unreachable']}; worst of the others "
+                      f"{o['max_ratio_where_reachable']:.3f}×")  # fmt: skip
         p = r["package"]
         print(f"  offline package of a {p['stops']}-stop round: {p['json_bytes']:,} bytes of JSON, "
               f"{p['gzip_bytes']:,} gzipped on the wire, {p['stored_bytes']:,} stored encrypted on the device")  # fmt: skip
