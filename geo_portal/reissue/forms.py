@@ -81,6 +81,11 @@ class SourceCaseForm(forms.Form):
 
     plate_kind = forms.ChoiceField(label=_("Plate kind"), choices=PlateKind.choices)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10, initial=1)
+    # The resident who came with the census's letter or about their report, when present: the receipt goes to the
+    # e-mail address (checked by the service, like the counter's).
+    name = forms.CharField(label=_("Applicant's name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Applicant's phone"), max_length=30, required=False)
+    email = forms.CharField(label=_("Applicant's e-mail (the receipt is sent there)"), max_length=200, required=False)
 
 
 class PaymentForm(forms.Form):

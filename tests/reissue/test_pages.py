@@ -212,6 +212,24 @@ def test_findings_and_reports_become_cases_from_the_sources_page(as_user, findin
     assert "新竹市東區光復路二段1號" not in text_of(clerk.get("/reissue/sources/"))
 
 
+def test_the_resident_who_comes_with_a_finding_is_recorded_as_the_applicant(as_user, findings, staff):
+    """The one-step form takes the resident's name, phone and e-mail (the receipt's address); a bad address is refused
+    naming the field, and no case is opened."""
+    clerk = as_user("clerk")
+    url = f"/reissue/findings/{findings['damaged'].pk}/open"
+    refused = clerk.post(url, {"plate_kind": "standard", "quantity": 1, "name": "陳小華", "email": "not-an-address"},
+                         follow=True)  # fmt: skip
+    assert messages_of(refused) == ["applicant.email: is not an e-mail address"]
+    assert not Case.objects.exists()
+    applicant = {"name": "陳小華", "phone": "03-5250000", "email": "hua@example.tw"}
+    clerk.post(url, {"plate_kind": "standard", "quantity": 1, **applicant})
+    case = Case.objects.get()
+    assert (case.source, case.source_id) == ("census_finding", findings["damaged"].pk)
+    assert (case.applicant.name, case.applicant.phone, case.applicant.email) == tuple(applicant.values())
+    page = text_of(clerk.get(f"/reissue/cases/{case.pk}/"))
+    assert "Name 陳小華 Phone 03-5250000 E-mail hua@example.tw" in page
+
+
 def test_the_public_status_page_shows_the_step_and_no_personal_data(client, counter_case, staff):
     fee_assess(case_id=counter_case.pk, version=1, actor=staff["clerk"], note="told 王小明 by phone")
     response = client.get("/reissue/status/", {"ref": counter_case.reference.lower()})

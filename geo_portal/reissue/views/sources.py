@@ -1,6 +1,7 @@
 """Work that comes to re-issuance from elsewhere: accepted census findings that call for a new plate and open
 citizen reports of a missing or damaged plate (never the reporter's contact); a clerk turns each into a case in one
-step, choosing the plate kind and quantity."""
+step, choosing the plate kind and quantity and, when the resident is there, recording them as the applicant (the
+receipt is e-mailed to them)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from geo_portal.reissue import selectors
 from geo_portal.reissue.errors import CaseRefused
 from geo_portal.reissue.forms import SourceCaseForm
-from geo_portal.reissue.services import case_open_from_finding, case_open_from_report
+from geo_portal.reissue.services import Applicant, case_open_from_finding, case_open_from_report
 from geo_portal.reissue.services.common import HANDLE
 from geo_portal.reissue.views.common import READ, show_form_errors, show_refusal, staff_only
 
@@ -38,9 +39,11 @@ def _open(request: HttpRequest, service, **ids) -> HttpResponse:
     if not form.is_valid():
         show_form_errors(request, form)
         return redirect("reissue:sources")
+    data = form.cleaned_data
+    person = Applicant(name=data["name"], phone=data["phone"], email=data["email"])
     try:
-        case = service(**ids, actor=request.user, plate_kind=form.cleaned_data["plate_kind"],
-                       quantity=form.cleaned_data["quantity"])  # fmt: skip
+        case = service(**ids, actor=request.user, plate_kind=data["plate_kind"], quantity=data["quantity"],
+                       applicant=person if any((person.name, person.phone, person.email)) else None)  # fmt: skip
     except CaseRefused as exc:
         show_refusal(request, exc)
         return redirect("reissue:sources")
