@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: setup db test-db demo test bench stop lint notebooks backup restore
+.PHONY: setup db test-db demo test bench stop lint notebooks backup restore replica replica-stop
 
 setup:  ## system packages, virtualenv, dependencies (skips what is already there)
 	@scripts/bootstrap.sh
@@ -61,6 +61,12 @@ backup: db  ## dump the platform's database into .data/backups (the worker also 
 restore: db  ## replace the platform's database by a backup: make restore [BACKUP=.data/backups/geo_portal-….dump]
 	@$(MANAGE) restore_database $(BACKUP)
 	@$(if $(DATABASE_URL),true,$(MANAGE) db_roles)
+
+replica: db  ## a streaming replica (hot standby) of the serve cluster for the public reads; prints GEO_PORTAL_REPLICA_URL
+	@scripts/replica.sh start
+
+replica-stop:  ## stop the replica (its data stays in .data/pg-replica; delete it to start afresh)
+	@scripts/replica.sh stop
 
 stop:  ## stop both private PostGIS clusters
 	@scripts/pg.sh stop all
