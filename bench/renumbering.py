@@ -7,6 +7,12 @@ and 2.4 persons per household; synthetic national IDs encrypted as the register 
 already has households there. Timed in this one process: drafting the plan by the rule, the preview (conflicts, zip
 codes, English, counts), submit and approval (each re-checks the preview), and the apply (target ≤ 10 s); then the
 result is checked — new plates, households moved, one public txid. Prints one JSON object on stdout (the last line).
+
+``python -m bench.renumbering --ab N`` (DATABASE_URL: a loaded database, not yet renumbered) compares the apply
+with its check as before (``--full-preview``: the preview reading every new address back, as the plates' write
+does again) against today's, N times each, alternating on fresh copies of that database (CREATE DATABASE …
+TEMPLATE; households generated once, before copying): on a busy machine only such pairs are comparable. Prints the
+runs and the medians as one JSON object.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import django
 
@@ -114,8 +121,18 @@ def staff(username: str, role: str):
     return user or staff_create(actor=None, username=username, roles=[role], password=secrets.token_urlsafe(18))[0]
 
 
+def _full_preview_apply() -> None:
+    """The apply's check as it was: the full preview (every new address read back, English, households counted)."""
+    from geo_portal.renumbering import preview, services
+
+    full = preview.plan_preview
+    services.plan_preview = lambda plan, **kwargs: full(plan, **{**kwargs, "for_apply": False})
+
+
 def main() -> None:
     django.setup()
+    if "--full-preview" in sys.argv:
+        _full_preview_apply()
     from django.db import connection
     from django.utils import timezone
 
@@ -193,11 +210,76 @@ def main() -> None:
             "public_events": public_events,
             "registry_txids": channel_state(channel="registry").txid - registry_before,
             "status": plan.status,
+            "variant": "full-preview" if "--full-preview" in sys.argv else "apply-check",
         }
     )
     json.dump(out, sys.stdout, ensure_ascii=False)
     print()
 
 
+def _ab(runs: int) -> None:
+    """Alternate the two variants on fresh copies of DATABASE_URL's database (see the module's docstring)."""
+    import statistics
+    import subprocess
+
+    django.setup()
+    from django.db import connection
+
+    from geo_portal.addresses.models import DoorPlate
+    from geo_portal.areas.models import Road
+    from geo_portal.registry.models import Household
+
+    url = os.environ["DATABASE_URL"]
+    source = urlparse(url).path.lstrip("/")
+    road = Road.objects.get(name=ROAD)
+    plate_ids = list(DoorPlate.objects.active().filter(road=road).order_by("pk").values_list("pk", flat=True))
+    if not Household.objects.filter(plate_id__in=plate_ids).exists():
+        synthetic_households(plate_ids)
+    connection.close()
+    copy = f"{source}_ab"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    results: list[dict] = []
+    for n in range(runs):
+        for variant in ("full-preview", "apply-check"):
+            connection.close()  # a template must have no session open
+            _psql_admin(url, f"DROP DATABASE IF EXISTS {copy}")
+            _psql_admin(url, f"CREATE DATABASE {copy} TEMPLATE {source}")
+            cmd = [sys.executable, "-m", "bench.renumbering", *(["--full-preview"] if variant == "full-preview" else [])]
+            done = subprocess.run(
+                cmd, env={**env, "DATABASE_URL": url.replace(f"/{source}", f"/{copy}", 1)},
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            out = json.loads(done.stdout.strip().splitlines()[-1])
+            results.append({"run": n + 1, **{k: out[k] for k in ("variant", "apply_s", "apply_python_cpu_s",
+                            "apply_db_cpu_s", "load_average", "households_moved", "public_events")}})  # fmt: skip
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    _psql_admin(url, f"DROP DATABASE IF EXISTS {copy}")
+    summary = {
+        variant: {
+            key: statistics.median(r[key] for r in results if r["variant"] == variant)
+            for key in ("apply_s", "apply_python_cpu_s", "apply_db_cpu_s", "load_average")
+        }
+        for variant in ("full-preview", "apply-check")
+    }
+    json.dump({"runs": results, "median": summary}, sys.stdout)
+    print()
+
+
+def _psql_admin(url: str, sql: str) -> None:
+    """One statement on the server's ``postgres`` database (creating and dropping the copies)."""
+    import subprocess
+    from urllib.parse import parse_qs
+
+    parsed = urlparse(url)
+    query = parse_qs(parsed.query)
+    host = (query.get("host") or [parsed.hostname or ""])[0]
+    port = str((query.get("port") or [parsed.port or 5432])[0])
+    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", parsed.username or "postgres"]
+    subprocess.run([*cmd, "-d", "postgres", "-c", sql], check=True, capture_output=True, text=True)
+
+
 if __name__ == "__main__":
-    main()
+    if "--ab" in sys.argv:
+        _ab(int(sys.argv[sys.argv.index("--ab") + 1]))
+    else:
+        main()
