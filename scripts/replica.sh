@@ -14,6 +14,7 @@ ROOT="$(pwd)"
 PGBIN=/usr/lib/postgresql/15/bin
 PRIMARY_SOCK="${PRIMARY_SOCK:-$(readlink -f "$ROOT/.data/run")}"
 PRIMARY_PORT="${PRIMARY_PORT:-5433}"
+REPLICA_DATA_GIVEN="${REPLICA_DATA:-}"
 REPLICA_DATA="${REPLICA_DATA:-$ROOT/.data/pg-replica}"
 REPLICA_SOCK="${REPLICA_SOCK:-$ROOT/.data/replica-run}"
 REPLICA_PORT="${REPLICA_PORT:-5435}"
@@ -23,7 +24,24 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
+# Root with a checkout the postgres user cannot enter (a clone in /root): the replica lives beside the clusters in
+# /var/lib/geo_portal/<checkout id>/ (as scripts/pg.sh does), linked from .data/.
+place_outside_if_needed() {
+  [ "$(id -u)" -eq 0 ] && [ -z "${REPLICA_DATA_GIVEN:-}" ] || return 0
+  [ -L "$REPLICA_DATA" ] && return 0
+  runuser -u postgres -- test -x "$ROOT/.data" && return 0
+  local home
+  home="/var/lib/geo_portal/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+  install -d -o root -g root -m 755 /var/lib/geo_portal "$home"
+  install -d -o postgres -g postgres -m 700 "$home/pg-replica" "$home/replica-run"
+  rm -rf "$REPLICA_DATA" "$REPLICA_SOCK"
+  ln -s "$home/pg-replica" "$REPLICA_DATA"
+  ln -s "$home/replica-run" "$REPLICA_SOCK"
+}
+
 start() {
+  mkdir -p "$ROOT/.data"
+  place_outside_if_needed
   if [ "$(id -u)" -eq 0 ]; then
     install -d -o postgres -g postgres -m 700 "$REPLICA_SOCK"
     [ -d "$REPLICA_DATA" ] || install -d -o postgres -g postgres -m 700 "$REPLICA_DATA"
