@@ -202,3 +202,33 @@ def axe_violations(page) -> list[str]:
         }"""
     )
     return result
+
+
+# Authenticators of the staff the browser tests create for roles that sign in with a second factor (clerks,
+# reviewers …): the key and the last time step typed, so that each sign-in types a code not used yet.
+_AUTHENTICATORS: dict[str, dict] = {}
+
+
+def enrol_authenticator(user) -> None:
+    """Give ``user`` a confirmed authenticator, as if enrolled on an earlier day (call inside ``unblock()``)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    _AUTHENTICATORS[user.username] = {"key": device.bin_key, "step": device.step, "t0": device.t0, "last_t": -1}
+
+
+def type_code_if_enrolled(page, username: str) -> None:
+    """After the password: the two-factor page and the code of ``username``'s authenticator (nothing for a user
+    enrolled by no test: a role that signs in with a password alone)."""
+    from django_otp.oath import TOTP
+
+    entry = _AUTHENTICATORS.get(username)
+    if entry is None:
+        return
+    page.wait_for_url("**/staff/two-factor/**")
+    step = max((int(time.time()) - entry["t0"]) // entry["step"], entry["last_t"] + 1)
+    entry["last_t"] = step
+    generator = TOTP(entry["key"], step=entry["step"], t0=entry["t0"], digits=6)
+    generator.time = entry["t0"] + step * entry["step"]
+    page.fill("#id_code", f"{generator.token():06d}")
+    page.click("form[action='/staff/two-factor/'] button[type=submit]")

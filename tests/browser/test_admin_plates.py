@@ -13,7 +13,7 @@ from PIL import Image
 from geo_portal.accounts.services import staff_create
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.reports.models import CitizenReport
-from tests.browser.conftest import axe_violations, shot
+from tests.browser.conftest import axe_violations, enrol_authenticator, shot, type_code_if_enrolled
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
 
@@ -26,7 +26,8 @@ def clerk(live_site, django_db_blocker) -> dict[str, str]:
     """A clerk committed to the test database, which the live server reads."""
     password = secrets.token_urlsafe(16)
     with django_db_blocker.unblock():
-        staff_create(actor=None, username=CLERK, roles=["clerk"], password=password)
+        user, _ = staff_create(actor=None, username=CLERK, roles=["clerk"], password=password)
+        enrol_authenticator(user)  # clerks sign in with a second factor
     return {"user": CLERK, "password": password}
 
 
@@ -35,6 +36,7 @@ def signed_in(open_page, clerk, path: str, **options):
     page.fill("#id_username", clerk["user"])
     page.fill("#id_password", clerk["password"])
     page.click("input[type=submit]")
+    type_code_if_enrolled(page, clerk["user"])
     page.wait_for_load_state("networkidle")
     return page
 

@@ -21,7 +21,7 @@ from geo_portal.census.models import Campaign, FieldDevice, Finding, Proposal, T
 from geo_portal.census.services import campaign_create, campaign_set_status, campaign_split, task_claim
 from geo_portal.census.sync import sync_findings
 from geo_portal.core.geo import transform_point
-from tests.browser.conftest import axe_violations, shot
+from tests.browser.conftest import axe_violations, enrol_authenticator, shot, type_code_if_enrolled
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
 
@@ -38,7 +38,8 @@ def world(live_site, django_db_blocker):
     with django_db_blocker.unblock():
         sup, _ = staff_create(actor=None, username="office-sup", roles=["census_supervisor"], password=passwords["sup"])
         sur, _ = staff_create(actor=None, username="office-sur", roles=["surveyor"], password=passwords["sur"])
-        staff_create(actor=None, username="office-clerk", roles=["clerk"], password=passwords["clerk"])
+        clerk, _ = staff_create(actor=None, username="office-clerk", roles=["clerk"], password=passwords["clerk"])
+        enrol_authenticator(clerk)  # clerks sign in with a second factor
         busy = DoorPlate.objects.filter(address=KEEP_OUT, status="active").values_list("village_id", flat=True)
         village = (
             Village.objects.annotate(n=Count("plates"))
@@ -106,6 +107,7 @@ def sign_in(page, user: str, password: str) -> None:
     page.fill("#id_username", user)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
+    type_code_if_enrolled(page, user)
 
 
 def card_condition(open_page, plate_id: int) -> str:

@@ -30,7 +30,7 @@ from geo_portal.areas.models import Village
 from geo_portal.offices.models import ServicePoint
 from geo_portal.reissue.models import Case, FeeSchedule
 from geo_portal.reissue.services import fee_schedule_add
-from tests.browser.conftest import axe_violations, shot
+from tests.browser.conftest import axe_violations, enrol_authenticator, shot, type_code_if_enrolled
 from tests.reissue.conftest import Inbox, free_port, jpeg, lonlat_of
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
@@ -47,8 +47,10 @@ def world(live_site, django_db_blocker):
     — the last numbered plate without floor of the village with the most plates."""
     passwords = {key: secrets.token_urlsafe(16) for key in ("clerk", "boss")}
     with django_db_blocker.unblock():
-        staff_create(actor=None, username="reissue-clerk", roles=["clerk"], password=passwords["clerk"])
+        clerk, _ = staff_create(actor=None, username="reissue-clerk", roles=["clerk"], password=passwords["clerk"])
         boss, _ = staff_create(actor=None, username="reissue-boss", roles=["reviewer"], password=passwords["boss"])
+        enrol_authenticator(clerk)  # clerks and reviewers sign in with a second factor
+        enrol_authenticator(boss)
         today = timezone.localdate()
         if not FeeSchedule.objects.filter(plate_kind="standard", valid_from__lte=today).exists():
             fee_schedule_add(plate_kind="standard", amount=FEE, valid_from=today - dt.timedelta(days=30), actor=boss)
@@ -109,6 +111,7 @@ def sign_in(page, user: str, password: str) -> None:
     page.fill("#id_username", user)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
+    type_code_if_enrolled(page, user)
 
 
 def message(page) -> str:

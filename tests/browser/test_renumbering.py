@@ -18,7 +18,7 @@ from geo_portal.addresses.models import DoorPlate, PlateSuccessor
 from geo_portal.areas.models import Road
 from geo_portal.changes.selectors import channel_state
 from geo_portal.renumbering.models import Plan
-from tests.browser.conftest import axe_violations, shot
+from tests.browser.conftest import axe_violations, enrol_authenticator, shot, type_code_if_enrolled
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.django_db]
 
@@ -32,8 +32,10 @@ def world(live_site, django_db_blocker):
     prefix) with 6–30 plates on both sides whose numbers do not already start at 1 or 2."""
     passwords = {key: secrets.token_urlsafe(16) for key in ("clerk", "boss")}
     with django_db_blocker.unblock():
-        staff_create(actor=None, username="renumbering-clerk", roles=["clerk"], password=passwords["clerk"])
-        staff_create(actor=None, username="renumbering-boss", roles=["reviewer"], password=passwords["boss"])
+        clerk, _ = staff_create(actor=None, username="renumbering-clerk", roles=["clerk"], password=passwords["clerk"])
+        boss, _ = staff_create(actor=None, username="renumbering-boss", roles=["reviewer"], password=passwords["boss"])
+        enrol_authenticator(clerk)  # clerks and reviewers sign in with a second factor
+        enrol_authenticator(boss)
         irregular = (
             ~Q(plates__lane="")
             | ~Q(plates__alley="")
@@ -63,6 +65,7 @@ def sign_in(page, user: str, password: str) -> None:
     page.fill("#id_username", user)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
+    type_code_if_enrolled(page, user)
 
 
 def test_a_road_is_renumbered_on_screen_and_the_public_map_and_feed_follow(world, open_page, live_site, django_db_blocker):
