@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from geo_portal.accounts.two_factor import two_factor_roles
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.demo.census_demo import ensure_demo_campaign
 from geo_portal.demo.generator import generate
@@ -128,7 +129,7 @@ class Command(BaseCommand):
         self.stdout.write(f"==> staff logins, one per role (kept in {secret_file}; sign in at /staff/):")
         for username, role, password in ensure_staff_logins(secret_file):
             self.stdout.write(f"    {role.value:<18} user '{username}', password '{password}'")
-        roles = ", ".join(settings.STAFF_TWO_FACTOR_ROLES)
+        roles = ", ".join(two_factor_roles())
         self.stdout.write(
             f"==> two-step sign-in for the admin login and {roles}: at the first sign-in the page shows a QR code for an"
             " authenticator app (or its key: `oathtool --totp -b KEY` prints the code) and ten backup codes;"
