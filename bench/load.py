@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,8 @@ LAYERS = ("plates", "buildings", "villages")
 GUNICORN_CONFIG = "python:geo_portal.config.gunicorn"  # as deployed
 SERVER_CORE, LOCUST_CORE = "1", "0"
 SEED = 16
+# The current code without its per-process caches (api.answer_cache, publicmap.tile_memory): what the rest gives.
+CACHES_OFF = {"GEO_PORTAL_GEOCODE_ANSWER_CACHE_ENTRIES": "0", "GEO_PORTAL_TILE_MEMORY_BYTES": "0"}
 
 SAMPLE_TILES = """
 WITH pts AS (SELECT ST_Transform(geom, 3857) AS g FROM addresses_doorplate WHERE status = 'active' AND district_id = %(d)s),
@@ -131,18 +134,6 @@ class Server:
                     raise RuntimeError(f"gunicorn did not start:\n{self.process.stderr.read().decode()[-3000:]}") from None
                 time.sleep(0.2)
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU of the master and its workers so far."""
-        import psutil
-
-        total = 0.0
-        parent = psutil.Process(self.process.pid)
-        for p in [parent, *parent.children(recursive=True)]:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                t = p.cpu_times()
-                total += t.user + t.system
-        return total
-
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(20)
@@ -162,12 +153,13 @@ def warm_tiles(port: int, paths: list[str]) -> dict[str, int]:
     return seen
 
 
-def run_locust(port: int, scenario: str, paths_file: Path, *, users: int, warmup_s: float, seconds: float) -> dict:
+def run_locust(server: Server, scenario: str, paths_file: Path, *, db_name: str, args: argparse.Namespace) -> dict:
     """The locust process (core 0): the scenario's users for warm-up + steady state; the steady state's stats."""
     cmd = [
         "taskset", "-c", LOCUST_CORE, sys.executable, "-m", "bench.load", "--locust-child", scenario,
-        "--host", f"http://127.0.0.1:{port}", "--paths", str(paths_file), "--users", str(users),
-        "--warmup", str(warmup_s), "--seconds", str(seconds),
+        "--host", f"http://127.0.0.1:{server.port}", "--paths", str(paths_file), "--users", str(args.users),
+        "--warmup", str(args.warmup), "--seconds", str(args.seconds), "--server-pid", str(server.process.pid),
+        "--db-name", db_name,
     ]  # fmt: skip
     done = subprocess.run(
         cmd, cwd=ROOT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
@@ -185,12 +177,14 @@ def locust_child(args: argparse.Namespace) -> None:
     paths = json.loads(Path(args.paths).read_text(encoding="utf-8"))
     geocode, tiles = paths["geocode"], paths["tiles"]
     counter = iter(range(10**9))
+    answers: Counter[str] = Counter()  # the server's answer cache, as its header says (the baseline has none)
 
     def geocode_task(user) -> None:
         user.g = (user.g + 1) % len(geocode)
         with user.client.get(geocode[user.g], name="geocode", catch_response=True) as r:
             if r.status_code != 200 or not r.content.startswith(b"{"):
                 r.failure(f"HTTP {r.status_code}")
+            answers[r.headers.get("X-Answer-Cache") or "absent"] += 1
 
     def tile_task(user) -> None:
         user.t = (user.t + 1) % len(tiles)
@@ -221,9 +215,10 @@ def locust_child(args: argparse.Namespace) -> None:
     runner.start(args.users, spawn_rate=args.users * 10)
     gevent.sleep(args.warmup)
     runner.stats.reset_all()
-    cpu0, t0 = me.cpu_times(), time.monotonic()
+    answers.clear()
+    cpu0, t0, server0, db0 = me.cpu_times(), time.monotonic(), server_cpu(args.server_pid), database_cpu(args.db_name)
     gevent.sleep(args.seconds)
-    cpu1, t1 = me.cpu_times(), time.monotonic()
+    cpu1, t1, server1, db1 = me.cpu_times(), time.monotonic(), server_cpu(args.server_pid), database_cpu(args.db_name)
     total = runner.stats.total
     out = {"users": args.users, "seconds": t1 - t0, "requests": total.num_requests, "errors": total.num_failures}
     out["per_s"] = total.num_requests / (t1 - t0)
@@ -235,9 +230,43 @@ def locust_child(args: argparse.Namespace) -> None:
         name: {"requests": s.num_requests, "p95_ms": s.get_response_time_percentile(0.95)}
         for (name, _method), s in runner.stats.entries.items()
     }
+    if answers:
+        out["answer_cache"] = dict(answers)
+    if total.num_requests:
+        out["server_cpu_ms_per_request"] = (server1 - server0) * 1000 / total.num_requests
+        out["database_cpu_ms_per_request"] = sum(db1.get(p, 0) - t for p, t in db0.items()) * 1000 / total.num_requests
+    out["server_cpu_share"] = (server1 - server0) / (t1 - t0)
     out["generator_cpu_share"] = ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / (t1 - t0)
     runner.quit()
     print(json.dumps(out))
+
+
+def server_cpu(pid: int) -> float:
+    """User + system CPU seconds of the gunicorn master and its workers so far."""
+    import psutil
+
+    total = 0.0
+    with contextlib.suppress(psutil.NoSuchProcess):
+        parent = psutil.Process(pid)
+        for p in [parent, *parent.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                t = p.cpu_times()
+                total += t.user + t.system
+    return total
+
+
+def database_cpu(db_name: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the benchmark database (by its process title)."""
+    import psutil
+
+    out = {}
+    for p in psutil.process_iter(["name", "cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            title = " ".join(p.info["cmdline"] or [])
+            if title.startswith("postgres:") and f" {db_name} " in title:
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+    return out
 
 
 @contextlib.contextmanager
@@ -260,15 +289,12 @@ def baseline_checkout(commit: str) -> Iterator[Path]:
 
 
 def measure(checkout: Path, env: dict[str, str], scenario: str, paths: dict, paths_file: Path, args) -> dict:
+    db_name = urllib.parse.urlparse(env["DATABASE_URL"]).path.lstrip("/")
     server = Server(checkout, env)
     try:
         warm = warm_tiles(server.port, paths["tiles"]) if scenario in ("tiles", "mixed") else {}
         load0 = os.getloadavg()[0]
-        cpu0 = server.cpu_seconds()
-        result = run_locust(server.port, scenario, paths_file, users=args.users, warmup_s=args.warmup, seconds=args.seconds)
-        cpu = server.cpu_seconds() - cpu0
-        # The server's CPU over warm-up and steady state together, per request of the steady state's rate.
-        result["server_cpu_ms_per_request"] = cpu * 1000 / (result["per_s"] * (args.warmup + result["seconds"]) or 1)
+        result = run_locust(server, scenario, paths_file, db_name=db_name, args=args)
         result["load_1min"] = [load0, os.getloadavg()[0]]
         if warm:
             result["tile_warm_up"] = warm
@@ -283,6 +309,10 @@ def main() -> None:
     parser.add_argument("--per-family", type=int, default=150, help="plates per written form (28 forms)")
     parser.add_argument("--scenarios", default="geocode,tiles", help="comma-separated: geocode, tiles, mixed")
     parser.add_argument("--baseline", default=BASELINE_COMMIT, help="commit to compare with; 'none' to skip")
+    parser.add_argument(
+        "--without-caches", action=argparse.BooleanOptionalAction, default=True,
+        help="also run the current code with its per-process answer and tile caches off",
+    )  # fmt: skip
     parser.add_argument("--rounds", type=int, default=1, help="baseline/current pairs per scenario (alternating)")
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--warmup", type=float, default=10.0)
@@ -290,6 +320,8 @@ def main() -> None:
     parser.add_argument("--locust-child", help=argparse.SUPPRESS)
     parser.add_argument("--host", help=argparse.SUPPRESS)
     parser.add_argument("--paths", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db-name", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.locust_child:
         locust_child(args)
@@ -318,26 +350,29 @@ def main() -> None:
         "tiles": len(paths["tiles"]),
         "cores": {"server": SERVER_CORE, "load generator": LOCUST_CORE},
         "baseline": args.baseline,
-        "runs": {s: {"baseline": [], "current": []} for s in scenarios},
+        "runs": {s: {} for s in scenarios},
     }
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         paths_file = Path(tmp) / "paths.json"
         paths_file.write_text(json.dumps(paths), encoding="utf-8")
-        checkouts = {"current": ROOT}
+        variants: dict[str, tuple[Path, dict[str, str]]] = {}
         if args.baseline != "none":
-            checkouts["baseline"] = stack.enter_context(baseline_checkout(args.baseline))
+            variants["baseline"] = (stack.enter_context(baseline_checkout(args.baseline)), env)
+        if args.without_caches:
+            variants["current, caches off"] = (ROOT, {**env, **CACHES_OFF})
+        variants["current"] = (ROOT, env)
         for scenario in scenarios:
             for round_ in range(args.rounds):
-                order = ["baseline", "current"] if round_ % 2 == 0 else ["current", "baseline"]
+                order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
                 for which in order:
-                    if which in checkouts:
-                        run = measure(checkouts[which], env, scenario, paths, paths_file, args)
-                        result["runs"][scenario][which].append(run)
-                        print(f"{scenario} {which}: {run['per_s']:.0f}/s p95 {run['p95_ms']} ms", file=sys.stderr)
+                    checkout, variant_env = variants[which]
+                    run = measure(checkout, variant_env, scenario, paths, paths_file, args)
+                    result["runs"][scenario].setdefault(which, []).append(run)
+                    print(f"{scenario} {which}: {run['per_s']:.0f}/s p95 {run['p95_ms']} ms", file=sys.stderr)
     for scenario, runs in result["runs"].items():
         best = {which: max(r["per_s"] for r in rs) for which, rs in runs.items() if rs}
-        if len(best) == 2:
-            result.setdefault("ratio", {})[scenario] = best["current"] / best["baseline"]
+        if "baseline" in best:
+            result.setdefault("ratio", {})[scenario] = {k: v / best["baseline"] for k, v in best.items() if k != "baseline"}
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -69,16 +69,18 @@ def get(key: tuple, version: tuple | None) -> bytes | None:
         return body
 
 
-def put(key: tuple, version: tuple | None, body: bytes) -> None:
-    """Store an answer computed after ``version`` was read (dropped if the version has moved on meanwhile)."""
+def put(key: tuple, version: tuple | None, body: bytes) -> bool:
+    """Store an answer computed after ``version`` was read (not if the version has moved on meanwhile)."""
     size = settings.GEOCODE_ANSWER_CACHE_ENTRIES
     if version is None or size <= 0:
-        return
+        return False
     with _lock:
-        if version == _version:
-            _answers[(*key, translation.get_language())] = body
-            while len(_answers) > size:
-                _answers.popitem(last=False)
+        if version != _version:
+            return False
+        _answers[(*key, translation.get_language())] = body
+        while len(_answers) > size:
+            _answers.popitem(last=False)
+        return True
 
 
 def clear() -> None:

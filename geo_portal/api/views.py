@@ -59,14 +59,16 @@ class GeocodeView(APIView):
     def get(self, request: Request) -> HttpResponse:
         # Keyed by the parameters as sent: an answer is stored only for parameters that validated.
         key, version = (request.query_params.get("q"), request.query_params.get("limit")), answer_cache.data_version()
-        body = answer_cache.get(key, version)
+        body, source = answer_cache.get(key, version), "hit"
         if body is None:
             query = GeocodeQuery(data=request.query_params)
             if not query.is_valid():
                 return _bad_request(query.errors)
             body = JSON.render(asdict(geocode(query.validated_data["q"], limit=query.validated_data["limit"])))
-            answer_cache.put(key, version, body)
-        return HttpResponse(body, content_type="application/json")
+            source = "miss" if answer_cache.put(key, version, body) else "none"
+        response = HttpResponse(body, content_type="application/json")
+        response["X-Answer-Cache"] = source  # hit, miss (stored now) or none (not cached: in a transaction, off)
+        return response
 
 
 class ReverseView(APIView):
