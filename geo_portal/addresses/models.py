@@ -44,7 +44,7 @@ class AnyChangeRestorable(pgtrigger.Condition):
 
 
 # Zip codes are derived from the post office rules, not edited; the imported_* fields are the importer's memory.
-_UNTRACKED = ["updated_at", "zip_code", "imported_geom", "imported_hash"]
+_UNTRACKED = ["updated_at", "zip_code", "imported_geom", "imported_hash", "imported_line"]
 
 
 @pghistory.track(
@@ -168,6 +168,9 @@ class DoorPlate(models.Model):
     imported_hash = models.CharField(
         _("attributes in the last import"), max_length=32, blank=True, default="", db_default=""
     )
+    # The file row the last import read this plate from (md5 of the row's raw bytes, salted with the import's layout,
+    # village table and reading code): a monthly re-import reads only rows no active plate holds (issue 16 §5).
+    imported_line = models.UUIDField(_("row in the last import"), null=True, blank=True, editable=False)
     # Who made the last change: a staff user name, "import batch N" or "system" (named in StalePlate errors).
     updated_by = models.CharField(_("last changed by"), max_length=150, blank=True, default="", db_default="")
 

@@ -3,12 +3,17 @@
 Files are read line by line as bytes and decoded strictly, so a wrong encoding is reported with its line
 number instead of turning into mojibake. Big5 (cp950, common in Taiwan government files) gets a clear
 message, or is decoded when the caller declares ``encoding="big5"``.
+
+Re-imports that skip unchanged rows identify a row by the digest of its raw bytes (``line_digest``): ``read_csv``
+yields it with each row when given a salt, ``line_digests`` computes it for every line without decoding or parsing
+(the cheap first pass), and ``read_csv_lines`` reads only chosen lines.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,38 +30,86 @@ def _looks_like_big5(raw: bytes) -> bool:
     return True
 
 
-def _decoded_lines(path: Path, encoding: str) -> Iterator[str]:
+def line_digest(salt: bytes, raw: bytes) -> str:
+    """md5 of the salt and a line's raw bytes without its line ending, as 32 hex digits (PostgreSQL reads them as a
+    uuid). Not a security hash: it tells a row that changed from one that did not, between files read alike."""
+    return hashlib.md5(salt + raw.rstrip(b"\r\n"), usedforsecurity=False).hexdigest()
+
+
+def _codec(encoding: str) -> str:
     codec = ENCODING_ALIASES.get(encoding.lower())
     if codec is None:
         raise ImportRefused(f"unsupported encoding {encoding!r}; use utf-8 or big5")
+    return codec
+
+
+def _decode(path: Path, raw: bytes, line_no: int, encoding: str, codec: str) -> str:
+    try:
+        return raw.decode("utf-8" if codec == "utf-8-sig" else codec)
+    except UnicodeDecodeError as exc:
+        hint = (
+            " It decodes as Big5 (cp950): pass --encoding big5 if that is what it is."
+            if codec != "cp950" and _looks_like_big5(raw)
+            else ""
+        )
+        raise ImportRefused(
+            f"{path.name}: line {line_no} is not valid {encoding} (byte {raw[exc.start]:#04x} at "
+            f"column {exc.start + 1}); nothing was imported.{hint}"
+        ) from None
+
+
+def _decoded_lines(path: Path, encoding: str, raw_lines: list[bytes] | None = None) -> Iterator[str]:
+    codec = _codec(encoding)
     with path.open("rb") as fh:
         for line_no, raw in enumerate(fh, start=1):
             if line_no == 1 and codec == "utf-8-sig" and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
-            try:
-                yield raw.decode("utf-8" if codec == "utf-8-sig" else codec)
-            except UnicodeDecodeError as exc:
-                hint = (
-                    " It decodes as Big5 (cp950): pass --encoding big5 if that is what it is."
-                    if codec != "cp950" and _looks_like_big5(raw)
-                    else ""
-                )
-                raise ImportRefused(
-                    f"{path.name}: line {line_no} is not valid {encoding} (byte {raw[exc.start]:#04x} at "
-                    f"column {exc.start + 1}); nothing was imported.{hint}"
-                ) from None
+            if raw_lines is not None:
+                raw_lines.append(raw)
+            yield _decode(path, raw, line_no, encoding, codec)
+
+
+def line_digests(path: Path, salt: bytes) -> Iterator[tuple[int, str]]:
+    """(line number, ``line_digest``) of every line after the header: no decoding, no parsing."""
+    with path.open("rb") as fh:
+        next(fh, None)
+        for line_no, raw in enumerate(fh, start=2):
+            yield line_no, hashlib.md5(salt + raw.rstrip(b"\r\n"), usedforsecurity=False).hexdigest()
+
+
+class MultiLineRow(Exception):
+    """A chosen line is part of a row that spans lines (a quoted line break): read the whole file instead."""
+
+
+def read_csv_lines(
+    path: Path, wanted: set[int], *, encoding: str = "utf-8", salt: bytes = b""
+) -> Iterator[tuple[int, list[str], str]]:
+    """(line number, fields, ``line_digest``) of the ``wanted`` lines only, each parsed on its own; raises
+    ``MultiLineRow`` for a line whose quotes do not close on it."""
+    codec = _codec(encoding)
+    with path.open("rb") as fh:
+        next(fh, None)
+        for line_no, raw in enumerate(fh, start=2):
+            if line_no not in wanted:
+                continue
+            if raw.count(b'"') % 2:
+                raise MultiLineRow(line_no)
+            text = _decode(path, raw, line_no, encoding, codec)
+            yield line_no, next(csv.reader([text]), []), line_digest(salt, raw)
 
 
 def read_csv(
-    path: Path, *, encoding: str = "utf-8", required: tuple[str, ...] = ()
-) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Open a CSV; returns its header and an iterator of (line number, fields) for the data rows.
+    path: Path, *, encoding: str = "utf-8", required: tuple[str, ...] = (), digest_salt: bytes | None = None
+) -> tuple[list[str], Iterator[tuple]]:
+    """Open a CSV; returns its header and an iterator of (line number, fields) for the data rows — with a
+    ``digest_salt``, (line number, fields, ``line_digest`` of the row's raw lines joined by a line feed).
 
     Refuses a file with no header, duplicate column names or missing ``required`` columns.
     """
     if not path.is_file():
         raise ImportRefused(f"{path}: no such file")
-    reader = csv.reader(_decoded_lines(path, encoding))
+    raw_lines: list[bytes] | None = [] if digest_salt is not None else None
+    reader = csv.reader(_decoded_lines(path, encoding, raw_lines))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -75,4 +128,13 @@ def read_csv(
             # reader.line_num is the physical line of the row's end; header is line 1.
             yield reader.line_num, fields
 
-    return header, rows()
+    def rows_with_digests() -> Iterator[tuple[int, list[str], str]]:
+        assert raw_lines is not None and digest_salt is not None
+        raw_lines.clear()  # the header's
+        for fields in reader:
+            # The reader takes exactly the lines of one row before it yields it: those are the row's raw lines.
+            raw = raw_lines[0] if len(raw_lines) == 1 else b"\n".join(r.rstrip(b"\r\n") for r in raw_lines)
+            raw_lines.clear()
+            yield reader.line_num, fields, line_digest(digest_salt, raw)
+
+    return header, (rows() if digest_salt is None else rows_with_digests())

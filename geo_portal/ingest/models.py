@@ -20,6 +20,8 @@ class ImportBatch(models.Model):
         RUNNING = "running", _("running")
         APPLIED = "applied", _("applied")
         DRY_RUN = "dry_run", _("dry run")
+        # The same file as the last applied import, nothing changed since: recorded, nothing written.
+        UNCHANGED = "unchanged", _("unchanged")
         FAILED = "failed", _("failed")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -78,6 +78,7 @@ STAGE_COLUMNS = (
     "raw_road",
     "x",
     "y",
+    "line_hash",
 )
 
 

@@ -8,6 +8,9 @@ leaves the database exactly as it was (a failed-batch record is written afterwar
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pghistory
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from geo_portal.addresses.imports import sql
@@ -23,7 +26,7 @@ from geo_portal.addresses.imports.presets import PRESETS, STAGE_COLUMNS, Mapping
 from geo_portal.changes.context import Cause, change_context
 from geo_portal.core.db import advisory_lock, bulk_load_mode, copy_rows
 from geo_portal.core.geo import KNOWN_SRIDS
-from geo_portal.ingest.csvio import read_csv
+from geo_portal.ingest.csvio import ENCODING_ALIASES, MultiLineRow, line_digests, read_csv, read_csv_lines
 from geo_portal.ingest.errors import Finding, ImportRefused
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.progress import BatchProgress, mark_interrupted
@@ -36,6 +39,18 @@ DEFAULT_RETIRE_LIMIT = 0.05
 BULK_LOAD_MIN_ROWS = 50_000
 # Jobs queued with an import (committed with it, run after it), by task name: addresses may not import buildings.
 AFTER_IMPORT_TASKS = ("buildings.link_imported_plates", "addresses.assign_imported_zip_codes")
+# A re-import reads again only the rows no active plate remembers (``imported_line``); when more than this share of
+# the file is new, reading it all at once is cheaper than the two passes (and keeps the row set in memory small).
+SKIP_MAX_NEW_SHARE = 0.2
+# Below this share of plates written, a re-import leaves the table's statistics to autovacuum (ANALYZE costs ~0.2 s
+# per 100,000 plates, more than the rest of a monthly update).
+ANALYZE_MIN_CHANGED_SHARE = 0.1
+# The code that turns a row into a plate: part of every row's hash salt, so a changed parser reads every row again.
+_READER_MODULES = ("parsing.py", "variants.py", "imports/staging.py", "imports/sql.py", "../core/numerals.py")
+
+
+class _ReadWholeFile(Exception):
+    """A row read again comes before an unchanged row with the same address: read the whole file instead."""
 
 
 @dataclass
@@ -48,6 +63,8 @@ class ImportResult:
     findings: list[Finding] = field(default_factory=list)
     report_path: Path | None = None
     seconds: float = 0.0
+    # The applied batch this run found to be the same file with nothing changed since (then nothing was written).
+    same_as_batch: int | None = None
 
     @property
     def rejected(self) -> list[Finding]:
@@ -117,26 +134,32 @@ def import_doorplates(
         tracker = BatchProgress(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
     try:
         mapping_columns, chosen_srid = resolve_layout(preset=preset, columns=columns, srid=srid)
-        with transaction.atomic():
-            result = _import_in_transaction(
-                path=path,
-                mapping_columns=mapping_columns,
-                srid=chosen_srid,
-                encoding=encoding,
-                district=district,
-                dry_run=dry_run,
-                allow_mass_retire=allow_mass_retire,
-                retire_limit=retire_limit,
-                options=options,
-                report_dir=report_dir,
-                progress=progress,
-                tracker=tracker,
-            )
-            if dry_run:
-                transaction.set_rollback(True)
-            else:
-                for task_name in AFTER_IMPORT_TASKS:
-                    defer_in_transaction(task_name, since_batch_id=result.batch_id)
+        for skip_unchanged in (True, False):
+            try:
+                with transaction.atomic():
+                    result = _import_in_transaction(
+                        path=path,
+                        mapping_columns=mapping_columns,
+                        srid=chosen_srid,
+                        encoding=encoding,
+                        district=district,
+                        dry_run=dry_run,
+                        allow_mass_retire=allow_mass_retire,
+                        retire_limit=retire_limit,
+                        options=options,
+                        report_dir=report_dir,
+                        progress=progress,
+                        tracker=tracker,
+                        skip_unchanged=skip_unchanged,
+                    )
+                    if dry_run:
+                        transaction.set_rollback(True)
+                    elif result.same_as_batch is None:
+                        for task_name in AFTER_IMPORT_TASKS:
+                            defer_in_transaction(task_name, since_batch_id=result.batch_id)
+                break
+            except _ReadWholeFile:
+                continue  # rolled back; the second pass reads every row
     except Exception as exc:
         message = str(exc) if isinstance(exc, ImportRefused) else f"{type(exc).__name__}: {exc}"
         if tracker is not None:
@@ -179,6 +202,7 @@ def _import_in_transaction(
     report_dir: Path | None,
     progress: Callable[[Iterator], Iterator] | None,
     tracker: BatchProgress | None,
+    skip_unchanged: bool,
 ) -> ImportResult:
     findings: list[Finding] = []
 
@@ -189,27 +213,50 @@ def _import_in_transaction(
     with advisory_lock(DOORPLATE_IMPORT_LOCK):
         mark_interrupted(kind=ImportBatch.Kind.DOORPLATES)
         stage("reading and checking rows")
-        header, rows = read_csv(path, encoding=encoding)
+        header, _ = read_csv(path, encoding=encoding)
         mapping = Mapping.build(header, mapping_columns)
         areas = load_area_index(district)
         if tracker is not None:
             batch = ImportBatch.objects.get(pk=tracker.batch_id)
         else:
             batch = batch_start(kind=ImportBatch.Kind.DOORPLATES, path=path, options=options)
+        mapping.salt = _fingerprint(header, mapping_columns, srid, encoding, district).encode()
+        _, rows = read_csv(path, encoding=encoding, digest_salt=mapping.salt)
+        with connection.cursor() as cur:
+            cur.execute("SELECT now()")  # this transaction's start: what plate writes after this import compare with
+            began = cur.fetchone()[0]
+        batch.options = {**batch.options, "fingerprint": mapping.salt.decode(), "transaction_began": began.isoformat()}
+        if not dry_run and skip_unchanged:
+            previous = _same_file_untouched(batch)
+            if previous is not None:
+                return _record_unchanged(batch, previous)
         with connection.cursor() as cur:
             cur.execute(sql.CREATE_STAGE)
+            skipped = 0
+            if skip_unchanged:
+                cur.execute(sql.HAS_LINE_MEMORY)
+                if cur.fetchone()[0]:
+                    stage("finding unchanged rows")
+                    to_read = _rows_to_read(cur, path, mapping.salt, encoding)
+                    if to_read is not None:
+                        skipped, wanted = to_read
+                        rows = _only(read_csv_lines(path, wanted, encoding=encoding, salt=mapping.salt))
+                    stage("reading and checking rows")
             counted = progress(rows) if progress else rows
             protected: list[tuple[int, str]] = []
             staged = copy_rows(
                 "doorplate_stage", STAGE_COLUMNS, stage_rows_parallel(counted, mapping, areas, findings, protected)
             )
             copy_rows("doorplate_protected", ("district_id", "address_key"), protected)
-            read = staged + len(findings)
-            if staged == 0:
+            read = staged + len(findings) + skipped
+            if staged == 0 and not skipped:
                 raise ImportRefused(f"{path.name}: no valid rows ({len(findings)} rejected); nothing was imported")
             stage("set-based checks")
+            cur.execute(sql.CREATE_SCOPE)
             cur.execute(sql.CREATE_WORK, {"srid": srid})
-            sql_rejected = _sql_checks(cur, findings)
+            if skipped:
+                cur.execute(sql.ANALYZE_WORK)
+            sql_rejected = _sql_checks(cur, findings, skipped=skipped)
             if sql_rejected:
                 cur.execute(sql.PROTECT_REJECTED, {"rows": sql_rejected})
                 cur.execute(sql.DELETE_ROWS, {"rows": sql_rejected})
@@ -231,10 +278,17 @@ def _import_in_transaction(
                     source=path.name,
                     findings=findings,
                 )
-            stage("statistics")
-            cur.execute("ANALYZE addresses_doorplate")
+            counts["unchanged"] += skipped
+            counts["loaded"] += skipped
+            written = counts["added"] + counts["changed"] + counts["retired"] + counts["restored"]
+            if not skipped or written > ANALYZE_MIN_CHANGED_SHARE * counts["loaded"]:
+                stage("statistics")
+                cur.execute("ANALYZE addresses_doorplate")
+            cur.execute(sql.ACTIVE_PLATES)
+            batch.options["active_after"] = cur.fetchone()[0]
     counts.update(
         read=read,
+        skipped=skipped,
         rejected=sum(f.level == "rejected" for f in findings),
         warnings=sum(f.level == "warning" for f in findings),
         villages_assigned=assigned,
@@ -246,19 +300,140 @@ def _import_in_transaction(
     batch.finished_at = timezone.now()
     batch.status, batch.stage = ImportBatch.Status.APPLIED, "done"
     # The import's last write to its batch row: the progress connection must not touch the row after this.
-    batch.save(update_fields=["counts", "report_path", "finished_at", "status", "stage"])
+    batch.save(update_fields=["counts", "report_path", "finished_at", "status", "stage", "options"])
     return ImportResult(batch_id=batch.pk, dry_run=dry_run, counts=counts, findings=findings, report_path=report)
 
 
-def _sql_checks(cur, findings: list[Finding]) -> list[int]:
+def _fingerprint(header: list[str], columns: dict[str, str], srid: int, encoding: str, district: str | None) -> str:
+    """What decides how a row becomes a plate besides the row itself: the layout and options, the village table
+    (codes, names, boundaries) and the reading code. Salts every row's hash: change any of it, and every row is read."""
+    with connection.cursor() as cur:
+        cur.execute(sql.AREAS_DIGEST)
+        areas_digest = cur.fetchone()[0]
+    digest = hashlib.md5(usedforsecurity=False)
+    here = Path(__file__).resolve().parents[1]
+    for name in _READER_MODULES:
+        digest.update((here / name).read_bytes())
+    options = [header, sorted(columns.items()), srid, encoding.lower(), district or "", areas_digest]
+    digest.update(json.dumps(options, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _same_file_untouched(batch: ImportBatch) -> ImportBatch | None:
+    """The last applied door-plate import, when it read this very file (same SHA-256, same fingerprint) and no
+    plate has been written since but by imports and the zip-code job: re-running it would change nothing."""
+    from geo_portal.addresses.zipcodes.services import ZIP_ACTOR
+
+    previous = (
+        ImportBatch.objects.filter(kind=ImportBatch.Kind.DOORPLATES, status=ImportBatch.Status.APPLIED)
+        .exclude(pk=batch.pk)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    if previous is None or not batch.source_sha256 or previous.source_sha256 != batch.source_sha256:
+        return None
+    began = previous.options.get("transaction_began")
+    if previous.options.get("fingerprint") != batch.options["fingerprint"] or not began:
+        return None
+    with connection.cursor() as cur:
+        cur.execute(sql.TOUCHED_SINCE, {"since": began, "zip_actor": ZIP_ACTOR})
+        if cur.fetchone()[0]:
+            return None
+        cur.execute(sql.ACTIVE_PLATES)  # none deleted since (a deletion leaves no row to find)
+        if cur.fetchone()[0] != previous.options.get("active_after"):
+            return None
+    return previous
+
+
+def _record_unchanged(batch: ImportBatch, previous: ImportBatch) -> ImportResult:
+    """Record the run as ``unchanged``: the previous batch's reading of the file, nothing written."""
+    before = previous.counts
+    loaded = before.get("loaded", 0)
+    counts = {key: before.get(key, 0) for key in ("read", "loaded", "rejected", "warnings", "villages_assigned")}
+    counts.update(
+        added=0, changed=0, retired=0, restored=0, conflicts=0, unchanged=loaded, skipped=loaded,
+        active_before=loaded, roads_added=0, neighborhoods_added=0, same_as_batch=previous.pk,
+    )  # fmt: skip
+    batch.counts = counts
+    batch.report_path = previous.report_path
+    batch.message = (
+        f"the same file as batch {previous.pk} (SHA-256 {batch.source_sha256[:16]}…) and no plate changed since "
+        "but by imports: nothing was written"
+    )
+    batch.finished_at = timezone.now()
+    batch.status, batch.stage = ImportBatch.Status.UNCHANGED, "done"
+    batch.save(update_fields=["counts", "report_path", "message", "finished_at", "status", "stage", "options"])
+    report = Path(previous.report_path) if previous.report_path else None
+    return ImportResult(batch_id=batch.pk, dry_run=False, counts=counts, report_path=report, same_as_batch=previous.pk)
+
+
+def _only(rows: Iterator[tuple]) -> Iterator[tuple]:
+    try:
+        yield from rows
+    except MultiLineRow:
+        raise _ReadWholeFile from None
+
+
+def _rows_to_read(cur, path: Path, salt: bytes, encoding: str) -> tuple[int, set[int]] | None:
+    """First pass of a re-import: the digest of every line, and the active plates that remember theirs. Returns how
+    many rows are unchanged and the line numbers to read; None (nothing marked unchanged) when most of it is new."""
+    cur.execute(sql.CREATE_LINES)
+    if not _lines_hashed_by_postgres(cur, path, salt, encoding):
+        with cur.cursor.copy("COPY doorplate_lines (row_no, line_hash) FROM STDIN") as copy:
+            buffer: list[str] = []
+            for line_no, digest in line_digests(path, salt):
+                buffer.append(f"{line_no}\t{digest}\n")
+                if len(buffer) == 10_000:
+                    copy.write("".join(buffer))
+                    buffer.clear()
+            copy.write("".join(buffer))
+    cur.execute(sql.FIND_UNCHANGED)
+    unchanged = cur.rowcount
+    cur.execute(sql.COUNT_LINES)
+    total = cur.fetchone()[0]
+    if not unchanged or total - unchanged > SKIP_MAX_NEW_SHARE * total:
+        cur.execute("TRUNCATE doorplate_unchanged")
+        return None
+    cur.execute(sql.ANALYZE_UNCHANGED)
+    cur.execute(sql.ROWS_TO_READ)
+    return unchanged, {row for (row,) in cur.fetchall()}
+
+
+def _lines_hashed_by_postgres(cur, path: Path, salt: bytes, encoding: str) -> bool:
+    """The first pass in the server: the file's bytes COPYed as one text column per line (no quoting, no escapes),
+    each line's md5 computed there — the same digest as ``line_digest``, with no Python work per line. UTF-8 files
+    only; a line COPY cannot take as it is (mixed line endings, a NUL or \\x01 byte) leaves it to Python."""
+    if ENCODING_ALIASES.get(encoding.lower()) != "utf-8-sig":
+        return False
+    try:
+        with transaction.atomic():
+            cur.execute(sql.CREATE_RAW_LINES)
+            with cur.cursor.copy(sql.COPY_RAW_LINES) as copy, path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            if not re.fullmatch(r"[0-9a-f]{32}", salt.decode()):
+                raise ValueError(f"not a fingerprint: {salt!r}")
+            cur.execute(sql.HASH_RAW_LINES.format(salt=salt.decode()))
+    except DataError:
+        return False
+    return True
+
+
+def _sql_checks(cur, findings: list[Finding], *, skipped: int = 0) -> list[int]:
     """Set-based row checks; appends findings and returns the rejected row numbers."""
     rejected: list[int] = []
     cur.execute(sql.OUTSIDE_TAIWAN)
     for row, lonlat in cur.fetchall():
         findings.append(Finding(row, "x/y", lonlat, "point is outside Taiwan"))
         rejected.append(row)
+    duplicates = []
+    if skipped:
+        cur.execute(sql.DUPLICATES_OF_UNCHANGED)
+        duplicates = cur.fetchall()
+        if any(first_row > row for row, first_row, _, _ in duplicates):
+            raise _ReadWholeFile
     cur.execute(sql.DUPLICATES)
-    for row, first_row, street_key, hood in cur.fetchall():
+    for row, first_row, street_key, hood in sorted(duplicates + cur.fetchall()):
         where = f"{hood}鄰 " if hood else ""
         findings.append(
             Finding(
@@ -293,7 +468,8 @@ def _merge(
     cur.execute(sql.ANALYZE_INCOMING)
     cur.execute(sql.ACTIVE_IN_SCOPE)
     active_before = cur.fetchone()[0]
-    cur.execute(sql.COUNT_TO_RETIRE)
+    cur.execute(sql.CREATE_TO_RETIRE)
+    cur.execute("SELECT count(*) FROM doorplate_to_retire")
     to_retire = cur.fetchone()[0]
     if active_before and to_retire > retire_limit * active_before and not allow_mass_retire:
         raise ImportRefused(
@@ -325,8 +501,10 @@ def _merge(
         restored = cur.rowcount
         cur.execute(sql.COUNT_TO_ADD)
         to_add = cur.fetchone()[0]
-        cur.execute(sql.TABLE_ROWS)
-        bulk = to_add > BULK_LOAD_MIN_ROWS and to_add > cur.fetchone()[0]
+        bulk = False
+        if to_add > BULK_LOAD_MIN_ROWS:
+            cur.execute(sql.TABLE_ROWS)
+            bulk = to_add > cur.fetchone()[0]
         with bulk_load_mode("addresses_doorplate") if bulk else nullcontext():
             cur.execute(sql.INSERT_ADDED, {"batch": batch_id, "actor": actor})
             added = cur.rowcount

@@ -16,10 +16,75 @@ CREATE TEMP TABLE doorplate_stage (
     alley text NOT NULL, number_prefix text NOT NULL, number integer NOT NULL, sub_number integer,
     number_suffix integer, floor integer, floor_unit text NOT NULL, floor_sub integer, street_key text COLLATE "C" NOT NULL,
     raw_road text NOT NULL,
-    x double precision NOT NULL, y double precision NOT NULL
+    x double precision NOT NULL, y double precision NOT NULL, line_hash uuid NOT NULL
 ) ON COMMIT DROP;
 DROP TABLE IF EXISTS pg_temp.doorplate_protected;
 CREATE TEMP TABLE doorplate_protected (district_id bigint, address_key text) ON COMMIT DROP;
+DROP TABLE IF EXISTS pg_temp.doorplate_unchanged;
+CREATE TEMP TABLE doorplate_unchanged (
+    id bigint NOT NULL, row_no integer NOT NULL, district_id bigint NOT NULL, address_key text COLLATE "C" NOT NULL
+) ON COMMIT DROP;
+"""
+
+# The re-import that skips rows that did not change: every row's hash (``staging.line_hash``), then the active
+# plates whose ``imported_line`` is one of them. Those rows are not parsed again: their plates are as the file says
+# (staff's later edits are kept either way), and they count as listed for the retirement of absent plates. Where a
+# file repeats a row, the first occurrence is the plate's; the others are read again (and refused as duplicates).
+CREATE_LINES = """
+DROP VIEW IF EXISTS pg_temp.doorplate_lines;
+DROP TABLE IF EXISTS pg_temp.doorplate_lines;
+CREATE TEMP TABLE doorplate_lines (row_no integer NOT NULL, line_hash uuid) ON COMMIT DROP;
+"""
+# The file's lines as they are: CSV mode with a delimiter and quote that a door-plate file never holds, so no byte is
+# interpreted; the identity numbers the lines in file order (1 is the header).
+CREATE_RAW_LINES = """
+DROP TABLE IF EXISTS pg_temp.doorplate_raw_lines;
+CREATE TEMP TABLE doorplate_raw_lines (row_no integer GENERATED ALWAYS AS IDENTITY, line text) ON COMMIT DROP;
+"""
+COPY_RAW_LINES = "COPY doorplate_raw_lines (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+# The digests as a view over the raw lines (computed once, by the join that looks for them); {salt} is the
+# import's fingerprint, 32 hex digits checked by the caller.
+HASH_RAW_LINES = """
+DROP TABLE pg_temp.doorplate_lines;
+CREATE TEMP VIEW doorplate_lines AS
+SELECT row_no, md5('{salt}' || line)::uuid AS line_hash FROM doorplate_raw_lines WHERE row_no > 1;
+"""
+HAS_LINE_MEMORY = "SELECT EXISTS (SELECT 1 FROM addresses_doorplate WHERE imported_line IS NOT NULL AND status = 'active')"
+FIND_UNCHANGED = """
+INSERT INTO doorplate_unchanged (id, row_no, district_id, address_key)
+SELECT p.id, min(l.row_no), p.district_id, p.address_key
+FROM doorplate_lines l JOIN addresses_doorplate p ON p.imported_line = l.line_hash AND p.status = 'active'
+GROUP BY p.id
+"""
+ANALYZE_UNCHANGED = "ANALYZE doorplate_unchanged"
+COUNT_LINES = "SELECT count(*) FROM doorplate_lines"
+ROWS_TO_READ = """
+SELECT l.row_no FROM doorplate_lines l
+WHERE NOT EXISTS (SELECT 1 FROM doorplate_unchanged u WHERE u.row_no = l.row_no)
+"""
+
+# The districts the file speaks for: those of the rows read and of the rows skipped as unchanged.
+CREATE_SCOPE = """
+DROP TABLE IF EXISTS pg_temp.doorplate_scope;
+CREATE TEMP TABLE doorplate_scope ON COMMIT DROP AS
+SELECT DISTINCT district_id FROM doorplate_stage UNION SELECT DISTINCT district_id FROM doorplate_unchanged;
+"""
+
+# The same file as an applied import, and since then no plate written by anyone but imports and the zip-code job
+# (staff who retire, create or move plates make the re-import read the file: it reports on their plates).
+TOUCHED_SINCE = """
+SELECT EXISTS (SELECT 1 FROM addresses_doorplate
+               WHERE updated_at >= %(since)s AND updated_by NOT LIKE 'import batch %%' AND updated_by <> %(zip_actor)s)
+"""
+
+# The active plates after an import: a re-import of the same file checks nothing was deleted since (a count).
+ACTIVE_PLATES = "SELECT count(*) FROM addresses_doorplate WHERE status = 'active'"
+
+# What else decides how a row is read besides its own fields: the villages (codes, districts, boundaries, which
+# assign villages by polygon). Part of each row's hash salt, so a changed village table makes every row read again.
+AREAS_DIGEST = """
+SELECT md5(coalesce(string_agg(concat_ws(':', id, district_id, code, name, md5(ST_AsEWKB(boundary))), ',' ORDER BY id), ''))
+FROM areas_village
 """
 
 # Coordinates → WGS84 (for the Taiwan check) and storage SRID; out-of-Taiwan points get no geometry. One pass:
@@ -35,6 +100,8 @@ FROM doorplate_stage s
 CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s) AS point) p
 CROSS JOIN LATERAL (SELECT ST_Transform(p.point, 4326) AS lonlat) t;
 """
+# A re-import reads few rows: statistics for the joins with the plates and the skipped rows (cheap at that size).
+ANALYZE_WORK = "ANALYZE doorplate_work"
 
 OUTSIDE_TAIWAN = """
 SELECT row_no, round(ST_X(lonlat)::numeric, 6)::text || ',' || round(ST_Y(lonlat)::numeric, 6)::text
@@ -44,8 +111,18 @@ FROM doorplate_work WHERE geom IS NULL ORDER BY row_no
 DUPLICATES = """
 SELECT row_no, first_row, street_key, hood FROM (
     SELECT row_no, street_key, hood, min(row_no) OVER (PARTITION BY district_id, address_key) AS first_row
-    FROM doorplate_work WHERE geom IS NOT NULL
+    FROM doorplate_work w WHERE geom IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM doorplate_unchanged u
+                      WHERE u.district_id = w.district_id AND u.address_key = w.address_key)
 ) t WHERE row_no <> first_row ORDER BY row_no
+"""
+
+# Rows read again whose address an unchanged (skipped) row holds: a duplicate of that row when it comes first.
+# (Read rows that come before it would make the skipped row the duplicate: that import reads the whole file.)
+DUPLICATES_OF_UNCHANGED = """
+SELECT w.row_no, u.row_no, w.street_key, w.hood FROM doorplate_work w
+JOIN doorplate_unchanged u ON u.district_id = w.district_id AND u.address_key = w.address_key
+WHERE w.geom IS NOT NULL ORDER BY w.row_no
 """
 
 PROTECT_REJECTED = """
@@ -102,22 +179,26 @@ LEFT JOIN areas_neighborhood_v n ON n.village_id = w.village_id AND n.number = w
 """
 
 ACTIVE_IN_SCOPE = """
-SELECT count(*) FROM addresses_doorplate
-WHERE status = 'active' AND district_id IN (SELECT DISTINCT district_id FROM doorplate_stage)
+SELECT count(*) FROM addresses_doorplate WHERE status = 'active' AND district_id IN (SELECT district_id FROM doorplate_scope)
 """
 
 # Plates staff created (never in a file: no source batch) are not retired for being absent from one.
 _TO_RETIRE = """
 FROM addresses_doorplate p
-WHERE p.status = 'active' AND p.district_id IN (SELECT DISTINCT district_id FROM doorplate_stage)
+WHERE p.status = 'active' AND p.district_id IN (SELECT district_id FROM doorplate_scope)
   AND p.source_batch_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM doorplate_unchanged u WHERE u.id = p.id)
   AND NOT EXISTS (SELECT 1 FROM doorplate_incoming i WHERE i.district_id = p.district_id AND i.address_key = p.address_key)
   AND NOT EXISTS (SELECT 1 FROM doorplate_protected k WHERE k.district_id = p.district_id AND k.address_key = p.address_key)
 """
-COUNT_TO_RETIRE = "SELECT count(*) " + _TO_RETIRE
+# Listed once (counted, then retired by id): one scan of the plates, not two.
+CREATE_TO_RETIRE = (
+    "DROP TABLE IF EXISTS pg_temp.doorplate_to_retire; CREATE TEMP TABLE doorplate_to_retire ON COMMIT DROP AS "
+    "SELECT p.id " + _TO_RETIRE
+)
 RETIRE = (
     "UPDATE addresses_doorplate SET status = 'retired', retired_on = %(today)s, retired_reason = %(reason)s, "
-    "version = version + 1, updated_by = %(actor)s, updated_at = now() WHERE id IN (SELECT p.id " + _TO_RETIRE + ")"
+    "version = version + 1, updated_by = %(actor)s, updated_at = now() WHERE id IN (SELECT id FROM doorplate_to_retire)"
 )
 
 # The attributes an import sets besides the position, hashed: the plate's memory of the last import (imported_hash)
@@ -132,7 +213,7 @@ _HASH = (
 CREATE_MATCHED = f"""
 DROP TABLE IF EXISTS pg_temp.doorplate_matched;
 CREATE TEMP TABLE doorplate_matched ON COMMIT DROP AS
-SELECT p.id, i.row_no, i.geom AS in_geom, i.village_id, i.neighborhood_id, i.road_id, i.area, i.address,
+SELECT p.id, i.row_no, i.line_hash, i.geom AS in_geom, i.village_id, i.neighborhood_id, i.road_id, i.area, i.address,
        {_HASH.format(p="i.")} AS in_hash, {_HASH.format(p="p.")} AS cur_hash,
        coalesce(nullif(p.imported_hash, ''), {_HASH.format(p="p.")}) AS last_hash,
        p.geom AS cur_geom, coalesce(p.imported_geom, p.geom) AS last_geom, p.imported_geom, p.imported_hash,
@@ -167,14 +248,15 @@ UPDATE addresses_doorplate p SET
     road_id = CASE WHEN {_ATTRS_FROM_FILE} THEN m.road_id ELSE p.road_id END,
     area = CASE WHEN {_ATTRS_FROM_FILE} THEN m.area ELSE p.area END,
     address = CASE WHEN {_ATTRS_FROM_FILE} THEN m.address ELSE p.address END,
-    imported_geom = m.in_geom, imported_hash = m.in_hash,
+    imported_geom = m.in_geom, imported_hash = m.in_hash, imported_line = m.line_hash,
     source_batch_id = CASE WHEN {_PUBLIC_CHANGE} THEN %(batch)s ELSE p.source_batch_id END,
     version = p.version + CASE WHEN {_PUBLIC_CHANGE} THEN 1 ELSE 0 END,
     updated_by = CASE WHEN {_PUBLIC_CHANGE} THEN %(actor)s ELSE p.updated_by END,
     updated_at = CASE WHEN {_PUBLIC_CHANGE} THEN now() ELSE p.updated_at END
 FROM doorplate_matched m
 WHERE p.id = m.id
-  AND ({_PUBLIC_CHANGE} OR p.imported_geom IS DISTINCT FROM m.in_geom OR p.imported_hash IS DISTINCT FROM m.in_hash)
+  AND ({_PUBLIC_CHANGE} OR p.imported_geom IS DISTINCT FROM m.in_geom OR p.imported_hash IS DISTINCT FROM m.in_hash
+       OR p.imported_line IS DISTINCT FROM m.line_hash)
 RETURNING {_PUBLIC_CHANGE}
 """
 
@@ -184,7 +266,7 @@ CREATE_RETURNING = f"""
 DROP TABLE IF EXISTS pg_temp.doorplate_returning;
 CREATE TEMP TABLE doorplate_returning ON COMMIT DROP AS
 SELECT DISTINCT ON (i.district_id, i.address_key) p.id, i.row_no, i.district_id, i.address_key, i.geom,
-       i.village_id, i.neighborhood_id, i.road_id, i.area, i.address, {_HASH.format(p="i.")} AS in_hash,
+       i.village_id, i.neighborhood_id, i.road_id, i.area, i.address, {_HASH.format(p="i.")} AS in_hash, i.line_hash,
        p.updated_by LIKE 'import batch %%' AS by_import, p.version, p.updated_by, p.updated_at, p.retired_on
 FROM doorplate_incoming i
 JOIN addresses_doorplate p ON p.status = 'retired' AND p.district_id = i.district_id AND p.address_key = i.address_key
@@ -201,7 +283,8 @@ RESTORE = """
 UPDATE addresses_doorplate p SET
     status = 'active', retired_on = NULL, retired_reason = '', geom = r.geom, village_id = r.village_id,
     neighborhood_id = r.neighborhood_id, road_id = r.road_id, area = r.area, address = r.address,
-    imported_geom = r.geom, imported_hash = r.in_hash, source_batch_id = %(batch)s, version = p.version + 1,
+    imported_geom = r.geom, imported_hash = r.in_hash, imported_line = r.line_hash, source_batch_id = %(batch)s,
+    version = p.version + 1,
     updated_by = %(actor)s, updated_at = now()
 FROM doorplate_returning r WHERE p.id = r.id AND r.by_import
 """
@@ -210,11 +293,11 @@ INSERT_ADDED = f"""
 INSERT INTO addresses_doorplate (
     district_id, village_id, neighborhood_id, road_id, area, lane, alley, number_prefix, number, sub_number,
     number_suffix, floor, floor_unit, floor_sub, street_key, address_key, address, geom, status, retired_reason,
-    condition, imported_geom, imported_hash, updated_by,
+    condition, imported_geom, imported_hash, imported_line, updated_by,
     source_batch_id, created_at, updated_at)
 SELECT i.district_id, i.village_id, i.neighborhood_id, i.road_id, i.area, i.lane, i.alley, i.number_prefix,
        i.number, i.sub_number, i.number_suffix, i.floor, i.floor_unit, i.floor_sub, i.street_key, i.address_key, i.address,
-       i.geom, 'active', '', 'unknown', i.geom, {_HASH.format(p="i.")}, %(actor)s, %(batch)s, now(), now()
+       i.geom, 'active', '', 'unknown', i.geom, {_HASH.format(p="i.")}, i.line_hash, %(actor)s, %(batch)s, now(), now()
 FROM doorplate_incoming i
 WHERE NOT EXISTS (SELECT 1 FROM addresses_doorplate p
                   WHERE p.status = 'active' AND p.district_id = i.district_id AND p.address_key = i.address_key)

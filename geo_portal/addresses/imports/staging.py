@@ -7,6 +7,7 @@ Pure Python (no Django import), so worker processes start from a small ``forkser
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import multiprocessing
@@ -33,6 +34,8 @@ class Mapping:
     """Resolved column positions for one file."""
 
     positions: dict[str, int]
+    # Salts each row's hash (``line_hash``) with what else decides how a row is read: layout, options, area tables.
+    salt: bytes = b""
 
     @classmethod
     def build(cls, header: list[str], columns: dict[str, str]) -> Mapping:
@@ -76,6 +79,12 @@ def _float(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def line_hash(salt: bytes, fields: list[str]) -> str:
+    """A row's identity when its reader gave none (rows as plain (line, fields)): md5 of the salted fields. The
+    importer reads with ``read_csv(digest_salt=…)``, whose digest of the raw line the plate remembers."""
+    return hashlib.md5(salt + "\x1f".join(fields).encode(), usedforsecurity=False).hexdigest()
+
+
 def _raw_road_spelling(raw: str, road: str) -> str:
     """The road as written in the source when it used a variant character (褔德街 for 福德街), else ''."""
     text = unicodedata.normalize("NFKC", raw)
@@ -87,7 +96,7 @@ def _raw_road_spelling(raw: str, road: str) -> str:
 
 
 def stage_rows(
-    rows: Iterator[tuple[int, list[str]]],
+    rows: Iterator[tuple],
     mapping: Mapping,
     areas: AreaIndex,
     findings: list[Finding],
@@ -95,11 +104,14 @@ def stage_rows(
 ) -> Iterator[tuple]:
     """Turn CSV rows into staging tuples (``STAGE_COLUMNS``); rejected rows become ``findings`` instead.
 
+    Rows are (line number, fields) or (line number, fields, digest of the raw line): the digest is the row's identity
+    for later re-imports (``imported_line``); without one, the fields are hashed.
+
     Rows rejected only for their coordinates add their (district, key) to ``protected``.
     """
     pos = mapping.positions
     width = max(pos.values()) + 1
-    for line_no, fields in rows:
+    for line_no, fields, *digest in rows:
         if not any(f.strip() for f in fields):
             continue  # blank line
         if len(fields) < width:
@@ -170,6 +182,7 @@ def stage_rows(
             raw_road,
             x,
             y,
+            digest[0] if digest else line_hash(mapping.salt, fields),
         )
 
 
@@ -247,7 +260,7 @@ CHUNK_ROWS = 5_000
 
 
 def _stage_chunk(
-    chunk: list[tuple[int, list[str]]], mapping: Mapping, areas: AreaIndex
+    chunk: list[tuple], mapping: Mapping, areas: AreaIndex
 ) -> tuple[list[tuple], list[Finding], list[tuple[int, str]]]:
     findings: list[Finding] = []
     protected: list[tuple[int, str]] = []
@@ -256,7 +269,7 @@ def _stage_chunk(
 
 
 def stage_rows_parallel(
-    rows: Iterator[tuple[int, list[str]]],
+    rows: Iterator[tuple],
     mapping: Mapping,
     areas: AreaIndex,
     findings: list[Finding],

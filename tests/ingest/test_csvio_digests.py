@@ -1,0 +1,33 @@
+"""Row digests of the CSV reader: the same for a row read whole, read alone and hashed unread (the three passes of a
+re-import), and a row spanning lines is refused by the one-line reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo_portal.ingest.csvio import MultiLineRow, line_digest, line_digests, read_csv, read_csv_lines
+
+SALT = b"0123456789abcdef0123456789abcdef"
+
+
+def test_digests_agree_between_the_full_reader_the_line_reader_and_the_unread_pass(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes('\ufeffaddress,x\r\n光復路1號,1\r\n"光復路2號, 2樓",2\r\n光復路3號,3\n'.encode())
+    _, rows = read_csv(path, digest_salt=SALT)
+    full = list(rows)
+    assert [(n, f) for n, f, _ in full] == [(2, ["光復路1號", "1"]), (3, ["光復路2號, 2樓", "2"]), (4, ["光復路3號", "3"])]
+    assert full[0][2] == line_digest(SALT, "光復路1號,1".encode())
+    assert [(n, d) for n, _, d in full] == list(line_digests(path, SALT))
+    assert list(read_csv_lines(path, {3, 4}, salt=SALT)) == full[1:]
+
+
+def test_a_row_spanning_lines_is_refused_by_the_line_reader_and_digested_whole(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes('address,x\n"光復路\n1號",1\n光復路2號,2\n'.encode())
+    _, rows = read_csv(path, digest_salt=SALT)
+    first, second = list(rows)
+    assert (first[0], first[1], first[2]) == (3, ["光復路\n1號", "1"], line_digest(SALT, '"光復路\n1號",1'.encode()))
+    assert second[0] == 4
+    with pytest.raises(MultiLineRow):
+        list(read_csv_lines(path, {2, 3}, salt=SALT))
+    assert list(read_csv_lines(path, {4}, salt=SALT)) == [second]
