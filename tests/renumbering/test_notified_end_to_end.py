@@ -14,12 +14,14 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 
 from geo_portal.addresses.models import DoorPlate
+from geo_portal.addresses.plates import Components, plate_create
 from geo_portal.changes.selectors import channel_state
 from geo_portal.notifications.models import Attempt, Message
 from geo_portal.registry.models import Household, HouseholdAddress, RegistrationEvent
 from geo_portal.renumbering.preview import plan_preview
 from geo_portal.renumbering.services import plan_apply, plan_approve, plan_draft_by_rule, plan_submit
 from tests.notifications.conftest import _fast_retries  # noqa: F401 (fixture: quick retries, short timeouts)
+from tests.renumbering.conftest import at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,3 +129,28 @@ def test_a_renamed_road_reaches_register_map_feed_and_every_agency(
             assert (attempt.ok, attempt.status_code, attempt.ack_id) == (True, 200, m.ack_id)
             assert m.ack_id.startswith("ack-") and attempt.response_ms > 0
     assert DoorPlate.objects.filter(pk__in=moves, status="retired").count() == 11
+
+
+def test_a_lane_promoted_to_a_road_is_no_renaming(street, staff, make_agency, subscribe, run_worker, settings):
+    """The promoted lane's road is new, and the old road lives on with its other plates: agencies hear of the plates
+    renumbered, not of a road renamed."""
+    settings.NOTIFICATIONS_DISPATCH_SECONDS = 0
+    _sub, post_rx, _ = subscribe(make_agency("post", "post"), ["plate.renumbered", "road.renamed"])
+    lane = [
+        plate_create(
+            district=street["district"], components=Components(number=n, road=street["road"], lane="12"),
+            point=at(n), actor="t",
+        ).plate
+        for n in (1, 3)
+    ]  # fmt: skip
+    plan = plan_draft_by_rule(
+        actor=staff["clerk"], district=street["district"], kind="promote_lane", title="12巷 → 建中路",
+        effective_date=timezone.localdate(), road_id=street["road"].pk, lane="12", new_road_name="建中路",
+    )  # fmt: skip
+    plan = plan_submit(plan_id=plan.pk, version=plan.version, actor=staff["clerk"])
+    plan = plan_approve(plan_id=plan.pk, version=plan.version, actor=staff["reviewer"])
+    plan_apply(plan_id=plan.pk, version=plan.version, actor=staff["clerk"])
+    run_jobs(run_worker)
+    got = list(post_rx.received.messages.values())
+    assert [(m["type"], m["data"]["plate_id"]) for m in got] == [("plate.renumbered", p.pk) for p in lane]
+    assert DoorPlate.objects.active().filter(road=street["road"]).count() == 11
