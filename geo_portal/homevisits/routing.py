@@ -100,6 +100,8 @@ class _Problem:
         xy = np.array([(day.x, day.y)] + [(s.x, s.y) for s in stops], dtype=float).reshape(-1, 2)
         self.dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
         self.travel = self.dist / day.metres_per_min
+        # Rows as Python lists for the schedule check, the hot loop (a numpy scalar per access is several times slower).
+        self.travel_rows = self.travel.tolist()
         self.open = [-math.inf] + [s.window[0] if s.window else -math.inf for s in stops]
         self.close = [math.inf] + [s.window[1] if s.window else math.inf for s in stops]
         self.service = [0] + [s.service_min for s in stops]
@@ -124,11 +126,40 @@ class _Problem:
             seen_plain = seen_plain or plain[node]
         return True
 
-    def fits_shorter(self, route: Sequence[int]) -> bool:
-        """Whether ``route``, shorter than a feasible round of the same visits, is feasible too."""
+    def prime(self, route: Sequence[int]) -> None:
+        """Remember when the clerk leaves each visit of the feasible ``route`` (for ``fits_shorter``'s shortcut)."""
+        self.departs: list[float] = []
+        t, prev, base = float(self.day.start_min), 0, 0
+        if self.resume is not None:
+            t, prev, base = float(self.resume.at_min), self.fixed, self.fixed
+            self.departs = [math.nan] * self.fixed
+        rows, opens, service = self.travel_rows, self.open, self.service
+        for node in route[base:]:
+            t = max(t + rows[prev][node], opens[node]) + service[node]
+            self.departs.append(t)
+            prev = node
+
+    def fits_shorter(self, route: Sequence[int], first: int = 0) -> bool:
+        """Whether ``route``, shorter than the feasible round last ``prime``d and equal to it before index ``first``,
+        is feasible too: only the visits from ``first`` on are timed again."""
         if self.windowless:
             return self.in_rank(route)
-        return self.schedule(route) is not None
+        base = self.fixed if self.resume is not None else 0
+        if first <= base:
+            return self.schedule(route) is not None
+        if not self.in_rank(route):
+            return False
+        t, prev = self.departs[first - 1], route[first - 1]
+        rows, opens, closes, service = self.travel_rows, self.open, self.close, self.service
+        for node in route[first:]:
+            t += rows[prev][node]
+            if t < opens[node]:
+                t = opens[node]
+            if t > closes[node] + EPS:
+                return False
+            t += service[node]
+            prev = node
+        return t + rows[prev][0] <= self.day.end_min + EPS
 
     def schedule(self, route: Sequence[int]) -> list[float] | None:
         """When each visit of ``route`` (indices) begins, or None when a window, the urgency rule or the day's end
@@ -140,9 +171,9 @@ class _Problem:
             # The visits made are not timed again: the rest starts where and when the clerk is now.
             t, prev, out = float(self.resume.at_min), self.fixed, list(self.resume.arrivals_min)
             route = route[self.fixed :]
-        travel, opens, closes, service = self.travel, self.open, self.close, self.service
+        rows, opens, closes, service = self.travel_rows, self.open, self.close, self.service
         for node in route:
-            t += travel[prev, node]
+            t += rows[prev][node]
             if t < opens[node]:
                 t = opens[node]
             if t > closes[node] + EPS:
@@ -150,7 +181,7 @@ class _Problem:
             out.append(t)
             t += service[node]
             prev = node
-        if t + travel[prev, 0] > self.day.end_min + EPS:
+        if t + rows[prev][0] > self.day.end_min + EPS:
             return None
         return out
 
@@ -184,6 +215,7 @@ def _two_opt(problem: _Problem, route: list[int], lo: int) -> bool:
     n = len(route)
     i = lo
     tour = np.array([0, *route, 0])
+    problem.prime(route)
     while i < n - 1:
         a, b = tour[i], tour[i + 1]
         c, e = tour[i + 2 : n + 1], tour[i + 3 : n + 2]
@@ -192,9 +224,10 @@ def _two_opt(problem: _Problem, route: list[int], lo: int) -> bool:
         for k in _best_first(gain):
             j = i + 1 + k  # the reversed stretch is route[i .. j]
             candidate = route[:i] + route[i : j + 1][::-1] + route[j + 1 :]
-            if problem.fits_shorter(candidate):
+            if problem.fits_shorter(candidate, i):
                 route[:] = candidate
                 tour = np.array([0, *route, 0])
+                problem.prime(route)
                 improved = moved = True
                 break
         if not moved:
@@ -206,6 +239,7 @@ def _or_opt(problem: _Problem, route: list[int], lo: int) -> bool:
     """Move a run of 1–3 visits (either way round) elsewhere in the free part when shorter and feasible."""
     improved, d = False, problem.dist
     tour = np.array([0, *route, 0])
+    problem.prime(route)
     for size in (1, 2, 3):
         s = lo
         while s + size <= len(route):
@@ -222,13 +256,14 @@ def _or_opt(problem: _Problem, route: list[int], lo: int) -> bool:
                         continue
                     rest = route[:s] + route[s + size :]
                     candidate = rest[: lo + k] + piece + rest[lo + k :]
-                    if problem.fits_shorter(candidate):
+                    if problem.fits_shorter(candidate, min(s, lo + k)):
                         if best is None or gain[k] > best[0]:
                             best = (float(gain[k]), candidate)
                         break
             if best is not None:
                 route[:] = best[1]
                 tour = np.array([0, *route, 0])
+                problem.prime(route)
                 improved = True
             else:
                 s += 1
