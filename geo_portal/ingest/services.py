@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from geo_portal.core.csvsafe import neutralise_row
+from geo_portal.core.csvsafe import neutralise_row, recover
 from geo_portal.ingest.errors import Finding
 from geo_portal.ingest.models import ImportBatch
 
@@ -67,3 +67,11 @@ def write_findings(*, kind: str, stamp: str, findings: Iterable[Finding], direct
             # The value comes from the imported file: a cell that would run as a formula gets a leading '.
             writer.writerow(neutralise_row([f.row, f.level, f.field, f.value, f.reason]))
     return path
+
+
+def read_findings(path: Path) -> list[Finding]:
+    """The findings of a report ``write_findings`` wrote (values as they were before neutralising), in its order."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        next(rows, None)
+        return [Finding(int(row), field, recover(value), reason, level) for row, level, field, value, reason in rows]

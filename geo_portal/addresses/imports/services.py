@@ -30,7 +30,7 @@ from geo_portal.ingest.csvio import ENCODING_ALIASES, MultiLineRow, line_digests
 from geo_portal.ingest.errors import Finding, ImportRefused
 from geo_portal.ingest.models import ImportBatch
 from geo_portal.ingest.progress import BatchProgress, mark_interrupted
-from geo_portal.ingest.services import batch_record_failure, batch_start, write_findings
+from geo_portal.ingest.services import batch_record_failure, batch_start, read_findings, write_findings
 from geo_portal.jobs.queue import defer_in_transaction
 
 DOORPLATE_IMPORT_LOCK = 0x6770_0001  # advisory lock id: one door-plate import at a time
@@ -332,6 +332,8 @@ def _same_file_untouched(batch: ImportBatch) -> ImportBatch | None:
     )
     if previous is None or not batch.source_sha256 or previous.source_sha256 != batch.source_sha256:
         return None
+    if not previous.report_path or not Path(previous.report_path).is_file():
+        return None  # its findings are reported again from that report
     began = previous.options.get("transaction_began")
     if previous.options.get("fingerprint") != batch.options["fingerprint"] or not began:
         return None
@@ -346,7 +348,7 @@ def _same_file_untouched(batch: ImportBatch) -> ImportBatch | None:
 
 
 def _record_unchanged(batch: ImportBatch, previous: ImportBatch) -> ImportResult:
-    """Record the run as ``unchanged``: the previous batch's reading of the file, nothing written."""
+    """Record the run as ``unchanged``: the previous batch's reading of the file and its findings, nothing written."""
     before = previous.counts
     loaded = before.get("loaded", 0)
     counts = {key: before.get(key, 0) for key in ("read", "loaded", "rejected", "warnings", "villages_assigned")}
@@ -363,8 +365,11 @@ def _record_unchanged(batch: ImportBatch, previous: ImportBatch) -> ImportResult
     batch.finished_at = timezone.now()
     batch.status, batch.stage = ImportBatch.Status.UNCHANGED, "done"
     batch.save(update_fields=["counts", "report_path", "message", "finished_at", "status", "stage", "options"])
-    report = Path(previous.report_path) if previous.report_path else None
-    return ImportResult(batch_id=batch.pk, dry_run=False, counts=counts, report_path=report, same_as_batch=previous.pk)
+    report = Path(previous.report_path)
+    return ImportResult(
+        batch_id=batch.pk, dry_run=False, counts=counts, findings=read_findings(report), report_path=report,
+        same_as_batch=previous.pk,
+    )  # fmt: skip
 
 
 def _only(rows: Iterator[tuple]) -> Iterator[tuple]:

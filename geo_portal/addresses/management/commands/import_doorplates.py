@@ -80,7 +80,14 @@ class Command(BaseCommand):
                 f"batch {result.batch_id}: unchanged — the same file as batch {result.same_as_batch}, and no plate "
                 f"changed since but by imports; nothing written ({c['loaded']} plates; {result.seconds:.1f} s)"
             )
-            return
+        else:
+            self._summary(result)
+        if result.findings:
+            print_findings(self.stdout, result.findings)
+            self.stdout.write(f"report: {result.report_path}")
+
+    def _summary(self, result) -> None:
+        c = result.counts
         label = "DRY RUN (nothing changed)" if result.dry_run else f"batch {result.batch_id}"
         self.stdout.write(
             f"{label}: read {c['read']}, loaded {c['loaded']}, rejected {c['rejected']}, warnings {c['warnings']}; "
@@ -88,6 +95,3 @@ class Command(BaseCommand):
             f"({c['skipped']} rows skipped unread); "
             f"roads added {c['roads_added']}, 鄰 added {c['neighborhoods_added']} ({result.seconds:.1f} s)"
         )
-        if result.findings:
-            print_findings(self.stdout, result.findings)
-            self.stdout.write(f"report: {result.report_path}")
