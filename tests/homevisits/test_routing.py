@@ -119,3 +119,41 @@ def test_resumed_round_is_timed_from_the_last_visit_made_at_the_current_time():
 def test_a_resumed_round_needs_a_time_per_visit_made():
     with pytest.raises(ValueError, match="one time per fixed visit"):
         plan_round(DAY, [], fixed=[Stop(key=1, x=0, y=0)], resume=Resume(at_min=600))
+
+
+def test_a_large_resumed_round_keeps_every_rule():
+    # 80 stops (a large round: four insertion orders, the shortened window checks): after two visits made, from the
+    # last one at 11:00, every window and the urgency rule hold, and the times follow the legs from there.
+    rng = random.Random(11)
+    made = [Stop(key=900, x=500, y=500), Stop(key=901, x=-800, y=300)]
+    stops = [
+        Stop(
+            key=i,
+            x=rng.uniform(-2500, 2500),
+            y=rng.uniform(-2500, 2500),
+            priority=0 if i % 9 == 0 else 2,
+            window=(690, 840) if i % 6 == 1 else (900, 1080) if i % 6 == 2 else None,
+            service_min=3,
+        )
+        for i in range(80)
+    ]
+    result = plan_round(DAY, stops, fixed=made, resume=Resume(at_min=660, arrivals_min=(500.0, 560.0)))
+    by_key = {s.key: s for s in [*made, *stops]}
+    assert result.order[:2] == (900, 901) and result.arrivals_min[:2] == (500.0, 560.0)
+    assert sorted([*result.order[2:], *(u.key for u in result.unfit)]) == list(range(80))
+    assert [(u.key, u.reason) for u in result.unfit] == []
+    t, here = 660.0, by_key[901]
+    seen_plain = False
+    for key, arrival in zip(result.order[2:], result.arrivals_min[2:], strict=True):
+        stop = by_key[key]
+        t = max(
+            t + ((stop.x - here.x) ** 2 + (stop.y - here.y) ** 2) ** 0.5 / (20_000 / 60),
+            stop.window[0] if stop.window else 0,
+        )
+        assert abs(arrival - t) < 1e-6
+        if stop.window:
+            assert stop.window[0] <= arrival <= stop.window[1]
+        assert not (stop.priority == 0 and seen_plain)
+        seen_plain = seen_plain or (stop.priority > 0 and stop.window is None)
+        t, here = t + stop.service_min, stop
+    assert result.return_min <= DAY.end_min
