@@ -9,7 +9,13 @@ of their own on 127.0.0.1.
 - commit-to-delivery latency: 100 single-plate transactions, one every 50 ms, to the same ten agencies; per delivery
   the time from the transaction's commit (the change log's commit time) to the receiver's answer; p50 / p95 / max
   (target p95 ≤ 2 s).
-Prints one JSON object on stdout (the last line).
+Prints one JSON object on stdout (the last line). ``--concurrency N`` sets the worker's slots (default 12: one for
+the dispatcher, one per agency and one spare, so no agency's deliveries wait for a slot; they spend their time
+waiting for their receiver's answer, not on a core).
+
+``python -m bench.notifications --ab N A B`` (DATABASE_URL: a loaded database) runs the benchmark N times with A
+worker slots and N times with B, alternating, each on a fresh copy of that database (CREATE DATABASE … TEMPLATE),
+and prints the runs and the medians: on a busy machine only such pairs are comparable.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ AGENCIES = 10
 FANOUT_PLATES = 200
 LATENCY_PLATES = 100
 LATENCY_GAP_S = 0.05
-CONCURRENCY = 8
+CONCURRENCY = 12
 
 
 def serve(secrets_file: str) -> None:
@@ -62,7 +68,7 @@ def _wait_delivered(expected: int, timeout: float) -> float:
     raise RuntimeError(f"only {done} of {expected} messages delivered in {timeout:.0f} s")
 
 
-def main() -> None:
+def main(concurrency: int = CONCURRENCY) -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.contrib.gis.geos import Point
@@ -110,14 +116,14 @@ def main() -> None:
         plate_create(district=anchor.district, components=Components(number=next(numbers), road=anchor.road),
                      point=Point(x, y, srid=anchor.geom.srid), actor="bench")  # fmt: skip
 
-    # A worker of its own with 8 slots: the dispatcher keeps its slot (no hand-over after each pass).
+    # A worker of its own: the dispatcher keeps its slot (no hand-over after each pass).
     env = {**os.environ, "GEO_PORTAL_NOTIFICATIONS_DISPATCH_SECONDS": "5", "GEO_PORTAL_NOTIFICATIONS_DISPATCH_YIELD": "0"}
     env["DATABASE_URL"] = env.get("DATABASE_URL") or database_url(connection.settings_dict)
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "notifications", "--concurrency",
-         str(CONCURRENCY)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         str(concurrency)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    out: dict = {"agencies": AGENCIES, "concurrency": CONCURRENCY}
+    out: dict = {"agencies": AGENCIES, "concurrency": concurrency, "load_average_start": os.getloadavg()[0]}
     try:
         app.configure_task(name="notifications.dispatch", allow_unknown=False).defer(timestamp=0)
         time.sleep(2)  # the worker up and its dispatcher polling
@@ -164,7 +170,42 @@ def main() -> None:
     if len(cpu) == 2:
         out["worker_deliveries_per_cpu_s"] = total / cpu["worker"]
         out["deliveries_per_cpu_s"] = total / (cpu["worker"] + cpu["receivers"])
+    out["load_average_end"] = os.getloadavg()[0]
     json.dump(out, sys.stdout, ensure_ascii=False)
+    print()
+
+
+def _ab(runs: int, a: int, b: int) -> None:
+    """Alternate two worker concurrencies on fresh copies of DATABASE_URL's database (see the module's docstring)."""
+    from bench.renumbering import _psql_admin
+
+    url = os.environ["DATABASE_URL"]
+    source = url.split("?")[0].rsplit("/", 1)[1]
+    copy = f"{source}_ab"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    results = []
+    for n in range(runs):
+        for slots in (a, b):
+            _psql_admin(url, f"DROP DATABASE IF EXISTS {copy}")
+            _psql_admin(url, f"CREATE DATABASE {copy} TEMPLATE {source}")
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.notifications", "--concurrency", str(slots)], cwd=ROOT,
+                env={**env, "DATABASE_URL": url.replace(f"/{source}?", f"/{copy}?", 1)},
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            out = json.loads(done.stdout.strip().splitlines()[-1])
+            row = {"run": n + 1, "concurrency": slots, "fanout_per_s": out["fanout"]["per_s"],
+                   "latency_p95_ms": out["latency"]["p95_ms"], "latency_p50_ms": out["latency"]["p50_ms"],
+                   "worker_deliveries_per_cpu_s": out.get("worker_deliveries_per_cpu_s"),
+                   "load_average": out["load_average_start"]}  # fmt: skip
+            results.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    _psql_admin(url, f"DROP DATABASE IF EXISTS {copy}")
+    keys = ("fanout_per_s", "latency_p95_ms", "latency_p50_ms", "worker_deliveries_per_cpu_s", "load_average")
+    median = {
+        slots: {k: statistics.median(r[k] for r in results if r["concurrency"] == slots) for k in keys} for slots in (a, b)
+    }
+    json.dump({"runs": results, "median": median}, sys.stdout)
     print()
 
 
@@ -172,5 +213,9 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         django.setup()
         serve(sys.argv[2])
+    elif "--ab" in sys.argv:
+        i = sys.argv.index("--ab")
+        _ab(*(int(v) for v in sys.argv[i + 1 : i + 4]))
     else:
-        main()
+        concurrency = int(sys.argv[sys.argv.index("--concurrency") + 1]) if "--concurrency" in sys.argv else CONCURRENCY
+        main(concurrency)
