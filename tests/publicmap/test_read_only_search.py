@@ -16,7 +16,7 @@ from django.db.utils import ProgrammingError
 from psycopg import errors
 
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.core.db_roles import ensure_roles
+from geo_portal.core.db_roles import Roles, ensure_roles
 from geo_portal.publicmap.models import CachedTile
 from geo_portal.publicmap.services import apply_invalidations
 from geo_portal.publicmap.tile_cache import get_tile
@@ -38,10 +38,23 @@ def _refusal(alias: str, statement: str) -> str:
 
 
 @pytest.fixture
-def reader_connections(mapped, settings):
-    """Two aliases of the test database connected as ``geo_portal_reader`` (roles committed: transactional test)."""
+def committed_roles(mapped):
+    """The least-privilege roles and their grants on the test database, committed (a transactional test's other
+    connections see them), and taken back afterwards: ownership returns to the test's own user and every privilege
+    of the three roles in this database is dropped, so that later tests' dumps name no role a fresh cluster lacks."""
+    roles = Roles()
     with connection.cursor() as cursor:
-        ensure_roles(cursor, database=connection.settings_dict["NAME"])
+        ensure_roles(cursor, database=connection.settings_dict["NAME"], roles=roles)
+    yield roles
+    with connection.cursor() as cursor:
+        cursor.execute(f'REASSIGN OWNED BY "{roles.owner}" TO SESSION_USER')
+        for role in (roles.owner, roles.web, roles.reader):  # one at a time: a default ACL may name two of them
+            cursor.execute(f'DROP OWNED BY "{role}"')
+
+
+@pytest.fixture
+def reader_connections(mapped, committed_roles):
+    """Two aliases of the test database connected as ``geo_portal_reader``."""
     for alias in READER_ALIASES:
         # Made here, not declared in settings: a connection the test creates itself (Django's test case refuses
         # declared aliases it was not told about).

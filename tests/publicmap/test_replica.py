@@ -23,7 +23,6 @@ from django.contrib.gis.geos import Point
 from django.db import connection, connections
 
 from geo_portal.addresses.models import DoorPlate
-from geo_portal.core.db_roles import ensure_roles
 from geo_portal.core.dsn import connection_params
 from geo_portal.core.geo import transform_point
 from geo_portal.publicmap.services import apply_invalidations
@@ -31,6 +30,7 @@ from geo_portal.publicmap.tile_cache import get_tile
 from geo_portal.publicmap.tiles import render_tile
 from tests.conftest import X0, Y0
 from tests.publicmap.conftest import tile_of
+from tests.publicmap.test_read_only_search import committed_roles  # noqa: F401 (fixture)
 
 SCRIPT = Path(settings.BASE_DIR) / "scripts" / "replica.sh"
 OLD = (X0 + 56, Y0 + 50)  # 103號 in the ``mapped`` fixture
@@ -47,11 +47,10 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
 
 
 @pytest.fixture
-def standby(mapped):
-    """A hot standby of the test cluster, caught up with everything committed so far, and a connection to it as
-    ``geo_portal_reader`` (alias ``replica_live``, made by the test). Stopped and removed afterwards."""
-    with connection.cursor() as cursor:
-        ensure_roles(cursor, database=connection.settings_dict["NAME"])  # the reader role exists on both then
+def standby(mapped, committed_roles):  # noqa: F811 (the fixture)
+    """A hot standby of the test cluster, caught up with everything committed so far (the reader role and its grants
+    included), and a connection to it as ``geo_portal_reader`` (alias ``replica_live``, made by the test). Stopped
+    and removed afterwards."""
     primary = connection_params(connection.settings_dict)
     base = Path(tempfile.mkdtemp(prefix="geo_portal_replica_", dir="/tmp"))
     base.chmod(0o755)  # the server's user (postgres, when the tests run as root) creates its folders inside
