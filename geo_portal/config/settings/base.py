@@ -345,7 +345,8 @@ THROTTLE_FAMILIES = {
     "api:plate": "plates",
 }
 # Geocode answers each API worker process keeps, keyed by the data version (api.answer_cache); 0 turns it off.
-GEOCODE_ANSWER_CACHE_ENTRIES = int(os.environ.get("GEO_PORTAL_GEOCODE_ANSWER_CACHE_ENTRIES", "20000"))
+# An answer is ~0.5 KB of JSON (one plate; up to ~3 KB with five): 10,000 take 5–30 MB per process.
+GEOCODE_ANSWER_CACHE_ENTRIES = int(os.environ.get("GEO_PORTAL_GEOCODE_ANSWER_CACHE_ENTRIES", "10000"))
 # Each process takes throttle counts from the shared counter in leases of limit ÷ this (at least 1): exact for
 # small limits (sign-in, reports), one database call per 30 tiles at 3000/minute (core.cache).
 THROTTLE_LEASE_DIVISOR = int(os.environ.get("GEO_PORTAL_THROTTLE_LEASE_DIVISOR", "100"))
