@@ -73,7 +73,7 @@ def _timed(cmd: list[str], env: dict[str, str]) -> dict:
         "seconds": round(seconds, 3),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_mb": round(usage.ru_maxrss / 1024, 1),
-        "output": out.decode(errors="replace").strip().splitlines()[0][:300],
+        "output": next((line for line in out.decode(errors="replace").splitlines() if line.startswith("batch ")), "")[:300],
     }
 
 
