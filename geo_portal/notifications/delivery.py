@@ -26,7 +26,7 @@ from standardwebhooks.webhooks import Webhook
 from geo_portal.notifications import conf, sql
 from geo_portal.notifications.models import Attempt, Message, Subscription
 from geo_portal.notifications.queueing import queue_delivery
-from geo_portal.notifications.services.subscriptions import active_secrets, subscription_disable
+from geo_portal.notifications.services.subscriptions import subscription_disable
 
 logger = logging.getLogger(__name__)
 
@@ -100,35 +100,44 @@ def send(*, url: str, msg_id: str, payload: str, secrets: list[str]) -> Outcome:
     return Outcome(False, status, ms, f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}"[:300], "")
 
 
-def _record_delivered(sent: list[tuple[Message, datetime, Outcome]], *, by: str) -> None:
-    """The attempts of messages delivered one after another, and their new state: one transaction, two statements."""
+@dataclass
+class _Pending:
+    """A pending message as the sender reads it (raw SQL: the ORM's query building was most of a short run's CPU)."""
+
+    pk: int
+    msg_id: str
+    payload: str
+    attempts: int
+    tries: int
+    next_attempt_at: datetime | None
+    subscription_id: int
+
+
+def _record_delivered(sent: list[tuple[_Pending, datetime, Outcome]], *, by: str) -> None:
+    """The attempts of messages delivered one after another, and their new state: one statement."""
     if not sent:
         return
-    with transaction.atomic():
-        Attempt.objects.bulk_create(
-            [
-                Attempt(message=m, number=m.tries + 1, at=at, status_code=o.status_code, response_ms=o.response_ms,
-                        ok=True, error="", ack_id=o.ack_id, by=by[:150])
-                for m, at, o in sent
-            ]
-        )  # fmt: skip
-        with connection.cursor() as cur:
-            cur.execute(
-                sql.MARK_DELIVERED,
-                {
-                    "ids": [m.pk for m, _, _ in sent],
-                    "ats": [at for _, at, _ in sent],
-                    "acks": [o.ack_id for _, _, o in sent],
-                },
-            )
+    with connection.cursor() as cur:
+        cur.execute(
+            sql.RECORD_DELIVERED,
+            {
+                "ids": [m.pk for m, _, _ in sent],
+                "numbers": [m.tries + 1 for m, _, _ in sent],
+                "ats": [at for _, at, _ in sent],
+                "codes": [o.status_code for _, _, o in sent],
+                "ms": [o.response_ms for _, _, o in sent],
+                "acks": [o.ack_id for _, _, o in sent],
+                "by": by[:150],
+            },
+        )
 
 
-def _record_failure(message: Message, outcome: Outcome, *, at: datetime, by: str) -> str:
+def _record_failure(message: _Pending, outcome: Outcome, *, at: datetime, by: str) -> str:
     """A failed attempt and what follows: ``retry`` (the next attempt's time set), ``dead`` or ``gone`` (410)."""
     schedule = conf.retry_schedule()
     with transaction.atomic():
         Attempt.objects.create(
-            message=message, number=message.tries + 1, at=at, status_code=outcome.status_code,
+            message_id=message.pk, number=message.tries + 1, at=at, status_code=outcome.status_code,
             response_ms=outcome.response_ms, ok=False, error=outcome.error, by=by[:150],
         )  # fmt: skip
         failures = message.attempts + 1
@@ -178,9 +187,22 @@ def deliver_subscription(*, subscription_id: int, batch: int | None = None, by: 
 
 
 def _due(subscription_id: int) -> bool:
-    return Message.objects.filter(
-        subscription_id=subscription_id, status=Message.Status.PENDING, next_attempt_at__lte=timezone.now()
-    ).exists()
+    with connection.cursor() as cur:
+        cur.execute(sql.DUE, [subscription_id])
+        return cur.fetchone()[0]
+
+
+def _sender(subscription_id: int) -> tuple[str, str, str, list[str]] | None:
+    """(status, mode, url, the secrets that sign now) of the subscription, or None."""
+    with connection.cursor() as cur:
+        cur.execute(sql.SENDER, [subscription_id])
+        return cur.fetchone()
+
+
+def _pending(subscription_id: int, limit: int) -> list[_Pending]:
+    with connection.cursor() as cur:
+        cur.execute(sql.PENDING, [subscription_id, limit])
+        return [_Pending(*row, subscription_id=subscription_id) for row in cur.fetchall()]
 
 
 def _deliver_locked(*, subscription_id: int, batch: int | None, by: str) -> RunResult:
@@ -190,28 +212,26 @@ def _deliver_locked(*, subscription_id: int, batch: int | None, by: str) -> RunR
         result.stopped = "busy"  # another sender has it; it sends what is due
         return result
     try:
-        sub = Subscription.objects.filter(pk=subscription_id).first()
-        if sub is None or sub.status != Subscription.Status.ACTIVE or sub.mode != Subscription.Mode.WEBHOOK:
+        sender = _sender(subscription_id)
+        if sender is None or sender[0] != Subscription.Status.ACTIVE or sender[1] != Subscription.Mode.WEBHOOK:
             result.stopped = "disabled"
             return result
-        secrets = active_secrets(subscription_id)
+        _status, _mode, url, secrets = sender
+        short = False  # the last chunk was not full: nothing more was pending when it was read
         while result.delivered + result.failed + result.dead < limit:
             room = limit - (result.delivered + result.failed + result.dead)
-            chunk = list(
-                Message.objects.filter(subscription_id=subscription_id, status=Message.Status.PENDING)
-                .only("id", "subscription_id", "msg_id", "payload", "attempts", "tries", "next_attempt_at")
-                .order_by("id")[: min(CHUNK, room)]
-            )
+            chunk = [] if short else _pending(subscription_id, min(CHUNK, room))
             if not chunk:
                 return result
-            delivered: list[tuple[Message, datetime, Outcome]] = []
+            short = len(chunk) < min(CHUNK, room)
+            delivered: list[tuple[_Pending, datetime, Outcome]] = []
             stop = ""
             for message in chunk:
                 now = timezone.now()
                 if message.next_attempt_at is None or message.next_attempt_at > now:
                     stop = "waiting"
                     break
-                outcome = send(url=sub.url, msg_id=message.msg_id, payload=message.payload, secrets=secrets)
+                outcome = send(url=url, msg_id=message.msg_id, payload=message.payload, secrets=secrets)
                 if outcome.ok:
                     delivered.append((message, now, outcome))
                     continue
