@@ -38,7 +38,7 @@ import django
 
 LETTERS = 1000
 # The command's default, two processes on this machine's two cores (the suite prints this run), then one process (the
-# whole batch laid out as one document: 66–88 CPU-seconds for the 1,000 letters, so over the target alone).
+# whole batch laid out as one document: 75–88 CPU-seconds for the 1,000 letters, so over the target alone).
 JOBS = (2, 1)
 CASES = 100_000
 CLERKS = 20
