@@ -10,7 +10,8 @@
 - ``notifications.digests``: yesterday's digest files, daily (``digests.digests_build``).
 
 All on the queue ``notifications``: the demo's worker runs every queue; a site with many agencies can give them a
-worker of their own (``manage.py procrastinate worker --queues notifications --concurrency 8``).
+worker of their own (``manage.py procrastinate worker --queues notifications --concurrency 12``: a slot per agency,
+plus the dispatcher and a spare).
 """
 
 from __future__ import annotations
