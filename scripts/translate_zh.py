@@ -2853,6 +2853,27 @@ GLOSSARY = {
     "%(check)s went wrong at %(when)s:\\n%(detail)s\\n\\nThe staff home shows the operations panel: %(url)s\\n": (
         "%(check)s 於 %(when)s 發生問題：\\n%(detail)s\\n\\n同仁工作首頁的運作狀態面板可查看詳情：%(url)s\\n"
     ),
+    "row in the last import": "上次匯入的資料列",
+    "unchanged": "未變更",
+    "window %(start)s–%(end)s; from the last visit made it is reached at %(earliest)s at the earliest": (
+        "時段 %(start)s–%(end)s；從最後一個已訪視地點出發，最早 %(earliest)s 才能抵達"
+    ),
+    "Urgent requests are visited before the others (only a request held to a time window may come between them). When the round changes during its day, the visits not yet made are timed from the last visit reported, at the time of the change.": (
+        "緊急申請排在其他申請之前訪視（只有限定時段的申請可能排在其間）。當日行程變更時，尚未訪視的各站從最後回報的訪視地點、於變更當時起重新排定時間。"
+    ),
+    "This page is for the clerks who draft renumbering plans, the reviewers who approve them and the registrars.": (
+        "本頁供擬訂門牌整編計畫的承辦人員、核准計畫的審核人員及戶籍員使用。"
+    ),
+    "plan %(number)s moved no household: no household was registered at its plates": "整編計畫 %(number)s 未異動任何戶籍：其門牌均無戶籍登記",
+    "plan %(number)s is %(status)s: household certificates are issued once it is applied": (
+        "整編計畫 %(number)s 目前為「%(status)s」：須於計畫執行後始能核發各戶之整編證明"
+    ),
+    "household %(household)s was not moved by plan %(number)s": "戶號 %(household)s 不在整編計畫 %(number)s 異動之列",
+    "Household number (empty: every household the plan moved)": "戶號（空白：本計畫異動之所有戶）",
+    "Household certificates (PDF)": "各戶門牌整編證明（PDF）",
+    "Certificates name the household's head: each one printed is written to the register's access log.": (
+        "證明載有戶長姓名：每份列印皆記錄於戶籍資料查詢紀錄。"
+    ),
 }
 
 # Plural entries (ngettext, {% blocktranslate count %}): Chinese has one form, msgstr[0], keyed by the singular msgid.
