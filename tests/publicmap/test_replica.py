@@ -97,9 +97,13 @@ def standby(mapped, committed_roles):  # noqa: F811 (the fixture)
 
 
 def caught_up(world, timeout_s: float = 30) -> None:
-    """Wait until the replica has replayed everything the primary has written (its WAL position now)."""
+    """Wait until the replica has replayed everything the primary has written (its WAL insert position now).
+
+    The insert position, not ``pg_current_wal_lsn()`` (the write position): the test cluster commits asynchronously
+    (``synchronous_commit=off``), so a commit's record may still be in the WAL buffers, behind the write position,
+    when this asks — and a replica "caught up" with the write position would not have the commit yet."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         target = cursor.fetchone()[0]
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
