@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(os.environ.get("GEO_PORTAL_SHARED_DATA", ROOT.parent / "shared" / "data" / "real"))
 PLATES = REAL / "doorplates" / "hsinchu_east_doorplates_2026-06.csv"
-DB = "geo_portal_bench_reimport"
+# Its own database on the serve cluster (another name when two runs must not share it).
+DB = os.environ.get("BENCH_REIMPORT_DB", "geo_portal_bench_reimport")
 TARGET_S = 1.5
 _NUMBER = re.compile(r"(\d+)號")
 

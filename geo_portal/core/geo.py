@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSGeometry, Point
-from pyproj import Transformer
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 STORAGE_SRID = 3826  # TWD97 / TM2 zone 121
 WGS84_SRID = 4326
@@ -25,6 +28,9 @@ TAIWAN_BOUNDS_WGS84 = (118.0, 21.5, 122.5, 26.5)
 @lru_cache(maxsize=16)
 def transformer(src_srid: int, dst_srid: int) -> Transformer:
     """A cached pyproj transformer in x/y order."""
+    # pyproj on first use, not at import: the models import this module, and pyproj costs every process ~0.05 s.
+    from pyproj import Transformer
+
     return Transformer.from_crs(src_srid, dst_srid, always_xy=True)
 
 

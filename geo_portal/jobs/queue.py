@@ -4,6 +4,12 @@ Services call ``defer_on_commit`` to queue a job once their transaction commits,
 name so that a lower app can start a higher app's job without importing it (``addresses`` starts the
 ``buildings`` link job). Tasks use ``RETRY_TRANSIENT`` and ``lock_timeout``. ``on_app_ready`` (the setting
 ``PROCRASTINATE_ON_APP_READY``) installs ``record_job_errors`` in every worker, which writes ``models.JobError``.
+
+Task modules are not imported at start-up (``PROCRASTINATE_AUTODISCOVER_MODULE_NAME`` is off): they import most
+of the project's services, PDF and mail code, which every command, web and worker process paid for (~0.3 s) and
+few need. ``on_app_ready`` hands procrastinate every app's ``tasks`` module as an import path instead, imported
+when the worker starts (``run_worker``) or a task is looked up by name; ``defer`` first imports only the module of
+the app the task name starts with (``buildings.link_imported_plates`` → ``geo_portal.buildings.tasks``).
 """
 
 from __future__ import annotations
@@ -11,13 +17,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils.module_loading import module_has_submodule
 from procrastinate import App, JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import JobDeferrer
 
 from geo_portal.jobs.models import JobError
 
@@ -30,6 +40,34 @@ logger = logging.getLogger(__name__)
 RETRY_TRANSIENT = RetryStrategy(max_attempts=4, exponential_wait=5, retry_exceptions=[OperationalError, InterfaceError])
 
 MESSAGE_MAX_CHARS = 2000
+TASKS_MODULE = "tasks"
+
+
+def task_modules() -> list[str]:
+    """The ``tasks`` module of every installed app that has one (what procrastinate's autodiscovery would import)."""
+    return [
+        f"{config.name}.{TASKS_MODULE}"
+        for config in apps.get_app_configs()
+        if config.module is not None and module_has_submodule(config.module, TASKS_MODULE)
+    ]
+
+
+def _deferrer(task_name: str) -> JobDeferrer:
+    """The task ``task_name`` configured for deferring, importing as few task modules as it takes.
+
+    A task's name starts with its app's label: that app's tasks module registers it. A name that does not follow
+    the convention is looked up after importing every tasks module (``configure_task``), as is an unknown one,
+    which raises ``TaskNotFound``.
+    """
+    if task_name not in app.tasks:
+        label = task_name.partition(".")[0]
+        config = apps.app_configs.get(label)
+        if config is not None and module_has_submodule(config.module, TASKS_MODULE):
+            import_module(f"{config.name}.{TASKS_MODULE}")
+    task = app.tasks.get(task_name)
+    if task is not None:
+        return task.configure()
+    return app.configure_task(name=task_name, allow_unknown=False)
 
 
 def defer(task_name: str, **task_kwargs: Any) -> int | None:
@@ -38,7 +76,7 @@ def defer(task_name: str, **task_kwargs: Any) -> int | None:
     Returns the job id, or None when the task's queueing lock refused it (the same job is already waiting,
     and a job reads its work set when it runs, so the waiting one covers this request too).
     """
-    deferrer = app.configure_task(name=task_name, allow_unknown=False)
+    deferrer = _deferrer(task_name)
     try:
         return deferrer.defer(**task_kwargs)
     except AlreadyEnqueued:
@@ -55,7 +93,7 @@ def defer_in_transaction(task_name: str, **task_kwargs: Any) -> int | None:
     """
     try:
         with transaction.atomic():
-            return app.configure_task(name=task_name, allow_unknown=False).defer(**task_kwargs)
+            return _deferrer(task_name).defer(**task_kwargs)
     except AlreadyEnqueued:
         logger.info("job %s not queued: one is already waiting (%s)", task_name, task_kwargs)
         return None
@@ -126,7 +164,9 @@ async def record_job_errors_async(call_next, context: JobContext, worker) -> Any
 
 
 def on_app_ready(procrastinate_app: App) -> None:
-    """Called by procrastinate's Django app once it is built: every worker records job errors."""
+    """Called by procrastinate's Django app once it is built: every worker records job errors; the tasks modules
+    are import paths, imported by the worker or a lookup by name rather than at start-up (module docstring)."""
+    procrastinate_app.import_paths = [*procrastinate_app.import_paths, *task_modules()]
     defaults = procrastinate_app.worker_defaults
     existing = list(defaults.get("task_middleware") or [])
     defaults["task_middleware"] = [*existing, record_job_errors, record_job_errors_async]

@@ -12,12 +12,14 @@ import io
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import IO
+from functools import cache
+from typing import IO, TYPE_CHECKING
 
-import pillow_heif
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageFile, ImageOps, TiffImagePlugin
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFile
 
 JPEG_QUALITY = 90
 # Bytes Pillow holds per pixel by decoded mode (RGB is stored in 4 bytes). Unknown modes count as 8.
@@ -28,7 +30,16 @@ COPY_BYTES_PER_PIXEL = 4
 # direction) is needed to place a plate.
 GPS_TAGS = (1, 2, 3, 4)
 
-pillow_heif.register_heif_opener()
+
+@cache
+def _register_heif() -> None:
+    """Pillow's HEIC/HEIF decoder, registered before the first photo is decoded. Pillow and pillow_heif are imported
+    by the functions that decode, not with this module: the admin, the report views and services load it in every
+    web, worker and command process, and the two libraries cost ~0.1 s of each process's start-up."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
 
 # Decoded format → (saved format, file extension). Only these decoders are ever tried on an upload.
 OUTPUT = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "HEIF": ("JPEG", "jpg")}
@@ -57,6 +68,8 @@ class ProcessedPhoto:
 
 def photo_gps(handle: IO[bytes]) -> tuple[float, float] | None:
     """The (lat, lon) of a stored photo's EXIF GPS block (kept only when the reporter opted in); None without one."""
+    from PIL import ExifTags, Image  # on first use: see _register_heif
+
     try:
         with Image.open(handle, formats=["JPEG", "PNG"]) as image:
             gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
@@ -139,6 +152,8 @@ def _gps_block(exif: Image.Exif) -> dict:
     or 180, minutes or seconds past 60, a reference other than N/S/E/W. Such values cannot be written back as EXIF
     rationals (unsigned), and a position made of them would be wrong.
     """
+    from PIL import ExifTags, TiffImagePlugin  # on first use: see _register_heif
+
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     if not any(tag in gps for tag in GPS_TAGS):
         return {}
@@ -166,6 +181,9 @@ def _gps_block(exif: Image.Exif) -> dict:
 
 def process_photo(uploaded: IO[bytes], keep_location: bool) -> ProcessedPhoto:
     """Decode, check and re-encode one uploaded photo; PhotoRejected with a message for the reporter."""
+    from PIL import Image, ImageFile, ImageOps  # on first use: see _register_heif
+
+    _register_heif()
     data = _read_limited(uploaded, settings.REPORT_PHOTO_MAX_BYTES)
     not_a_photo = _("The photo is not a JPEG, PNG or HEIC image.")
     try:
@@ -196,6 +214,8 @@ def process_photo(uploaded: IO[bytes], keep_location: bool) -> ProcessedPhoto:
 
 def _encode(image: Image.Image, output: tuple[str, str], gps: dict) -> ProcessedPhoto:
     """Re-encode the pixels with only what the reporter allowed: no EXIF, XMP or comment, optional GPS."""
+    from PIL import ExifTags, Image  # on first use: see _register_heif
+
     fmt, extension = output
     kept = {key: image.info[key] for key in ("icc_profile", "transparency") if key in image.info}
     image.info = kept if fmt == "PNG" else {k: v for k, v in kept.items() if k == "icc_profile"}

@@ -32,6 +32,7 @@ def _fresh_throttle_counters():
 def run_jobs(monkeypatch, django_db_blocker):
     """The real procrastinate worker, in a thread of its own (Playwright's loop runs in the test's thread)."""
     monkeypatch.setitem(connections.databases["default"], "CONN_MAX_AGE", 0)
+    app.perform_import_paths()  # the task modules' schedules, registered before they are left out
     for key in list(app.periodic_registry.periodic_tasks):
         monkeypatch.delitem(app.periodic_registry.periodic_tasks, key)
 

@@ -84,6 +84,7 @@ def inbox(settings):
 def run_jobs(monkeypatch):
     """Run the real procrastinate worker (its own connections) until no job is ready; periodic jobs left out."""
     monkeypatch.setitem(connections.databases["default"], "CONN_MAX_AGE", 0)
+    app.perform_import_paths()  # the task modules' schedules, registered before they are left out
     for key in list(app.periodic_registry.periodic_tasks):
         monkeypatch.delitem(app.periodic_registry.periodic_tasks, key)
 

@@ -38,7 +38,9 @@ def run_worker(queue, monkeypatch):
     monkeypatch.setitem(connections.databases["default"], "CONN_MAX_AGE", 0)
     # Schedules that run within the hour (the census's release of lapsed claims every minute, the operations alert
     # every five) would be deferred by every worker run and change the queue these tests count; their own tests
-    # (tests/census/test_jobs.py, tests/staff) run them with the schedule in place.
+    # (tests/census/test_jobs.py, tests/staff) run them with the schedule in place. The task modules first: a
+    # process imports them when its worker starts, which would register the schedules after this pruning.
+    app.perform_import_paths()
     for key, task in list(app.periodic_registry.periodic_tasks.items()):
         if not task.cron.split()[0].isdigit():
             monkeypatch.delitem(app.periodic_registry.periodic_tasks, key)
