@@ -5,6 +5,7 @@ budget), a job on the queue for large ones (create, progress, result by an ungue
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from dataclasses import asdict
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -40,6 +41,7 @@ from geo_portal.api.serializers import (
 )
 from geo_portal.buildings.selectors import outline_geojson
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID
+from geo_portal.core.throttling import FamilyThrottle
 from geo_portal.ingest.errors import ImportRefused
 
 MAX_BATCH_BYTES = 20 * 1024 * 1024
@@ -55,11 +57,23 @@ def _bad_request(errors) -> Response:
 class GeocodeView(APIView):
     """Address → door plates, best first, with a match grade."""
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.fast_answer = cached_geocode_answer  # config.fast_path: answer-cache hits before DRF's dispatch
+        return view
+
     @extend_schema(parameters=[GeocodeQuery], responses={200: GeocodeResultSerializer})
     def get(self, request: Request) -> HttpResponse:
-        # Keyed by the parameters as sent: an answer is stored only for parameters that validated.
-        key, version = (request.query_params.get("q"), request.query_params.get("limit")), answer_cache.data_version()
-        body, source = answer_cache.get(key, version), "hit"
+        probe = getattr(request._request, "answer_probe", None)
+        if probe is not None:  # cached_geocode_answer looked already: a miss under this version
+            (key, version), body = probe, None
+        else:
+            # Keyed by the parameters as sent: an answer is stored only for parameters that validated.
+            key = (request.query_params.get("q"), request.query_params.get("limit"))
+            version = answer_cache.data_version()
+            body = answer_cache.get(key, version)
+        source = "hit"
         if body is None:
             query = GeocodeQuery(data=request.query_params)
             if not query.is_valid():
@@ -69,6 +83,34 @@ class GeocodeView(APIView):
         response = HttpResponse(body, content_type="application/json")
         response["X-Answer-Cache"] = source  # hit, miss (stored now) or none (not cached: in a transaction, off)
         return response
+
+
+def cached_geocode_answer(request: HttpRequest) -> HttpResponse | None:
+    """A geocode answer-cache hit as ``GeocodeView`` would send it (same throttle, body and headers), without DRF's
+    dispatch, for the public fast path (anonymous GETs); None for anything else, which the view then handles.
+
+    The cache is looked up first and the throttle counted only for a hit: on a miss or a refusal the view runs its
+    own throttle, so a request is counted once. A miss leaves its probe on the request for the view to reuse.
+    """
+    key, version = (request.GET.get("q"), request.GET.get("limit")), answer_cache.data_version()
+    body = answer_cache.get(key, version)
+    if body is None:
+        request.answer_probe = (key, version)
+        return None
+    if not FamilyThrottle().allow_request(request, None):
+        return None  # the view answers 429 in DRF's form
+    response = HttpResponse(body, content_type="application/json")
+    response["X-Answer-Cache"] = "hit"
+    for header, value in _geocode_headers().items():  # what DRF's finalize_response adds (Allow)
+        response[header] = value
+    return response
+
+
+@functools.cache
+def _geocode_headers() -> dict[str, str]:
+    view = GeocodeView()
+    view.setup(HttpRequest())  # as at dispatch (Django adds HEAD to a view with GET here)
+    return dict(view.default_response_headers)
 
 
 class ReverseView(APIView):

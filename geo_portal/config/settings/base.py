@@ -72,18 +72,22 @@ MIDDLEWARE = [
     "geo_portal.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the Accept-Language header or the language cookie (not the session, since Django 4).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "geo_portal.core.middleware.ContentSecurityPolicyMiddleware",
+    "geo_portal.core.middleware.PermissionsPolicyMiddleware",
+    # Anonymous GETs of tiles and geocoding are answered here, with every header above, without the signed-in
+    # middleware below (config.fast_path). Only header-adding, request-independent middleware may come before it.
+    "geo_portal.config.fast_path.PublicFastPathMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff sessions: idle timeout, and only the two-factor pages for a user who still owes a second factor.
     "geo_portal.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "geo_portal.core.middleware.ContentSecurityPolicyMiddleware",
-    "geo_portal.core.middleware.PermissionsPolicyMiddleware",
     # Records who changed what (user, URL) into every history event written during a request (writes only:
     # see PGHISTORY_MIDDLEWARE_METHODS).
     "pghistory.middleware.HistoryMiddleware",
@@ -344,6 +348,8 @@ THROTTLE_FAMILIES = {
     "api:reverse": "reverse",
     "api:plate": "plates",
 }
+# Anonymous GETs of tiles and geocoding skip the session, authentication and staff middleware (config.fast_path).
+PUBLIC_FAST_PATH = os.environ.get("GEO_PORTAL_PUBLIC_FAST_PATH", "1") != "0"
 # Geocode answers each API worker process keeps, keyed by the data version (api.answer_cache); 0 turns it off.
 # An answer is ~0.5 KB of JSON (one plate; up to ~3 KB with five): 10,000 take 5–30 MB per process.
 GEOCODE_ANSWER_CACHE_ENTRIES = int(os.environ.get("GEO_PORTAL_GEOCODE_ANSWER_CACHE_ENTRIES", "10000"))
