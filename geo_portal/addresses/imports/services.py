@@ -270,7 +270,7 @@ def _import_in_transaction(
             stage("merge")
             # Every change of the merge (roads, 鄰, plates) is one transaction of the change log, caused by the batch.
             with change_context(actor=f"import batch {batch.pk}", cause=Cause.IMPORT_BATCH, ref=batch.pk):
-                counts = _merge(
+                counts, active_after = _merge(
                     cur,
                     batch_id=batch.pk,
                     allow_mass_retire=allow_mass_retire,
@@ -284,8 +284,7 @@ def _import_in_transaction(
             if not skipped or written > ANALYZE_MIN_CHANGED_SHARE * counts["loaded"]:
                 stage("statistics")
                 cur.execute("ANALYZE addresses_doorplate")
-            cur.execute(sql.ACTIVE_PLATES)
-            batch.options["active_after"] = cur.fetchone()[0]
+            batch.options["active_after"] = active_after
     counts.update(
         read=read,
         skipped=skipped,
@@ -399,7 +398,8 @@ def _rows_to_read(cur, path: Path, salt: bytes, encoding: str) -> tuple[int, set
     if not unchanged or total - unchanged > SKIP_MAX_NEW_SHARE * total:
         cur.execute("TRUNCATE doorplate_unchanged")
         return None
-    cur.execute(sql.ANALYZE_UNCHANGED)
+    # No ANALYZE of the skipped rows (~0.05 s for 100,000): the joins with them are hash joins either way, and a
+    # temporary table without statistics is estimated from its size.
     cur.execute(sql.ROWS_TO_READ)
     return unchanged, {row for (row,) in cur.fetchall()}
 
@@ -463,7 +463,8 @@ def _conflict(row: int, plate_id: int, version: int, by: str, at, field: str, de
 
 def _merge(
     cur, *, batch_id: int, allow_mass_retire: bool, retire_limit: float, source: str, findings: list[Finding]
-) -> dict[str, int]:
+) -> tuple[dict[str, int], int]:
+    """Merge the incoming rows into the plates; returns the counts and the number of active plates after it."""
     cur.execute(sql.ADD_ROADS)
     roads_added = cur.fetchone()[0]
     cur.execute(sql.ADD_ROAD_VARIANTS)
@@ -472,7 +473,7 @@ def _merge(
     cur.execute(sql.CREATE_INCOMING)
     cur.execute(sql.ANALYZE_INCOMING)
     cur.execute(sql.ACTIVE_IN_SCOPE)
-    active_before = cur.fetchone()[0]
+    active_before, active_all_before = cur.fetchone()
     cur.execute(sql.CREATE_TO_RETIRE)
     cur.execute("SELECT count(*) FROM doorplate_to_retire")
     to_retire = cur.fetchone()[0]
@@ -527,4 +528,4 @@ def _merge(
         "active_before": active_before,
         "roads_added": roads_added,
         "neighborhoods_added": neighborhoods_added,
-    }
+    }, active_all_before + added + restored - retired

@@ -50,13 +50,15 @@ CREATE TEMP VIEW doorplate_lines AS
 SELECT row_no, md5('{salt}' || line)::uuid AS line_hash FROM doorplate_raw_lines WHERE row_no > 1;
 """
 HAS_LINE_MEMORY = "SELECT EXISTS (SELECT 1 FROM addresses_doorplate WHERE imported_line IS NOT NULL AND status = 'active')"
+# OFFSET 0 keeps the lines a subquery of their own, so each line's digest is computed once: joined directly, the
+# hash join computed the view's md5 twice for every matching line (to hash it, then to compare it), ~0.2 s more.
 FIND_UNCHANGED = """
 INSERT INTO doorplate_unchanged (id, row_no, district_id, address_key)
 SELECT p.id, min(l.row_no), p.district_id, p.address_key
-FROM doorplate_lines l JOIN addresses_doorplate p ON p.imported_line = l.line_hash AND p.status = 'active'
+FROM (SELECT row_no, line_hash FROM doorplate_lines OFFSET 0) l
+JOIN addresses_doorplate p ON p.imported_line = l.line_hash AND p.status = 'active'
 GROUP BY p.id
 """
-ANALYZE_UNCHANGED = "ANALYZE doorplate_unchanged"
 COUNT_LINES = "SELECT count(*) FROM doorplate_lines"
 ROWS_TO_READ = """
 SELECT l.row_no FROM doorplate_lines l
@@ -178,8 +180,11 @@ LEFT JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
 LEFT JOIN areas_neighborhood_v n ON n.village_id = w.village_id AND n.number = w.hood
 """
 
+# The active plates before the merge, in the file's districts and in all (one scan: the count after the merge is
+# this one plus the plates added and restored, less those retired).
 ACTIVE_IN_SCOPE = """
-SELECT count(*) FROM addresses_doorplate WHERE status = 'active' AND district_id IN (SELECT district_id FROM doorplate_scope)
+SELECT count(*) FILTER (WHERE district_id IN (SELECT district_id FROM doorplate_scope)), count(*)
+FROM addresses_doorplate WHERE status = 'active'
 """
 
 # Plates staff created (never in a file: no source batch) are not retired for being absent from one.
