@@ -43,12 +43,13 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args, "-v0"], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
-def _admin_sql(env: dict[str, str], sql: str) -> list[tuple]:
+def _admin_sql(env: dict[str, str], sql: str, timeout: str = "0") -> list[tuple]:
     """One statement on the cluster's ``postgres`` database (through Django's connection to it)."""
+    timeout_sql = f"SET statement_timeout = '{timeout}'"
     code = (
         "import django, json; django.setup(); from django.db import connection;"
         "connection.settings_dict['NAME'] = 'postgres'; connection.connection = None;"
-        f"cur = connection.cursor(); cur.execute({sql!r});"
+        f"cur = connection.cursor(); cur.execute({timeout_sql!r}); cur.execute({sql!r});"
         "print(json.dumps(cur.fetchall() if cur.description else [], default=str))"
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
@@ -147,7 +148,7 @@ def _child(path: Path) -> None:
 
 def run(folder: Path) -> dict:
     env = _env()
-    _admin_sql(env, f"DROP DATABASE IF EXISTS {DB}")
+    _drop(env)
     _admin_sql(env, f"CREATE DATABASE {DB}")
     try:
         _manage(env, "migrate")
@@ -182,7 +183,16 @@ def run(folder: Path) -> dict:
         return report
     finally:
         if not os.environ.get("NATIONAL_KEEP_DB"):
-            _admin_sql(env, f"DROP DATABASE IF EXISTS {DB}")
+            _drop(env)
+
+
+def _drop(env: dict[str, str]) -> None:
+    """Drop the database; DROP DATABASE waits for every backend of the cluster to acknowledge it (a session of
+    someone else's stuck in COPY can hold it up): given up after a minute, saying so."""
+    try:
+        _admin_sql(env, f"DROP DATABASE IF EXISTS {DB}", timeout="60s")
+    except subprocess.CalledProcessError as exc:
+        print(f"could not drop {DB} (drop it later): {exc.stderr.strip().splitlines()[-1]}", file=sys.stderr)
 
 
 def main() -> None:
