@@ -3,7 +3,8 @@
 Each re-import runs as its own ``manage.py import_doorplates`` process (start-up included, bytecode caches on), on a
 database of its own on the durable cluster; wall time and peak RSS by ``wait4``. The 1%-changed file is made here,
 deterministically, in a temporary folder: of every 100th data row, a third move ~5 m, a third are removed and a third
-gain a new plate (a 之9 sub-number at the end of the file). Run alone: ``python -m bench.reimport`` (prints JSON).
+gain a new plate (a 之9 sub-number at the end of the file). Start-up alone is timed first (``import_doorplates
+--help``, five runs). Run alone: ``python -m bench.reimport`` (prints JSON; BENCH_REIMPORT_DB names its database).
 """
 
 from __future__ import annotations
@@ -78,12 +79,21 @@ def _timed(cmd: list[str], env: dict[str, str]) -> dict:
     }
 
 
+def startup(env: dict[str, str], *, runs: int = 5) -> dict:
+    """Process start-up alone: ``manage.py import_doorplates --help`` (Django set up, no database work)."""
+    rs = [_timed([sys.executable, "manage.py", "import_doorplates", "--help"], env) for _ in range(runs)]
+    walls, cpus = sorted(r["seconds"] for r in rs), sorted(r["cpu_s"] for r in rs)
+    return {"best_s": walls[0], "median_s": walls[len(walls) // 2], "max_s": walls[-1], "best_cpu_s": cpus[0],
+            "median_cpu_s": cpus[len(cpus) // 2], "n": runs}  # fmt: skip
+
+
 def benchmark(*, runs: int = 3) -> dict:
     host = str(ROOT / ".data" / "run")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo_portal.config.settings.local", "BENCH_PGHOST": host,
            "BENCH_PGPORT": "5433", "DATABASE_URL": f"postgis://postgres@/{DB}?host={host}&port=5433"}  # fmt: skip
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # start-up as deployed: with bytecode caches
     manage = [sys.executable, "manage.py"]
+    started = startup(env)
     reports = Path(tempfile.mkdtemp(prefix="reimport-"))
     changed = reports / "changed.csv"
     made = changed_copy(PLATES, changed)
@@ -119,7 +129,8 @@ def benchmark(*, runs: int = 3) -> dict:
                "peak_mb": max(r["peak_mb"] for r in rs), "n": len(rs), "target_s": TARGET_S, "last": rs[-1]["output"]}
         for name, rs in cases.items()
     }  # fmt: skip
-    return {"plates_file": PLATES.name, "changes": made, "first_import": first, **summary, "load_1min": load}
+    return {"plates_file": PLATES.name, "changes": made, "startup_help": started, "first_import": first, **summary,
+            "load_1min": load}  # fmt: skip
 
 
 if __name__ == "__main__":
