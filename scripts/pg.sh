@@ -34,7 +34,7 @@ settings_for() {
     serve)
       DATA_NAME=pg; SOCK_NAME=run; PORT=5433
       # Durable: PostgreSQL's defaults for fsync, synchronous_commit and full_page_writes are kept. A national
-      # import writes ~10 GB of WAL in one transaction: room for it between checkpoints (max_wal_size, timeout) spares
+      # import writes ~1.9 GB of WAL per million plates in one transaction: room between checkpoints (size, timeout) spares
       # the load repeated checkpoints and their full-page images; crash recovery replays more, durability is the same.
       OPTS="-c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB -c max_wal_size=8GB -c checkpoint_timeout=15min -c jit=off"
       ;;
