@@ -252,6 +252,9 @@ def _import_in_transaction(
             if staged == 0 and not skipped:
                 raise ImportRefused(f"{path.name}: no valid rows ({len(findings)} rejected); nothing was imported")
             stage("set-based checks")
+            if staged > BULK_LOAD_MIN_ROWS:
+                # The checks' sorts (duplicates, the merge's joins) of a large file in memory, not on disk.
+                cur.execute(sql.BULK_LOAD_SETTINGS)
             cur.execute(sql.CREATE_SCOPE)
             cur.execute(sql.CREATE_WORK, {"srid": srid})
             if skipped:
@@ -521,10 +524,8 @@ def _merge(
             bulk = to_add > cur.fetchone()[0]
         with ExitStack() as bulk_load:
             if bulk:
-                # A first load: sorts and index builds in memory, the builds in parallel (PostgreSQL's own memory, for
-                # this transaction only). The plates' history gets as many rows as the plates: when it holds fewer,
-                # its indexes are built once after the load too.
-                cur.execute(sql.BULK_LOAD_SETTINGS)
+                # The plates' history gets as many rows as the plates: when it holds fewer, its indexes are built
+                # once after the load too (BULK_LOAD_SETTINGS, set after staging, gives the builds memory and workers).
                 cur.execute(sql.HISTORY_ROWS)
                 if to_add > cur.fetchone()[0]:
                     bulk_load.enter_context(bulk_load_mode(sql.HISTORY_TABLE))

@@ -347,8 +347,8 @@ TABLE_ROWS = "SELECT count(*) FROM addresses_doorplate"
 # The plates' history (django-pghistory's event table, written by the plates' insert trigger).
 HISTORY_TABLE = "addresses_doorplateevent"
 HISTORY_ROWS = f"SELECT count(*) FROM {HISTORY_TABLE}"
-# A first load's sorts (the insert in file order, the change capture's) and index builds: memory of PostgreSQL's, for
-# this transaction; index builds with parallel workers.
+# A large file's sorts (duplicates, the insert in file order, the change capture's) and a first load's index builds:
+# memory of PostgreSQL's, for this transaction only; index builds with parallel workers.
 BULK_LOAD_SETTINGS = """
 SET LOCAL work_mem = '256MB';
 SET LOCAL maintenance_work_mem = '1GB';
