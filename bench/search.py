@@ -158,6 +158,11 @@ def zip_comparison(sample_size: int) -> dict:
     }
 
 
+# Above this many plates the naive scan asks 10 queries, not 100 (a LIKE '%q%' over 10,000,000 plates takes seconds
+# each), and the pg_trgm comparison is left out (its index alone takes many minutes to build): make bench stays bounded.
+LARGE = 2_000_000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--district", required=True)
@@ -195,14 +200,18 @@ def main() -> None:
         def sql(statement: str) -> Callable:
             return lambda params: (cur.execute(statement, params), cur.fetchall())
 
+        large = len(ids) > LARGE
         naive = percentiles(
             timed(
                 sql("SELECT id FROM addresses_doorplate WHERE address LIKE '%%' || %s || '%%' LIMIT 5"),
-                [[q] for q in queries[:100]],
+                [[q] for q in queries[: 10 if large else 100]],
             )
         )
-        cur.execute("CREATE INDEX IF NOT EXISTS bench_address_trgm ON addresses_doorplate USING gin (address gin_trgm_ops)")
-        cur.execute("ANALYZE addresses_doorplate")
+        if not large:
+            cur.execute(
+                "CREATE INDEX IF NOT EXISTS bench_address_trgm ON addresses_doorplate USING gin (address gin_trgm_ops)"
+            )
+            cur.execute("ANALYZE addresses_doorplate")
         inproc = {
             "geocode (geo_portal)": percentiles(timed(geocode, queries)),
             **(
@@ -219,11 +228,17 @@ def main() -> None:
                 )
             ),
             "naive LIKE '%q%' scan (no index)": naive,
-            "pg_trgm index (similarity)": percentiles(
-                timed(
-                    sql("SELECT id FROM addresses_doorplate WHERE address %% %s ORDER BY address <-> %s LIMIT 5"),
-                    [[q, q] for q in queries[:200]],
-                )
+            **(
+                {}
+                if large
+                else {
+                    "pg_trgm index (similarity)": percentiles(
+                        timed(
+                            sql("SELECT id FROM addresses_doorplate WHERE address %% %s ORDER BY address <-> %s LIMIT 5"),
+                            [[q, q] for q in queries[:200]],
+                        )
+                    )
+                }
             ),
             "autocomplete (geo_portal)": percentiles(timed(autocomplete, prefixes)),
             "reverse (geo_portal)": percentiles(timed(lambda p: reverse(p, radius_m=100), points)),
@@ -237,7 +252,7 @@ def main() -> None:
                 )
             ),
         }
-        cur.execute("DROP INDEX bench_address_trgm")
+        cur.execute("DROP INDEX IF EXISTS bench_address_trgm")
     result["in_process"] = inproc
     lonlats = [p.transform(4326, clone=True) for p in points]
     result["http"] = http_latency(
