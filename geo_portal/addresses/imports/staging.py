@@ -92,17 +92,9 @@ def _float(value: str) -> float | None:
 # Parsing is most of an import's Python time (~40 µs a row whole, ~5 µs this way).
 _COMMON_FORM = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*[路街段道])([0-9][0-9巷弄號之樓層]*)")
 _NO_ROAD = Problem("road", "", "missing road or area name")
-_TAIL_FIELDS = (
-    "lane",
-    "alley",
-    "number_prefix",
-    "number",
-    "sub_number",
-    "number_suffix",
-    "floor",
-    "floor_unit",
-    "floor_sub",
-)
+# The components written after the place: the parser's own fields from 巷 to 樓之M, in their order.
+_ADDRESS_FIELDS = [f.name for f in dataclasses.fields(Address)]
+_TAIL_FIELDS = tuple(_ADDRESS_FIELDS[_ADDRESS_FIELDS.index("lane") : _ADDRESS_FIELDS.index("floor_sub") + 1])
 
 
 @functools.lru_cache(maxsize=1 << 16)  # distinct roads and sections: tens of thousands in the whole country
