@@ -1,18 +1,20 @@
 """Recent geocode answers of the public API, kept per worker process as their rendered JSON, valid only for the data
 they were computed from. Called by ``views.GeocodeView``.
 
-An answer is stored under (query, limit, language, data version) and the version is read for every request, so an
-answer is never served after the data it came from changed:
+An answer is stored under (query, limit, language, data version), and an answer is served only under the version
+it was stored under:
 
 - the public change log's latest txid (``changes_latest_txid``): every committed change of a plate, road, village,
   district or building numbers a new txid at its commit, visible in the same snapshot as the change itself. The txid
-  is read before the answer is computed, so an answer stored under txid T shows the data of T or later;
+  is read before the answer is computed, so an answer stored under txid T shows the data of T or later. The process
+  reads it at most once per ``PUBLIC_DATA_RECHECK_SECONDS`` (``changes.recent``): a committed change reaches the
+  answers within that time (1 s);
 - the gazetteer's signature (``addresses.search.gazetteer``: road names and aliases, villages, districts, named
   buildings, zip-code rules), which the geocoder itself re-reads at most once a second.
 
 When the version moves, every stored answer is dropped at once. Inside a transaction (a service or a test that may
-see changes of its own not yet numbered) the cache is not used at all. A hit costs one small prepared statement
-instead of parsing, the plate query and rendering; ``GEOCODE_ANSWER_CACHE_ENTRIES`` bounds the memory (0: off).
+see changes of its own not yet numbered) the cache is not used at all. A hit costs no statement (one a second) instead
+of parsing, the plate query and rendering; ``GEOCODE_ANSWER_CACHE_ENTRIES`` bounds the memory (0: off).
 """
 
 from __future__ import annotations
@@ -25,9 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import translation
 
 from geo_portal.addresses.search.gazetteer import gazetteer
-
-CHANNEL = "public"
-_VERSION_SQL = f"SELECT changes_latest_txid('{CHANNEL}')"
+from geo_portal.changes.recent import public_txid
 
 _lock = threading.Lock()
 _answers: OrderedDict[tuple, bytes] = OrderedDict()
@@ -43,10 +43,7 @@ def data_version() -> tuple | None:
     search = connections[settings.SEARCH_DB]
     if search.in_atomic_block or connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return None
-    with search.cursor() as cursor:
-        cursor.execute(_VERSION_SQL)
-        txid = cursor.fetchone()[0]
-    return (txid, gazetteer().signature)
+    return (public_txid(settings.SEARCH_DB), gazetteer().signature)
 
 
 def get(key: tuple, version: tuple | None) -> bytes | None:

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.search import gazetteer
 from geo_portal.api import answer_cache
+from geo_portal.changes import recent
 from geo_portal.publicmap import tile_memory
 from geo_portal.publicmap.tile_cache import get_tile
 from tests.conftest import X0, Y0
@@ -105,3 +106,85 @@ def test_a_tile_is_served_from_memory_only_while_the_shared_cache_holds_the_same
     assert third.content != first.content
     assert third.content == get_tile("plates", z, x, y).content
     assert client.get(url)["X-Tile-Cache"] == "hit"
+
+
+class Clock:
+    """``changes.recent``'s clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def recheck_window(settings, monkeypatch):
+    """Deployed behaviour: the public data's version is read at most once per 60 s of a hand-moved clock."""
+    settings.PUBLIC_DATA_RECHECK_SECONDS = 60.0
+    clock = Clock()
+    monkeypatch.setattr(recent, "clock", clock)
+    recent.forget()
+    yield clock
+    recent.forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_the_recheck_window_a_tile_held_in_memory_costs_no_statement(mapped, client, recheck_window,
+                                                                            django_assert_num_queries):
+    tile_memory.forget()
+    z, x, y = tile_of(*OLD, 18)
+    url = f"/tiles/plates/{z}/{x}/{y}.mvt"
+    first = client.get(url)
+    assert (first.status_code, first["X-Tile-Cache"]) == (200, "miss")
+    with django_assert_num_queries(1):  # the shared cache's ETag: the same bytes, valid at the latest txid
+        assert client.get(url)["X-Tile-Cache"] == "hit"
+    with django_assert_num_queries(1):  # the version, first read in this window: the txid the tile was valid at
+        assert client.get(url)["X-Tile-Cache"] == "hit"
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert (again.status_code, again["X-Tile-Cache"], again.content, again["ETag"]) == (
+        200, "hit", first.content, first["ETag"]
+    )
+
+    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+    DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*MOVED, srid=3826))
+    # The change is committed, but this process read the version less than 60 s ago: the held tile until then.
+    assert client.get(url).content == first.content
+    recheck_window.now += 60
+    moved = client.get(url)
+    assert (moved["X-Tile-Cache"], moved.content) == ("miss", get_tile("plates", z, x, y).content)
+    assert moved.content != first.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_tile_is_held_in_memory_too(mapped, client, recheck_window, django_assert_num_queries):
+    tile_memory.forget()
+    z, x, y = tile_of(OLD[0] + 3000, OLD[1] + 3000, 18)
+    url = f"/tiles/plates/{z}/{x}/{y}.mvt"
+    first = client.get(url)
+    assert (first.status_code, first["X-Tile-Cache"], first.content) == (204, "miss", b"")
+    assert [client.get(url)["X-Tile-Cache"] for _ in range(2)] == ["hit", "hit"]
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert (again.status_code, again["X-Tile-Cache"], again["ETag"]) == (204, "hit", first["ETag"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_the_recheck_window_an_answer_costs_no_statement(mapped, client, recheck_window,
+                                                                django_assert_num_queries):
+    answer_cache.clear()
+    first = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert first_hit(first) == ("新竹市東區光復路二段103號", round(OLD[0], 2), round(OLD[1], 2))
+    with django_assert_num_queries(1) as counted:  # the throttle's shared counter only (at this rate, exact)
+        second = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert "core_throttle_take" in counted.captured_queries[0]["sql"]
+    assert (second.content, answer_cache.stats) == (first.content, {"hits": 1, "misses": 1})
+
+    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+    DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*MOVED, srid=3826))
+    assert client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content == first.content  # read less than 60 s ago
+    recheck_window.now += 60
+    third = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert first_hit(third) == ("新竹市東區光復路二段103號", round(MOVED[0], 2), round(MOVED[1], 2))
+    assert answer_cache.stats == {"hits": 2, "misses": 2}

@@ -20,6 +20,8 @@ DATABASES.pop("search")  # noqa: F405
 DATABASES.pop("replica")  # noqa: F405
 SEARCH_DB = "default"
 TILE_CACHE_DB = "default"
+# Tests see each committed change at once (tests of the recheck window set it themselves).
+PUBLIC_DATA_RECHECK_SECONDS = 0.0
 # The browser tests' live server serves static files straight from the apps and node_modules (no collectstatic).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
