@@ -130,8 +130,9 @@ def recheck_window(settings, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_within_the_recheck_window_a_tile_held_in_memory_costs_no_statement(mapped, client, recheck_window,
-                                                                            django_assert_num_queries):
+def test_within_the_recheck_window_a_tile_held_in_memory_costs_no_statement(
+    mapped, client, recheck_window, django_assert_num_queries
+):
     tile_memory.forget()
     z, x, y = tile_of(*OLD, 18)
     url = f"/tiles/plates/{z}/{x}/{y}.mvt"
@@ -144,7 +145,10 @@ def test_within_the_recheck_window_a_tile_held_in_memory_costs_no_statement(mapp
     with django_assert_num_queries(0):
         again = client.get(url)
     assert (again.status_code, again["X-Tile-Cache"], again.content, again["ETag"]) == (
-        200, "hit", first.content, first["ETag"]
+        200,
+        "hit",
+        first.content,
+        first["ETag"],
     )
 
     plate = mapped["plates"]["新竹市東區光復路二段103號"]
@@ -171,8 +175,7 @@ def test_an_empty_tile_is_held_in_memory_too(mapped, client, recheck_window, dja
 
 
 @pytest.mark.django_db(transaction=True)
-def test_within_the_recheck_window_an_answer_costs_no_statement(mapped, client, recheck_window,
-                                                                django_assert_num_queries):
+def test_within_the_recheck_window_an_answer_costs_no_statement(mapped, client, recheck_window, django_assert_num_queries):
     answer_cache.clear()
     first = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
     assert first_hit(first) == ("新竹市東區光復路二段103號", round(OLD[0], 2), round(OLD[1], 2))
