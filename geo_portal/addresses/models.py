@@ -224,6 +224,12 @@ class DoorPlate(models.Model):
             ),
             models.Index(fields=["village"], name="doorplate_village_idx"),
             models.Index(fields=["source_batch"], name="doorplate_source_batch_idx"),
+            # A re-import looks up each address it lists among the retired plates (a plate listed again comes back
+            # under its own id): without this, every import scanned all plates for them (0.14–0.24 s of a monthly
+            # update of 東區).
+            models.Index(
+                fields=["district", "address_key"], name="doorplate_inactive_key_idx", condition=~Q(status="active")
+            ),
         ]
 
     def __str__(self) -> str:
