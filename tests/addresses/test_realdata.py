@@ -88,6 +88,7 @@ def test_bulk_load_left_every_index_and_foreign_key_in_place(loaded_real, db):
         "addresses_doorplate_pkey",
         "doorplate_active_key_uniq",
         "doorplate_geom_active_gist",
+        "doorplate_inactive_key_idx",
         "doorplate_road_number_idx",
         "doorplate_same_side_idx",
         "doorplate_source_batch_idx",
