@@ -253,3 +253,28 @@ def test_fuzzy_correction_carries_into_interpolation(plates):
     result = geocode("光復2段5號")
     assert (result.grade, result.hits[0].address) == ("interpolated", "新竹市東區光復路二段5號")
     assert result.notes[0] == "road 光復二段 → 光復路二段 (road type word left out)"
+
+
+def plate_statements(captured: list[dict]) -> list[dict]:
+    """The statements of a geocode that read plates by number (the gazetteer's and others aside)."""
+    return [q for q in captured if "FROM addresses_doorplate p" in q["sql"] and "p.number = ANY" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "statements", "answer"),
+    [
+        # The unit asked for is on the floor read first: one statement, only that floor's plates.
+        ("光復路二段3號2樓", 1, ("exact", ["新竹市東區光復路二段3號2樓"])),
+        ("光復路二段3號", 1, ("exact", ["新竹市東區光復路二段3號"])),
+        # Not there: all the number's plates are read for the fallbacks (the entrance, the lowest unit).
+        ("光復路二段3號5樓", 2, ("base", ["新竹市東區光復路二段3號"])),
+        ("光復路二段21號", 2, ("exact", ["新竹市東區光復路二段21號2樓"])),
+    ],
+)
+def test_the_floor_asked_for_is_read_first(plates, query, statements, answer):
+    with CaptureQueriesContext(connection) as captured:
+        result = geocode(query)
+    assert summary(result) == answer
+    read = plate_statements(captured.captured_queries)
+    assert len(read) == statements
+    assert ("p.floor = ANY" in read[0]["sql"], all("p.floor = ANY" not in q["sql"] for q in read[1:])) == (True, True)

@@ -67,6 +67,10 @@ PLATES_IN_AREA = (
   AND p.area = %(area)s AND p.lane = %(lane)s AND p.alley = %(alley)s
 ORDER BY p.address_key, p.id"""
 )
+# The same, only the plates on the floors asked for (NULL: the entrance); the answer itself is among them.
+_AT_FLOORS = "\n  AND (p.floor = ANY(%(floors)s) OR (%(no_floor)s AND p.floor IS NULL))\nORDER BY"
+PLATES_ON_ROADS_AT_FLOORS = PLATES_ON_ROADS.replace("\nORDER BY", _AT_FLOORS)
+PLATES_IN_AREA_AT_FLOORS = PLATES_IN_AREA.replace("\nORDER BY", _AT_FLOORS)
 PLATES_BY_ID = _PLATE_COLUMNS + "WHERE p.id = ANY(%(ids)s) ORDER BY p.address_key, p.id"
 SUCCESSORS = """
 SELECT s.to_doorplate_id FROM addresses_doorplate_successors s
