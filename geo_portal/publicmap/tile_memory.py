@@ -48,7 +48,9 @@ def tile(layer: str, z: int, x: int, y: int) -> CachedTile:
         held = _tiles.get(address)
     if held is not None:
         etag, content, valid_at = held
-        if valid_at is not None and valid_at == public_txid(alias):
+        # Outside a transaction only: inside one, this connection may hold changes of its own that no txid numbers
+        # yet (the validity statement checks for them).
+        if valid_at is not None and not connections[alias].in_atomic_block and valid_at == public_txid(alias):
             _touch(address)
             return CachedTile(content=content, etag=etag, source="hit")
         with connections[alias].cursor() as cursor:
