@@ -61,8 +61,11 @@ def test_results_are_stored_once_and_answered_per_record(round_):
 def test_the_later_observation_stands_whichever_arrives_first(round_):
     ann, device, stop = round_["ann"], round_["device"], round_["typed"]
     now = timezone.now()
+    # Half an hour earlier, but on the round's day (just after local midnight, at midnight: a result from before the
+    # round's day is refused).
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     later = record(stop, "done", at=now)
-    earlier = record(stop, "not_home", "out", at=now - dt.timedelta(minutes=30))
+    earlier = record(stop, "not_home", "out", at=max(now - dt.timedelta(minutes=30), day_start))
     sync.sync_results(user=ann, device=device, records=[later])
     sync.sync_results(user=ann, device=device, records=[earlier])
     stop.refresh_from_db()
