@@ -5,8 +5,8 @@ number instead of turning into mojibake. Big5 (cp950, common in Taiwan governmen
 message, or is decoded when the caller declares ``encoding="big5"``.
 
 Re-imports that skip unchanged rows identify a row by the digest of its raw bytes (``line_digest``): ``read_csv``
-yields it with each row when given a salt, ``line_digests`` computes it for every line without decoding or parsing
-(the cheap first pass), and ``read_csv_lines`` reads only chosen lines.
+yields it with each row when given a salt, ``line_digests`` and ``first_line_of_digests`` compute it for every line
+without decoding or parsing (the cheap first pass), and ``read_csv_lines`` reads only chosen lines.
 """
 
 from __future__ import annotations
@@ -75,6 +75,21 @@ def line_digests(path: Path, salt: bytes) -> Iterator[tuple[int, str]]:
         next(fh, None)
         for line_no, raw in enumerate(fh, start=2):
             yield line_no, hashlib.md5(salt + raw.rstrip(b"\r\n"), usedforsecurity=False).hexdigest()
+
+
+def first_line_of_digests(path: Path, salt: bytes, *, limit: int) -> tuple[dict[bytes, int], int] | None:
+    """The raw ``line_digest`` (16 bytes) of every line after the header → the first line number that has it, and
+    the number of those lines; None when the file has more than ``limit`` of them (the map is held in memory)."""
+    first: dict[bytes, int] = {}
+    md5 = hashlib.md5
+    line_no = 1
+    with path.open("rb") as fh:
+        next(fh, None)
+        for line_no, raw in enumerate(fh, start=2):
+            if line_no > limit + 1:
+                return None
+            first.setdefault(md5(salt + raw.rstrip(b"\r\n"), usedforsecurity=False).digest(), line_no)
+    return first, line_no - 1
 
 
 class MultiLineRow(Exception):

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
 
-from geo_portal.addresses.imports import import_doorplates
+from geo_portal.addresses.imports import import_doorplates, services
 from geo_portal.addresses.models import DoorPlate
 from geo_portal.addresses.plates import plate_move
 from geo_portal.ingest.models import ImportBatch
@@ -48,6 +48,15 @@ def history(*, after: int) -> list[tuple[str, int]]:
     """History rows written after ``after`` (a ``pgh_id``), sorted."""
     events = DoorPlate.pgh_event_model.objects.filter(pgh_id__gt=after)
     return sorted(events.values_list("pgh_label", "pgh_obj_id"))
+
+
+@pytest.fixture(params=["in process", "in the server"])
+def first_pass(request, monkeypatch) -> str:
+    """The re-import's first pass in the importer's process (files up to ``LINES_HASHED_IN_PROCESS`` lines) or in
+    PostgreSQL (larger files): each test that takes this runs with both."""
+    if request.param == "in the server":
+        monkeypatch.setattr(services, "LINES_HASHED_IN_PROCESS", 0)
+    return request.param
 
 
 def snapshot() -> list[tuple]:
@@ -93,7 +102,7 @@ def test_after_a_staff_edit_the_same_file_reads_no_unchanged_row_and_keeps_the_e
     assert plate_events() == events
 
 
-def test_a_one_percent_change_touches_only_the_changed_rows_and_matches_a_fresh_import(areas, tmp_path):
+def test_a_one_percent_change_touches_only_the_changed_rows_and_matches_a_fresh_import(areas, tmp_path, first_pass):
     first = run(write_csv(tmp_path / "v1.csv", HEADER, rows_v1()))
     ids = dict(DoorPlate.objects.values_list("address", "id"))
     events, past = plate_events(), last_history_id()
@@ -123,7 +132,7 @@ def test_a_one_percent_change_touches_only_the_changed_rows_and_matches_a_fresh_
     assert snapshot() == after_diff
 
 
-def test_a_new_row_before_an_unchanged_row_with_its_address_reads_the_whole_file(areas, tmp_path):
+def test_a_new_row_before_an_unchanged_row_with_its_address_reads_the_whole_file(areas, tmp_path, first_pass):
     """The first row with an address is the plate (the later one is the duplicate): a new row inserted before an
     unchanged one would turn that one into the duplicate, so this import reads every row, as a fresh one would."""
     run(write_csv(tmp_path / "v1.csv", HEADER, rows_v1()))
@@ -139,8 +148,9 @@ def test_a_new_row_before_an_unchanged_row_with_its_address_reads_the_whole_file
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "big5"])
-def test_a_re_import_with_either_reader_of_the_first_pass_skips_the_same_rows(areas, tmp_path, encoding):
-    """UTF-8 files are hashed by PostgreSQL, Big5 files in Python: the digests are the same either way."""
+def test_a_re_import_with_either_reader_of_the_first_pass_skips_the_same_rows(areas, tmp_path, encoding, first_pass):
+    """In the importer every file is hashed in Python; in the server UTF-8 files are hashed by PostgreSQL and Big5
+    files in Python: the digests are the same every way."""
     run(write_csv(tmp_path / "v1.csv", HEADER, rows_v1(), encoding=encoding), encoding=encoding)
     diff = run(write_csv(tmp_path / "v2.csv", HEADER, rows_v2(), encoding=encoding), encoding=encoding)
     assert (diff.counts["skipped"], diff.counts["added"], diff.counts["changed"], diff.counts["retired"]) == (38, 1, 1, 1)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from geo_portal.ingest.csvio import MultiLineRow, line_digest, line_digests, read_csv, read_csv_lines
+from geo_portal.ingest.csvio import (
+    MultiLineRow,
+    first_line_of_digests,
+    line_digest,
+    line_digests,
+    read_csv,
+    read_csv_lines,
+)
 
 SALT = b"0123456789abcdef0123456789abcdef"
 
@@ -31,3 +38,16 @@ def test_a_row_spanning_lines_is_refused_by_the_line_reader_and_digested_whole(t
     with pytest.raises(MultiLineRow):
         list(read_csv_lines(path, {2, 3}, salt=SALT))
     assert list(read_csv_lines(path, {4}, salt=SALT)) == [second]
+
+
+def test_the_in_memory_first_pass_maps_each_digest_to_its_first_line_and_refuses_past_its_limit(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes("address,x\r\n光復路1號,1\r\n光復路2號,2\r\n光復路1號,1\n光復路3號,3".encode())
+    first, lines = first_line_of_digests(path, SALT, limit=4)
+    assert lines == 4
+    # The repeated row (line 4, its line ending aside the same bytes as line 2) keeps line 2; digests as line_digest's.
+    assert first == {bytes.fromhex(line_digest(SALT, f"光復路{n}號,{n}".encode())): line for n, line in ((1, 2), (2, 3), (3, 5))}
+    assert first_line_of_digests(path, SALT, limit=3) is None
+    header_only = tmp_path / "h.csv"
+    header_only.write_bytes(b"address,x\n")
+    assert first_line_of_digests(header_only, SALT, limit=3) == ({}, 0)

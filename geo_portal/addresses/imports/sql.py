@@ -28,12 +28,24 @@ DROP TABLE IF EXISTS pg_temp.doorplate_unmatched;
 CREATE TEMP TABLE doorplate_unmatched (
     id bigint NOT NULL, district_id bigint NOT NULL, address_key text COLLATE "C" NOT NULL, source_batch_id bigint
 ) ON COMMIT DROP;
+DROP TABLE IF EXISTS pg_temp.doorplate_scope;
 """
 
 # The re-import that skips rows that did not change: every row's hash (``staging.line_hash``), then the active
 # plates whose ``imported_line`` is one of them. Those rows are not parsed again: their plates are as the file says
 # (staff's later edits are kept either way), and they count as listed for the retirement of absent plates. Where a
 # file repeats a row, the first occurrence is the plate's; the others are read again (and refused as duplicates).
+# Either pass leaves the active plates no line matched in ``doorplate_unmatched``: the other active plates are the
+# unchanged ones.
+#
+# In the importer's process (files up to ``services.LINES_HASHED_IN_PROCESS`` lines): the file's digests hashed in
+# Python, the active plates' memories read in one scan and matched there; only the unmatched plates are written.
+ACTIVE_LINES = "SELECT id, district_id, uuid_send(imported_line) FROM addresses_doorplate WHERE status = 'active'"
+ADD_UNMATCHED = """
+INSERT INTO doorplate_unmatched (id, district_id, address_key, source_batch_id)
+SELECT id, district_id, address_key, source_batch_id FROM addresses_doorplate WHERE id = ANY(%(ids)s)
+"""
+# In the server (larger files, whose digests would not fit in the importer's memory):
 CREATE_LINES = """
 DROP VIEW IF EXISTS pg_temp.doorplate_lines;
 DROP TABLE IF EXISTS pg_temp.doorplate_lines;
@@ -78,12 +90,15 @@ ROWS_TO_READ = """
 SELECT l.row_no FROM doorplate_lines l
 WHERE NOT EXISTS (SELECT 1 FROM doorplate_unchanged u WHERE u.row_no = l.row_no)
 """
+UNCHANGED_DISTRICTS = "SELECT DISTINCT district_id FROM doorplate_unchanged"
+# The line of each of these unchanged plates (a few: those whose address a row read again holds).
+UNCHANGED_ROWS = "SELECT id, row_no FROM doorplate_unchanged WHERE id = ANY(%(ids)s)"
 
-# The districts the file speaks for: those of the rows read and of the rows skipped as unchanged.
+# The districts the file speaks for: those of the rows read and of the rows skipped as unchanged (found by the first
+# pass).
 CREATE_SCOPE = """
-DROP TABLE IF EXISTS pg_temp.doorplate_scope;
 CREATE TEMP TABLE doorplate_scope ON COMMIT DROP AS
-SELECT DISTINCT district_id FROM doorplate_stage UNION SELECT DISTINCT district_id FROM doorplate_unchanged;
+SELECT DISTINCT district_id FROM doorplate_stage UNION SELECT unnest(%(unchanged_districts)s::bigint[])
 """
 
 # The same file as an applied import, and since then no plate written by anyone but imports and the zip-code job
@@ -124,21 +139,27 @@ SELECT row_no, round(ST_X(lonlat)::numeric, 6)::text || ',' || round(ST_Y(lonlat
 FROM doorplate_work WHERE geom IS NULL ORDER BY row_no
 """
 
-DUPLICATES = """
+_DUPLICATES = """
 SELECT row_no, first_row, street_key, hood FROM (
     SELECT row_no, street_key, hood, min(row_no) OVER (PARTITION BY district_id, address_key) AS first_row
-    FROM doorplate_work w WHERE geom IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM doorplate_unchanged u
-                      WHERE u.district_id = w.district_id AND u.address_key = w.address_key)
+    FROM doorplate_work w WHERE geom IS NOT NULL{among_read}
 ) t WHERE row_no <> first_row ORDER BY row_no
 """
+DUPLICATES = _DUPLICATES.format(among_read="")
+# When rows were skipped: among the rows read, those whose address no unchanged plate holds (DUPLICATES_OF_UNCHANGED
+# found the others, given as %(of_unchanged)s).
+DUPLICATES_AMONG_READ = _DUPLICATES.format(among_read=" AND row_no <> ALL(%(of_unchanged)s)")
 
-# Rows read again whose address an unchanged (skipped) row holds: a duplicate of that row when it comes first.
-# (Read rows that come before it would make the skipped row the duplicate: that import reads the whole file.)
+# Rows read again whose address an unchanged (skipped) plate holds (active, remembering a line, matched by one; the
+# unique index of active addresses finds it for each of the few rows read): a duplicate of that plate's row when it
+# comes first. (Read rows that come before it would make the skipped row the duplicate: that import reads the whole
+# file.) The plate's line number comes from the first pass (by its line digest or by its id).
 DUPLICATES_OF_UNCHANGED = """
-SELECT w.row_no, u.row_no, w.street_key, w.hood FROM doorplate_work w
-JOIN doorplate_unchanged u ON u.district_id = w.district_id AND u.address_key = w.address_key
-WHERE w.geom IS NOT NULL ORDER BY w.row_no
+SELECT w.row_no, p.id, uuid_send(p.imported_line), w.street_key, w.hood FROM doorplate_work w
+JOIN addresses_doorplate p ON p.district_id = w.district_id AND p.address_key = w.address_key AND p.status = 'active'
+WHERE w.geom IS NOT NULL AND p.imported_line IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM doorplate_unmatched m WHERE m.id = p.id)
+ORDER BY w.row_no
 """
 
 PROTECT_REJECTED = """
@@ -196,6 +217,7 @@ LEFT JOIN areas_neighborhood_v n ON n.village_id = w.village_id AND n.number = w
 
 # The active plates before the merge, in the file's districts and in all (one scan: the count after the merge is
 # this one plus the plates added and restored, less those retired).
+SCOPE = "SELECT district_id FROM doorplate_scope"
 ACTIVE_IN_SCOPE = """
 SELECT count(*) FILTER (WHERE district_id IN (SELECT district_id FROM doorplate_scope)), count(*)
 FROM addresses_doorplate WHERE status = 'active'
@@ -206,7 +228,6 @@ _TO_RETIRE = """
 FROM addresses_doorplate p
 WHERE p.status = 'active' AND p.district_id IN (SELECT district_id FROM doorplate_scope)
   AND p.source_batch_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM doorplate_unchanged u WHERE u.id = p.id)
   AND NOT EXISTS (SELECT 1 FROM doorplate_incoming i WHERE i.district_id = p.district_id AND i.address_key = p.address_key)
   AND NOT EXISTS (SELECT 1 FROM doorplate_protected k WHERE k.district_id = p.district_id AND k.address_key = p.address_key)
 """
@@ -215,7 +236,7 @@ CREATE_TO_RETIRE = (
     "DROP TABLE IF EXISTS pg_temp.doorplate_to_retire; CREATE TEMP TABLE doorplate_to_retire ON COMMIT DROP AS "
     "SELECT p.id " + _TO_RETIRE
 )
-# The same when rows were skipped: the active plates no line matched (FIND_UNCHANGED) are the only candidates.
+# The same when rows were skipped: the active plates no line matched (the first pass) are the only candidates.
 CREATE_TO_RETIRE_UNMATCHED = """
 DROP TABLE IF EXISTS pg_temp.doorplate_to_retire;
 CREATE TEMP TABLE doorplate_to_retire ON COMMIT DROP AS
