@@ -3,7 +3,7 @@
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from geo_portal.addresses.search.results import Grade
+from geo_portal.addresses.grades import Grade
 from geo_portal.core.geo import STORAGE_SRID
 
 

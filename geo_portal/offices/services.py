@@ -9,7 +9,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
-from geo_portal.addresses.search import Grade, geocode
+from geo_portal.addresses.grades import Grade
 from geo_portal.core.geo import STORAGE_SRID
 from geo_portal.ingest.csvio import read_csv
 from geo_portal.ingest.errors import ImportRefused
@@ -28,6 +28,10 @@ class Located:
 
 def locate(point: ServicePoint) -> Located:
     """Geocode the point's address and store the position (no position when the address is not found)."""
+    # Imported here: the admin imports this module at every start-up (autodiscovery), and the search package is the
+    # largest part of it that a management command such as the monthly re-import never uses (~50 ms).
+    from geo_portal.addresses.search import geocode
+
     result = geocode(point.address, limit=1)
     if result.hits and result.grade in ACCEPTED_GRADES:
         hit = result.hits[0]

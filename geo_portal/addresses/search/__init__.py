@@ -9,15 +9,14 @@ door-plate service that answers outside coverage link to). Inside: ``geocode``, 
 through the read view buildings declares).
 """
 
+from geo_portal.addresses.grades import CONFIDENT_GRADES, Grade
 from geo_portal.addresses.search.autocomplete import Suggestion, autocomplete
 from geo_portal.addresses.search.batch import RESULT_COLUMNS, geocode_csv, geocode_csv_stream
 from geo_portal.addresses.search.geocode import english_address, geocode, is_canonical, plate_card
 from geo_portal.addresses.search.places import service_url
 from geo_portal.addresses.search.results import (
-    CONFIDENT_GRADES,
     MAX_LIMIT,
     GeocodeResult,
-    Grade,
     PlaceKind,
     PlaceMatch,
     PlateHit,

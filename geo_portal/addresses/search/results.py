@@ -1,6 +1,6 @@
-"""Typed answers of the address search: the match ``Grade``, ``PlateHit`` and its one builder ``plate_hit``,
-``GeocodeResult`` and ``ReverseResult``. Shared by ``geocode``, ``reverse`` and ``batch``; the API, the public map
-and service points read the grade from here.
+"""Typed answers of the address search: ``PlateHit`` and its one builder ``plate_hit``, ``GeocodeResult`` and
+``ReverseResult`` (with the match ``Grade`` of ``addresses.grades``). Shared by ``geocode``, ``reverse`` and ``batch``;
+the API and the public map read them from here.
 """
 
 from __future__ import annotations
@@ -10,23 +10,10 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from geo_portal.addresses.grades import Grade
 from geo_portal.core.geo import STORAGE_SRID, WGS84_SRID, transformer
 
 MAX_LIMIT = 50  # most hits any search answer returns
-
-
-class Grade(models.TextChoices):
-    """How an answer was found, best first; a wrong confident answer is worse than ``NONE``."""
-
-    EXACT = "exact", _("exact match")  # typed in canonical form
-    NORMALISED = "normalised", _("match after normalisation")  # numerals, 臺/台, 之/-, 樓/F, spacing…
-    FUZZY = "fuzzy", _("road name corrected")
-    BASE = "base", _("entrance of the unit asked for")  # the floor/之 unit is unknown
-    INTERPOLATED = "interpolated", _("interpolated position")  # between two numbers on the same side
-    NONE = "none", _("no match")
-
-
-CONFIDENT_GRADES = (Grade.EXACT, Grade.NORMALISED, Grade.FUZZY)
 
 
 @dataclass(frozen=True)

@@ -428,7 +428,8 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
 JOBS_LOCK_TIMEOUT_MS = int(os.environ.get("GEO_PORTAL_JOBS_LOCK_TIMEOUT_MS", "10000"))
 JOBS_KEEP_DAYS = int(os.environ.get("GEO_PORTAL_JOBS_KEEP_DAYS", "30"))
 # How old a web process's reading of the public data's version (the change log's latest txid) may be for its own
-# caches of geocode answers and tiles (changes.recent): a committed change reaches them within this many seconds.
+# caches of geocode answers and tiles (changes.recent), and of the gazetteer's checksum of roads: a committed change
+# reaches them within this many seconds.
 PUBLIC_DATA_RECHECK_SECONDS = float(os.environ.get("GEO_PORTAL_PUBLIC_DATA_RECHECK_SECONDS", "1.0"))
 # Bytes of cached tiles each web worker process keeps in memory in front of the shared tile cache (publicmap.tile_memory).
 TILE_MEMORY_BYTES = int(os.environ.get("GEO_PORTAL_TILE_MEMORY_BYTES", str(32 * 1024 * 1024)))
