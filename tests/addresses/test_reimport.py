@@ -154,3 +154,18 @@ def test_a_re_import_with_either_reader_of_the_first_pass_skips_the_same_rows(ar
     run(write_csv(tmp_path / "v1.csv", HEADER, rows_v1(), encoding=encoding), encoding=encoding)
     diff = run(write_csv(tmp_path / "v2.csv", HEADER, rows_v2(), encoding=encoding), encoding=encoding)
     assert (diff.counts["skipped"], diff.counts["added"], diff.counts["changed"], diff.counts["retired"]) == (38, 1, 1, 1)
+
+
+def test_a_small_file_against_a_plates_table_too_large_for_memory_takes_the_pass_in_the_server(areas, tmp_path, monkeypatch):
+    """The in-process pass holds every active plate's memory, whatever the file's size: with more plates than its limit
+    (the planner's estimate: 40 after the first import), a small file's pass runs in PostgreSQL."""
+    run(write_csv(tmp_path / "v1.csv", HEADER, rows_v1()))
+    in_server = []
+    real_pass = services._first_pass_in_server
+    monkeypatch.setattr(services, "_first_pass_in_server", lambda *a: in_server.append(a[1].name) or real_pass(*a))
+    monkeypatch.setattr(services, "LINES_HASHED_IN_PROCESS", 40)
+    first = run(write_csv(tmp_path / "first-39.csv", HEADER, rows_v1()[:39]))  # 40號 and the duplicate left out
+    assert (first.counts["skipped"], first.counts["retired"], in_server) == (39, 1, [])
+    monkeypatch.setattr(services, "LINES_HASHED_IN_PROCESS", 39)
+    second = run(write_csv(tmp_path / "first-38.csv", HEADER, rows_v1()[:38]))
+    assert (second.counts["skipped"], second.counts["retired"], in_server) == (38, 1, ["first-38.csv"])

@@ -50,8 +50,9 @@ AFTER_IMPORT_TASKS = ("buildings.link_imported_plates", "addresses.assign_import
 # A re-import reads again only the rows no active plate remembers (``imported_line``); when more than this share of
 # the file is new, reading it all at once is cheaper than the two passes (and keeps the row set in memory small).
 SKIP_MAX_NEW_SHARE = 0.2
-# The first pass of a re-import hashes a file of up to this many lines in the importer (~120 bytes of memory a line,
-# ~0.3 s for 100,000 lines with the plates' scan) and a larger one in PostgreSQL (bounded memory, ~0.8 s for 100,000).
+# The first pass of a re-import runs in the importer when the file and the plates table each hold up to this many
+# lines and rows (~120 + ~150 bytes of memory each; ~0.3 s for 100,000 of both), in PostgreSQL otherwise (bounded
+# memory, ~0.8 s for 100,000).
 LINES_HASHED_IN_PROCESS = 1_000_000
 # Below this share of plates written, a re-import leaves the table's statistics to autovacuum (ANALYZE costs ~0.2 s
 # per 100,000 plates, more than the rest of a monthly update).
@@ -419,7 +420,11 @@ class _FirstPass:
 def _first_pass(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | None:
     """First pass of a re-import: the digest of every line, and the active plates that remember theirs. None (nothing
     marked unchanged) when most of the file is new."""
-    found = first_line_of_digests(path, salt, limit=LINES_HASHED_IN_PROCESS)
+    # Both sides are held in memory: the file's digests, and the active plates' memories (all of them, whichever
+    # districts the file speaks for: a small file against a national table is a large pass).
+    cur.execute(sql.PLATES_ESTIMATE)
+    plates = cur.fetchone()[0]
+    found = first_line_of_digests(path, salt, limit=LINES_HASHED_IN_PROCESS) if plates <= LINES_HASHED_IN_PROCESS else None
     if found is None:
         return _first_pass_in_server(cur, path, salt, encoding)
     first_line, total = found

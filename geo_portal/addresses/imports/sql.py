@@ -40,6 +40,8 @@ DROP TABLE IF EXISTS pg_temp.doorplate_scope;
 #
 # In the importer's process (files up to ``services.LINES_HASHED_IN_PROCESS`` lines): the file's digests hashed in
 # Python, the active plates' memories read in one scan and matched there; only the unmatched plates are written.
+# The planner's estimate of the plates' rows (0 before the first ANALYZE): whether their memories fit in the importer.
+PLATES_ESTIMATE = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'addresses_doorplate'::regclass"
 ACTIVE_LINES = "SELECT id, district_id, uuid_send(imported_line) FROM addresses_doorplate WHERE status = 'active'"
 ADD_UNMATCHED = """
 INSERT INTO doorplate_unmatched (id, district_id, address_key, source_batch_id)
