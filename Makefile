@@ -48,7 +48,7 @@ notebooks: db  ## execute the planners' notebooks (nbmake) on the real data in t
 	elif [ -n "$$CI" ]; then echo "CI is set but the real data is missing at $(REAL_DATA)"; exit 1; \
 	else echo "==> notebooks skipped: real data not found at $(REAL_DATA) (see ../shared/data/real/SOURCES.md)"; fi
 
-bench: bench-tools  ## benchmarks on the real data, each beside its comparison (~25 min); gis_data/bench/results.json
+bench: bench-tools  ## benchmarks on the real data, each beside its comparison (~18–32 min); gis_data/bench/results.json
 	@$(PY) -m bench
 
 bench-national: bench-tools  ## the generated 10,000,000-plate set: import, batch geocoding, search, tiles (~30 min)
