@@ -514,7 +514,6 @@ def _sql_checks(cur, findings: list[Finding], *, first_pass: _FirstPass | None =
         if any(pk not in rows or rows[pk] > row for row, pk, *_ in found):
             raise _ReadWholeFile
         duplicates = [(row, rows[pk], street_key, hood) for row, pk, _, street_key, hood in found]
-    if first_pass is not None:
         cur.execute(sql.DUPLICATES_AMONG_READ, {"of_unchanged": [row for row, *_ in duplicates]})
     else:
         cur.execute(sql.DUPLICATES)
