@@ -14,6 +14,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -423,19 +424,25 @@ def _first_pass(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | Non
     # Both sides are held in memory: the file's digests, and the active plates' memories (all of them, whichever
     # districts the file speaks for: a small file against a national table is a large pass).
     cur.execute(sql.PLATES_ESTIMATE)
-    plates = cur.fetchone()[0]
-    found = first_line_of_digests(path, salt, limit=LINES_HASHED_IN_PROCESS) if plates <= LINES_HASHED_IN_PROCESS else None
+    if cur.fetchone()[0] > LINES_HASHED_IN_PROCESS:
+        return _first_pass_in_server(cur, path, salt, encoding)
+    # The plates' scan (~0.1 s, most of it the server's) runs in a helper thread on this transaction's connection
+    # while this thread hashes the file (~0.15 s); nothing else uses the connection until the scan has returned (the
+    # pool's exit waits for it, an exception too). A file past the limit wastes the scan: the server pass follows.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(_active_lines, connection.connection)
+        found = first_line_of_digests(path, salt, limit=LINES_HASHED_IN_PROCESS)
+        plates = scan.result()
     if found is None:
         return _first_pass_in_server(cur, path, salt, encoding)
     first_line, total = found
-    cur.execute(sql.ACTIVE_LINES)
+    line_of = first_line.get  # psycopg reads a bytea as bytes: the digest is a key as it comes (None matches nothing)
+    active = Counter(district for _, district, _ in plates)
     unmatched: list[int] = []
     matched_lines: set[int] = set()
     districts: set[int] = set()
-    active: Counter[int] = Counter()
-    for pk, district, digest in cur.fetchall():
-        active[district] += 1
-        line = first_line.get(bytes(digest)) if digest is not None else None
+    for pk, district, digest in plates:
+        line = line_of(digest)
         if line is None:
             unmatched.append(pk)
         else:
@@ -447,6 +454,13 @@ def _first_pass(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | Non
     cur.execute(sql.ADD_UNMATCHED, {"ids": unmatched})
     wanted = set(range(2, total + 2)) - matched_lines
     return _FirstPass(unchanged, wanted, sorted(districts), first_line, active)
+
+
+def _active_lines(raw_connection) -> list[tuple[int, int, bytes | None]]:
+    """(id, district, line digest) of every active plate, on the psycopg connection under Django's (its transaction)."""
+    with raw_connection.cursor() as raw:
+        raw.execute(sql.ACTIVE_LINES)
+        return raw.fetchall()
 
 
 def _first_pass_in_server(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | None:
