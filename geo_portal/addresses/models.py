@@ -48,10 +48,14 @@ _UNTRACKED = ["updated_at", "zip_code", "imported_geom", "imported_hash", "impor
 
 
 @pghistory.track(
-    # Inserts at statement level: one set-based history insert for an import's 100,000 new plates.
+    # Inserts and updates at statement level: one set-based history insert for an import's 100,000 new plates or a
+    # re-import's 1,000 changed ones (a row-level trigger attaches the change context per row: ~0.06 ms a row).
     pghistory.InsertEvent("plate.create", level=pghistory.Statement),
     pghistory.UpdateEvent(
-        "plate.update", row=pghistory.Old, condition=AnyChangeRestorable(geometry="geom", exclude=_UNTRACKED)
+        "plate.update",
+        row=pghistory.Old,
+        condition=AnyChangeRestorable(geometry="geom", exclude=_UNTRACKED),
+        level=pghistory.Statement,
     ),
     pghistory.DeleteEvent("plate.delete"),
     exclude=_UNTRACKED,

@@ -151,5 +151,6 @@ def test_backup_command_and_nightly_job(tmp_path, settings, capsys):
     out = capsys.readouterr().out
     assert out.startswith(str(tmp_path / "geo_portal-")) and "sha256" in out
     assert len(backups(tmp_path)) == 1
+    app.perform_import_paths()  # what a worker does at start: the task modules are not imported by every process
     periodic = {task.task.name: task.cron for task in app.periodic_registry.periodic_tasks.values()}
     assert periodic["core.backup_database"] == "37 2 * * *"
