@@ -48,9 +48,11 @@ def exit_without_teardown(code: object) -> None:
         sys.exit(code)  # the ordinary exit joins them first
     status = exit_status(code)
     if "django.db" in sys.modules:
+        from django.conf import settings
         from django.db import connections
 
-        connections.close_all()
+        if settings.configured:  # not when the settings module failed to load: its error was reported
+            connections.close_all()
     atexit._run_exitfuncs()  # what the ordinary exit would run: logging.shutdown, weakref finalizers …
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -80,3 +80,13 @@ def test_manage_py_exit_status_and_messages():
     assert refused.stderr.splitlines()[-1] == (
         "manage.py import_doorplates: error: the following arguments are required: file"
     )
+
+
+def test_a_command_that_needs_no_settings_exits_cleanly_when_they_do_not_load():
+    import os
+
+    import django
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no_such_settings_module"}
+    result = subprocess.run([sys.executable, "manage.py", "version"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"{django.get_version()}\n", "")
