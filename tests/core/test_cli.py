@@ -3,11 +3,13 @@ the exit handlers and the output must be what the ordinary exit gives."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import django
 import pytest
 
 from geo_portal.core.cli import exit_status
@@ -83,10 +85,6 @@ def test_manage_py_exit_status_and_messages():
 
 
 def test_a_command_that_needs_no_settings_exits_cleanly_when_they_do_not_load():
-    import os
-
-    import django
-
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no_such_settings_module"}
     result = subprocess.run([sys.executable, "manage.py", "version"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert (result.returncode, result.stdout, result.stderr) == (0, f"{django.get_version()}\n", "")
