@@ -126,9 +126,14 @@ def warm_up(get: Callable[[str], object], tiles: dict[int, list[tuple[int, int]]
     clear_tile_cache()
 
 
-def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
+def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]], raw_port: int) -> tuple[dict, dict]:
+    """Over HTTP: each tile's first request, cached requests and 304 revalidation, and right before or after its
+    first request (alternating) the same tile from the bare raw-SQL server (``raw_http_latency``), so both sides meet
+    the same moment of the machine (on a shared VM, minutes apart differ by ±20%)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    raw = raw_fetcher(raw_port)
     out: dict = {}
+    raw_out: dict = {}
 
     def get(path: str, headers: dict | None = None) -> tuple[float, http.client.HTTPResponse, bytes]:
         start = time.perf_counter()
@@ -141,11 +146,15 @@ def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
     # The stack's floor: gunicorn + Django middleware + one trivial query (GET /healthz runs SELECT 1).
     out["floor"] = percentiles([get("/healthz")[0] for _ in range(300)])
     for z, xys in tiles.items():
-        miss, hit, revalidate, sizes = [], [], [], []
-        for x, y in xys:
+        miss, hit, revalidate, sizes, raw_samples = [], [], [], [], []
+        for i, (x, y) in enumerate(xys):
             for layer in drawn(z, x, y):
                 path = f"/tiles/{layer}/{z}/{x}/{y}.mvt"
+                if i % 2 == 0:
+                    raw_samples.append(raw(path))
                 seconds, response, body = get(path)
+                if i % 2 == 1:
+                    raw_samples.append(raw(path))
                 if response.status not in (200, 204) or response.headers["X-Tile-Cache"] not in ("miss", "none"):
                     raise RuntimeError(f"{path}: HTTP {response.status} {response.headers['X-Tile-Cache']}")
                 miss.append(seconds)
@@ -165,12 +174,14 @@ def tile_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
             "max_bytes": max(sizes),
             "p50_bytes": statistics.median(sizes),
         }
-    return out
+        raw_out[z] = percentiles(raw_samples)
+    return out, raw_out
 
 
-def in_process_latency(tiles: dict[int, list[tuple[int, int]]]) -> dict:
+def in_process_latency(tiles: dict[int, list[tuple[int, int]]], raw: psycopg.Connection) -> tuple[dict, dict]:
     """The tile endpoint as gunicorn calls it (Django's WSGI handler, every middleware), minus the server and
-    network: first request on an empty tile cache, then cached. Comparable with ``raw_sql_latency``."""
+    network: first request on an empty tile cache, then cached; and right before or after each first request
+    (alternating) the tile's raw SQL on ``raw`` (``raw_sql_latency``): both sides at the same moment of the machine."""
     from django.core.handlers.wsgi import WSGIHandler
 
     app = WSGIHandler()
@@ -187,59 +198,71 @@ def in_process_latency(tiles: dict[int, list[tuple[int, int]]]) -> dict:
         return time.perf_counter() - start, status[0]
 
     warm_up(get, tiles)
-    out = {}
-    for z, xys in tiles.items():
-        miss, hit = [], []
-        for x, y in xys:
-            for layer in drawn(z, x, y):
-                seconds, status = get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
-                if not status.startswith(("200", "204")):
-                    raise RuntimeError(f"in-process tile: {status}")
-                miss.append(seconds)
-                hit.extend(get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")[0] for _ in range(CACHED_REPEATS))
-        out[z] = {"first request (PostGIS encodes)": percentiles(miss), "cached": percentiles(hit)}
-    return out
+    out, raw_out = {}, {}
+    with raw.cursor() as cursor:
+        for z, xys in tiles.items():
+            miss, hit, raw_samples = [], [], []
+            for i, (x, y) in enumerate(xys):
+                for layer in drawn(z, x, y):
+                    if i % 2 == 0:
+                        raw_samples.append(raw_sql_seconds(cursor, layer, z, x, y))
+                    seconds, status = get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+                    if not status.startswith(("200", "204")):
+                        raise RuntimeError(f"in-process tile: {status}")
+                    if i % 2 == 1:
+                        raw_samples.append(raw_sql_seconds(cursor, layer, z, x, y))
+                    miss.append(seconds)
+                    hit.extend(get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")[0] for _ in range(CACHED_REPEATS))
+            out[z] = {"first request (PostGIS encodes)": percentiles(miss), "cached": percentiles(hit)}
+            raw_out[z] = percentiles(raw_samples)
+    return out, raw_out
+
+
+def raw_fetcher(port: int) -> Callable[[str], float]:
+    """Seconds to fetch a tile from the bare raw-SQL WSGI server (no Django, no cache): the limit over HTTP."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def fetch(path: str) -> float:
+        start = time.perf_counter()
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        seconds = time.perf_counter() - start
+        if response.status not in (200, 204):
+            raise RuntimeError(f"raw tile server: HTTP {response.status}")
+        return seconds
+
+    return fetch
 
 
 def raw_http_latency(port: int, tiles: dict[int, list[tuple[int, int]]]) -> dict:
-    """The same tiles from the bare raw-SQL WSGI server (no Django, no cache): the limit over HTTP."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    out = {}
-    for z, xys in tiles.items():
-        samples = []
-        for x, y in xys:
-            for layer in drawn(z, x, y):
-                start = time.perf_counter()
-                conn.request("GET", f"/tiles/{layer}/{z}/{x}/{y}.mvt")
-                response = conn.getresponse()
-                response.read()
-                samples.append(time.perf_counter() - start)
-                if response.status not in (200, 204):
-                    raise RuntimeError(f"raw tile server: HTTP {response.status}")
-        out[z] = percentiles(samples)
-    return out
+    """The tiles from the bare raw-SQL server, on their own (its warm-up)."""
+    fetch = raw_fetcher(port)
+    return {
+        z: percentiles([fetch(f"/tiles/{layer}/{z}/{x}/{y}.mvt") for x, y in xys for layer in drawn(z, x, y)])
+        for z, xys in tiles.items()
+    }
+
+
+def raw_sql_seconds(cursor: psycopg.Cursor, layer: str, z: int, x: int, y: int) -> float:
+    """One tile's statement run straight on a psycopg connection, prepared after its second run (as the endpoint's
+    connection does): the in-process limit, no HTTP, no cache."""
+    from geo_portal.publicmap.tiles import tile_query
+
+    query = tile_query(layer, z, x, y)
+    start = time.perf_counter()
+    cursor.execute(query.sql, query.params)
+    cursor.fetchone()
+    return time.perf_counter() - start
 
 
 def raw_sql_latency(conn: psycopg.Connection, tiles: dict[int, list[tuple[int, int]]]) -> dict:
-    """The tile statements run straight on one psycopg connection, prepared after their second run (as the
-    endpoint's connection does): the in-process limit, no HTTP, no cache."""
-    from geo_portal.publicmap.tiles import tile_query
-
-    out = {}
+    """The tile statements on their own (the warm-up of PostgreSQL's buffers and of the prepared statements)."""
     with conn.cursor() as cursor:
-        for z, xys in tiles.items():
-            samples = []
-            for x, y in xys:
-                for layer in LAYERS:
-                    query = tile_query(layer, z, x, y)
-                    if query is None:
-                        continue
-                    start = time.perf_counter()
-                    cursor.execute(query.sql, query.params)
-                    cursor.fetchone()
-                    samples.append(time.perf_counter() - start)
-            out[z] = percentiles(samples)
-    return out
+        return {
+            z: percentiles([raw_sql_seconds(cursor, layer, z, x, y) for x, y in xys for layer in drawn(z, x, y)])
+            for z, xys in tiles.items()
+        }
 
 
 def browser_first_view(url: str) -> dict:
@@ -297,13 +320,18 @@ def main() -> None:
     conninfo = make_conninfo(**{k: v for k, v in connection_params(db).items() if v})
     raw = psycopg.connect(conninfo, autocommit=True, prepare_threshold=2)
     raw_sql_latency(raw, tiles)  # warm PostgreSQL's buffers and prepare the statements
-    result: dict = {"in_process": in_process_latency(tiles)}
+    result: dict = {}
+    result["in_process"], result["raw_sql"] = in_process_latency(tiles, raw)
+    raw.close()
     clear_tile_cache()
     server = Server(production_env())
+    raw_server = Server({**os.environ, "TILE_DATABASE_URL": conninfo}, app="bench.tileserver:application")
     try:
-        result["http"] = tile_latency(server.port, tiles)
+        raw_http_latency(raw_server.port, {z: xys[:5] for z, xys in tiles.items()})  # warm both workers
+        result["http"], result["raw_http"] = tile_latency(server.port, tiles, raw_server.port)
     finally:
         server.stop()
+        raw_server.stop()
     if args.browser:
         # The first browser run meets an empty tile cache: a new server (no tiles in memory), warmed up on other tiles,
         # and the shared cache emptied after that warm-up.
@@ -320,14 +348,6 @@ def main() -> None:
             result["browser"] = browser_first_view(server.url)
         finally:
             server.stop()
-    result["raw_sql"] = raw_sql_latency(raw, tiles)
-    raw.close()
-    raw_server = Server({**os.environ, "TILE_DATABASE_URL": conninfo}, app="bench.tileserver:application")
-    try:
-        raw_http_latency(raw_server.port, {z: xys[:5] for z, xys in tiles.items()})  # warm both workers
-        result["raw_http"] = raw_http_latency(raw_server.port, tiles)
-    finally:
-        raw_server.stop()
     print(json.dumps(result, ensure_ascii=False))
 
 

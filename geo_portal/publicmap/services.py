@@ -1,7 +1,8 @@
-"""Tile-cache writes, all on the default connection: ``tile_store`` (keeps an encoded tile), ``apply_invalidations``
-(marks what changed, from the change log) and ``prune_tile_cache`` (drops invalid tiles and old marks). The reads
-(``tile_cache.get_tile``) run on the read-only ``search`` connection (role ``geo_portal_reader``) and the tiles are
-encoded on ``SEARCH_DB`` (a replica when one is configured); nothing here runs there.
+"""Tile-cache writes, all on the default connection: ``tile_store`` (keeps a tile encoded apart from its lookup),
+``apply_invalidations`` (marks what changed, from the change log) and ``prune_tile_cache`` (drops invalid tiles and
+old marks). The lookups of aggregated tiles run on the read-only ``search`` connection (role ``geo_portal_reader``)
+and the tiles are encoded on ``SEARCH_DB`` (a replica when one is configured); a street-level tile encoded on the
+primary is looked up, encoded and stored by one statement on the default connection (``tile_cache.get_tile``).
 
 ``apply_invalidations`` is called by the tile lookup whenever it finds the marks lagging behind the change log
 (``tile_cache.get_tile``) and by the nightly prune job (``tasks``); it is idempotent and serialised by an advisory

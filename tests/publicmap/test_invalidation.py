@@ -18,7 +18,7 @@ from geo_portal.core.dsn import connection_params
 from geo_portal.publicmap import services
 from geo_portal.publicmap.models import CachedTile, TileDirty, TileState
 from geo_portal.publicmap.services import apply_invalidations, prune_tile_cache, tile_store
-from geo_portal.publicmap.tile_cache import _lookup_or_render_sql, get_tile
+from geo_portal.publicmap.tile_cache import LOOKUP_SQL, _lookup_or_render_sql, _render_with_txid_sql, get_tile
 from geo_portal.publicmap.tiles import BUFFER, EXTENT, MAX_ZOOM, WEB_MERCATOR_SIZE, tile_query
 from tests.conftest import X0, Y0, square
 from tests.publicmap.conftest import TO_MERCATOR, number_changes, tile_of
@@ -243,12 +243,17 @@ def _raw_connection() -> psycopg.Connection:
     return psycopg.connect(**params, autocommit=False)
 
 
+def _address(address: tuple) -> dict:
+    return dict(zip(("layer", "z", "x", "y"), address, strict=True))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_tile_encoded_before_a_change_commits_and_stored_after_its_marks_is_never_served(mapped, tmp_path):
+    """The store as a statement of its own (tiles encoded on a replica): refused once the later change's marks are
+    applied."""
     plate = mapped["plates"]["新竹市東區光復路二段103號"]
     apply_invalidations()
     address = ("plates", *tile_of(*OLD, 18))
-    params = {**tile_query(*address).params, **dict(zip(("layer", "z", "x", "y"), address, strict=True))}
     before_move = get_tile(*address).content
     CachedTile.objects.all().delete()
 
@@ -258,15 +263,46 @@ def test_a_tile_encoded_before_a_change_commits_and_stored_after_its_marks_is_ne
         renderer.execute("SELECT 1")
         DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed: txid T + 1
         apply_invalidations()  # committed: the mark T + 1 on the old tile
-        statement = _lookup_or_render_sql(tile_query(*address).sql)
-        etag, content, cached, lagging, txid, pending = renderer.execute(statement, params).fetchone()
+        query = tile_query(*address)
+        txid, content = renderer.execute(_render_with_txid_sql(query.sql), query.params).fetchone()
         renderer.commit()
-    assert (bytes(content), cached, lagging, txid, pending) == (before_move, False, False, latest_txid() - 1, False)
+    assert (bytes(content), txid) == (before_move, latest_txid() - 1)
     # The store (default connection) refuses it: the move's marks are applied, and a later prune could drop them.
-    stored = tile_store(**dict(zip(("layer", "z", "x", "y"), address, strict=True)), txid=txid, etag=etag, content=content)
+    stored = tile_store(**_address(address), txid=txid, etag='"encoded-before"', content=content)
     assert stored is False
     assert CachedTile.objects.count() == 0
 
+    served = get_tile(*address)
+    assert served.source == "miss" and served.content != before_move
+    assert CachedTile.objects.get().txid == latest_txid()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tile_encoded_and_stored_by_one_statement_from_before_a_change_is_never_served_and_pruned_first(mapped):
+    """The lookup, encoding and store in one statement whose snapshot predates a change and its marks: the tile is
+    stored stamped with the txid its snapshot saw, never served, and the prune deletes it before the mark."""
+    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+    apply_invalidations()
+    address = ("plates", *tile_of(*OLD, 18))
+    params = {**tile_query(*address).params, **_address(address)}
+    before_move = get_tile(*address).content
+    CachedTile.objects.all().delete()
+
+    with _raw_connection() as renderer:
+        renderer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        renderer.execute("SELECT 1")
+        DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed: txid T + 1
+        apply_invalidations()  # committed: the mark T + 1 on the old tile
+        etag, content, cached, lagging = renderer.execute(_lookup_or_render_sql(tile_query(*address).sql), params).fetchone()
+        renderer.commit()
+    assert (bytes(content), cached, lagging) == (before_move, False, False)
+    assert list(CachedTile.objects.values_list("txid", "etag")) == [(latest_txid() - 1, etag)]
+    with connection.cursor() as cursor:
+        cursor.execute(LOOKUP_SQL, _address(address))
+        assert cursor.fetchone() == (None, None, False)  # the mark T + 1 covers it: no hit
+
+    pruned = prune_tile_cache(keep_marks=timedelta(0))  # every mark is old enough to go, the tile's too
+    assert pruned.tiles_deleted == 1 and not CachedTile.objects.exists() and not TileDirty.objects.exists()
     served = get_tile(*address)
     assert served.source == "miss" and served.content != before_move
     assert CachedTile.objects.get().txid == latest_txid()
@@ -277,7 +313,7 @@ def test_a_tile_stored_after_a_change_commits_but_before_its_marks_is_never_serv
     plate = mapped["plates"]["新竹市東區光復路二段103號"]
     apply_invalidations()
     address = ("plates", *tile_of(*OLD, 18))
-    params = {**tile_query(*address).params, **dict(zip(("layer", "z", "x", "y"), address, strict=True))}
+    params = {**tile_query(*address).params, **_address(address)}
     before_move = get_tile(*address).content
     CachedTile.objects.all().delete()
 
@@ -285,13 +321,13 @@ def test_a_tile_stored_after_a_change_commits_but_before_its_marks_is_never_serv
         renderer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         renderer.execute("SELECT 1")
         DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed, no marks yet
-        etag, content, _cached, _lagging, txid, _pending = renderer.execute(
+        # Stored by the statement: in its snapshot no later change exists (the lookup refuses it by its txid until
+        # the marks are applied).
+        _etag, content, cached, _lagging = renderer.execute(
             _lookup_or_render_sql(tile_query(*address).sql), params
         ).fetchone()
         renderer.commit()
-    # Stored: no later change is applied yet (the lookup will refuse it by its txid until the marks are).
-    stored = tile_store(**dict(zip(("layer", "z", "x", "y"), address, strict=True)), txid=txid, etag=etag, content=content)
-    assert stored is True
+    assert (bytes(content), cached) == (before_move, False)
     assert (bytes(CachedTile.objects.get().content), CachedTile.objects.get().txid) == (before_move, latest_txid() - 1)
     assert TileState.objects.get().applied_txid == latest_txid() - 1  # lagging
     served = get_tile(*address)

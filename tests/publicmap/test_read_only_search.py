@@ -1,8 +1,9 @@
-"""The public reads' connections as the read-only role (core.db_roles: ``geo_portal_reader``): tiles are looked up
-and encoded there and stored on the default connection, that connection cannot write, and a plate change is never
-served from a stale cached tile. Both shapes of ``tile_cache.get_tile``: the lookup and the encoding on one
-connection (``search``), and the encoding on another (``SEARCH_DB`` = a replica; here a second connection to the
-same database, see ``test_replica.py`` for a real standby).
+"""The public reads' connections as the read-only role (core.db_roles: ``geo_portal_reader``): that connection
+cannot write, tiles are stored on the default connection (a street-level tile encoded on the primary is looked up,
+encoded and stored there in one statement; on a replica, looked up on ``search``, encoded on the replica and stored
+on default), and a plate change is never served from a stale cached tile. Both shapes of ``tile_cache.get_tile``:
+``SEARCH_DB`` is the search connection, or another (a replica; here a second connection to the same database, see
+``test_replica.py`` for a real standby).
 
 Transactional tests with committed data: the reader's own connections see only what is committed.
 """
