@@ -38,20 +38,33 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
     return count
 
 
-def server_binding_cursor(alias: str = "default") -> CursorWrapper:
-    """A cursor on ``alias`` that binds parameters on the server, so psycopg prepares a statement after it has run a
-    few times (``prepare_threshold``) and PostgreSQL stops planning it. The default connection binds on the client
-    (importers send multi-statement SQL; pghistory prepends its context); a hot statement whose planning costs as
-    much as its run (the tile cache's lookup, encoding and store in one) takes this cursor instead. Opened as
-    Django opens its own (connection, error wrapping, execute wrappers and query logging) but without the health
-    check's extra round trip (``SELECT 1``, ~0.15 ms), as the search connection: a connection that broke fails this
-    one statement, and Django closes it at the request's end."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
+def prepared_cursor(alias: str = "default") -> CursorWrapper:
+    """A cursor on ``alias`` that binds parameters on the server and prepares every statement it runs, so PostgreSQL
+    plans a repeated statement once per connection. Django's default connection neither binds on the server
+    (importers send multi-statement SQL; pghistory prepends its context) nor prepares (``prepare_threshold`` None);
+    a hot statement whose planning costs as much as its run (the tile cache's lookup, encoding and store in one)
+    takes this cursor instead. Opened as Django opens its own (connection, error wrapping, execute wrappers and
+    query logging) but without the health check's extra round trip (``SELECT 1``, ~0.15 ms), as the search
+    connection: a connection that broke fails this one statement, and Django closes it at the request's end."""
     db = connections[alias]
     db.ensure_connection()
     with db.wrap_database_errors:
-        return db._prepare_cursor(ServerBindingCursor(db.connection))
+        return db._prepare_cursor(_PreparingCursor(db.connection))
+
+
+def _preparing_cursor_class() -> type:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """psycopg's server-binding cursor with ``prepare=True`` unless a call says otherwise."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+    return PreparingCursor
+
+
+_PreparingCursor = _preparing_cursor_class()
 
 
 @contextmanager

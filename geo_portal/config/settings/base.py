@@ -139,6 +139,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 # Persistent connections: opening one (with PostGIS's version check) costs ~10 ms per request otherwise.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DJANGO_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Statements are prepared only when a cursor asks (core.db.prepared_cursor; the default connection's own cursors bind
+# on the client and never prepare). Django's default, None, would refuse even those.
+DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "prepare_threshold": 2**31 - 1}
 # Read-only search queries go through a second connection with server-side binding, so psycopg prepares the
 # statements that repeat and PostgreSQL skips planning them (~1.5 ms per geocode). The default connection keeps
 # client-side binding: importers send multi-statement SQL and pghistory prepends its context to queries.

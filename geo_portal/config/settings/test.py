@@ -12,8 +12,9 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Tests use the throw-away cluster (durability relaxed for speed), never the platform's durable one.
 if not os.environ.get("DATABASE_URL"):
     _test_cluster = dj_database_url.parse(private_cluster_url("test"), engine="django.contrib.gis.db.backends.postgis")  # noqa: F405
-    for _key in ("HOST", "PORT", "OPTIONS"):
+    for _key in ("HOST", "PORT"):
         DATABASES["default"][_key] = _test_cluster[_key]  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **_test_cluster["OPTIONS"]}  # noqa: F405
 
 # Tests run every query on the default connection (the search alias would only mirror it in tests anyway).
 DATABASES.pop("search")  # noqa: F405
