@@ -9,6 +9,7 @@ the next import (``mark_interrupted``) turns into a failed record saying where i
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -24,16 +25,21 @@ class BatchProgress:
 
     def __init__(self, *, kind: str, path: Path, options: dict):
         params = {k: v for k, v in connection_params(connection.settings_dict).items() if v}
-        self._side = psycopg.connect(**params, autocommit=True)
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            pid = cur.fetchone()[0]
         now = timezone.now()
+        # The file's checksum on a helper thread while this one connects (hashlib and the connection's wait both
+        # release the GIL): ~30 ms of a monthly re-import's ~1.4 s.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            checksum = pool.submit(lambda: file_sha256(path) if path.is_file() else "")
+            self._side = psycopg.connect(**params, autocommit=True)
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                pid = cur.fetchone()[0]
+            sha256 = checksum.result()
         row = self._side.execute(
             "INSERT INTO ingest_importbatch (kind, source_name, source_sha256, options, status, counts, report_path, "
             "message, started_at, stage, backend_pid) VALUES (%s, %s, %s, %s, 'running', '{}', '', '', %s, 'start', %s) "
             "RETURNING id",
-            [kind, str(path), file_sha256(path) if path.is_file() else "", json.dumps(options), now, pid],
+            [kind, str(path), sha256, json.dumps(options), now, pid],
         ).fetchone()
         self.batch_id: int = row[0]
 
