@@ -277,24 +277,33 @@ def test_a_tile_encoded_before_a_change_commits_and_stored_after_its_marks_is_ne
     assert CachedTile.objects.get().txid == latest_txid()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_tile_encoded_and_stored_by_one_statement_from_before_a_change_is_never_served_and_pruned_first(mapped):
-    """The lookup, encoding and store in one statement whose snapshot predates a change and its marks: the tile is
-    stored stamped with the txid its snapshot saw, never served, and the prune deletes it before the mark."""
-    plate = mapped["plates"]["新竹市東區光復路二段103號"]
+def _one_statement_from_before_a_move(plate: DoorPlate, address: tuple, *, marks: bool) -> tuple[bytes, tuple]:
+    """The tile's bytes before the plate moves (cache emptied again), and the one-statement lookup, encoding and store
+    run by another connection whose snapshot was taken before the move committed (and, with ``marks``, before its
+    marks were applied): (etag, content, cached, lagging)."""
     apply_invalidations()
-    address = ("plates", *tile_of(*OLD, 18))
-    params = {**tile_query(*address).params, **_address(address)}
     before_move = get_tile(*address).content
     CachedTile.objects.all().delete()
-
     with _raw_connection() as renderer:
         renderer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         renderer.execute("SELECT 1")
         DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed: txid T + 1
-        apply_invalidations()  # committed: the mark T + 1 on the old tile
-        etag, content, cached, lagging = renderer.execute(_lookup_or_render_sql(tile_query(*address).sql), params).fetchone()
+        if marks:
+            apply_invalidations()  # committed: the mark T + 1 on the old tile
+        params = {**tile_query(*address).params, **_address(address)}
+        row = renderer.execute(_lookup_or_render_sql(tile_query(*address).sql), params).fetchone()
         renderer.commit()
+    return before_move, row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tile_encoded_and_stored_by_one_statement_from_before_a_change_is_never_served_and_pruned_first(mapped):
+    """The lookup, encoding and store in one statement whose snapshot predates a change and its marks: the tile is
+    stored stamped with the txid its snapshot saw, never served, and the prune deletes it before the mark."""
+    address = ("plates", *tile_of(*OLD, 18))
+    before_move, (etag, content, cached, lagging) = _one_statement_from_before_a_move(
+        mapped["plates"]["新竹市東區光復路二段103號"], address, marks=True
+    )
     assert (bytes(content), cached, lagging) == (before_move, False, False)
     assert list(CachedTile.objects.values_list("txid", "etag")) == [(latest_txid() - 1, etag)]
     with connection.cursor() as cursor:
@@ -310,23 +319,12 @@ def test_a_tile_encoded_and_stored_by_one_statement_from_before_a_change_is_neve
 
 @pytest.mark.django_db(transaction=True)
 def test_a_tile_stored_after_a_change_commits_but_before_its_marks_is_never_served(mapped):
-    plate = mapped["plates"]["新竹市東區光復路二段103號"]
-    apply_invalidations()
     address = ("plates", *tile_of(*OLD, 18))
-    params = {**tile_query(*address).params, **_address(address)}
-    before_move = get_tile(*address).content
-    CachedTile.objects.all().delete()
-
-    with _raw_connection() as renderer:
-        renderer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        renderer.execute("SELECT 1")
-        DoorPlate.objects.filter(pk=plate.pk).update(geom=Point(*NEW, srid=3826))  # committed, no marks yet
-        # Stored by the statement: in its snapshot no later change exists (the lookup refuses it by its txid until
-        # the marks are applied).
-        _etag, content, cached, _lagging = renderer.execute(
-            _lookup_or_render_sql(tile_query(*address).sql), params
-        ).fetchone()
-        renderer.commit()
+    # Stored by the statement: in its snapshot no later change exists (the lookup refuses it by its txid until the
+    # marks are applied).
+    before_move, (_etag, content, cached, _lagging) = _one_statement_from_before_a_move(
+        mapped["plates"]["新竹市東區光復路二段103號"], address, marks=False
+    )
     assert (bytes(content), cached) == (before_move, False)
     assert (bytes(CachedTile.objects.get().content), CachedTile.objects.get().txid) == (before_move, latest_txid() - 1)
     assert TileState.objects.get().applied_txid == latest_txid() - 1  # lagging
