@@ -25,7 +25,10 @@ When the marks lag, the lookup encodes afresh (stamped with the latest txid) and
 ``apply_invalidations`` itself, so the lag lasts one request. When the store is a separate statement (on another
 connection), a change may commit between the encoding and the store: the txid the encoding saw travels with the
 tile, and the store refuses it once a later change's marks are applied (``sql.STORE_TILE``) — otherwise the rules
-above hold for it exactly as for a tile stored in the encoding's own statement.
+above hold for it exactly as for a tile stored in the encoding's own statement. That statement checks the same
+conditions in its own snapshot: if a change and its marks commit while it runs, the tile it stores carries the older
+txid, is never served, and the prune deletes invalid tiles before it drops marks, which it keeps for an hour
+(``services.prune_tile_cache``).
 
 (A file cache was measured first: Django's FileBasedCache lists its whole directory on every write to decide
 whether to cull, 0.5 ms with a few thousand tiles and growing with the cache.)
