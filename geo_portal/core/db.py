@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, connections
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorWrapper
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -38,10 +39,18 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
     return count
 
 
+class _PreparingCursor(ServerBindingCursor):
+    """psycopg's server-binding cursor (Django's) with ``prepare=True`` unless a call says otherwise."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+
 def prepared_cursor(alias: str = "default") -> CursorWrapper:
     """A cursor on ``alias`` that binds parameters on the server and prepares every statement it runs, so PostgreSQL
-    plans a repeated statement once per connection. Django's default connection neither binds on the server
-    (importers send multi-statement SQL; pghistory prepends its context) nor prepares (``prepare_threshold`` None);
+    plans a repeated statement once per connection. Django's default connection binds on the client (importers send
+    multi-statement SQL; pghistory prepends its context), so it prepares nothing unless asked (its
+    ``prepare_threshold`` is 2³¹−1 in the settings; Django's None would refuse even this cursor's statements);
     a hot statement whose planning costs as much as its run (the tile cache's lookup, encoding and store in one)
     takes this cursor instead. Opened as Django opens its own (connection, error wrapping, execute wrappers and
     query logging) but without the health check's extra round trip (``SELECT 1``, ~0.15 ms), as the search
@@ -50,21 +59,6 @@ def prepared_cursor(alias: str = "default") -> CursorWrapper:
     db.ensure_connection()
     with db.wrap_database_errors:
         return db._prepare_cursor(_PreparingCursor(db.connection))
-
-
-def _preparing_cursor_class() -> type:
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        """psycopg's server-binding cursor with ``prepare=True`` unless a call says otherwise."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-    return PreparingCursor
-
-
-_PreparingCursor = _preparing_cursor_class()
 
 
 @contextmanager

@@ -125,12 +125,12 @@ def get_tile(layer: str, z: int, x: int, y: int) -> CachedTile:
     When tiles are encoded on the primary (``SEARCH_DB`` is ``TILE_CACHE_DB``), a street-level tile takes one
     statement on the default connection, hit or miss (``_lookup_or_render_sql``). Otherwise the cache is read on
     ``TILE_CACHE_DB`` (the primary's read-only ``search`` connection: the cache's tables are unlogged, so a standby
-    has none), the tile encoded on ``SEARCH_DB`` and stored on the default connection (``services.tile_store``). Aggregated
-    tiles (counts over thousands of plates) are encoded by their own statement (in one with the lookup, PostgreSQL
-    would not run them in parallel: measured 2.3× slower on a 1,000,000-plate z14 tile), and so is every tile when
-    ``SEARCH_DB`` is a replica. A tile encoded inside a transaction with unnumbered changes of its own is served
-    but not stored. When the lookup finds the marks lagging behind the change log, this request brings them up to
-    date before it returns (unless another process is doing so already).
+    has none), the tile encoded on ``SEARCH_DB`` and stored on the default connection (``services.tile_store``).
+    Aggregated tiles (counts over thousands of plates) are encoded by their own statement (in one with the lookup,
+    PostgreSQL would not run them in parallel: measured 2.3× slower on a 1,000,000-plate z14 tile), and so is every
+    tile when ``SEARCH_DB`` is a replica. A tile encoded inside a transaction with unnumbered changes of its own is
+    served but not stored. When the lookup finds the marks lagging behind the change log, this request brings them
+    up to date before it returns (unless another process is doing so already).
     """
     query = tile_query(layer, z, x, y)
     if query is None:  # nothing to draw at this zoom: no database work at all
