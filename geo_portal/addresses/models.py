@@ -240,7 +240,12 @@ class DoorPlate(models.Model):
         return self.address
 
 
-@pghistory.track(pghistory.InsertEvent("successor.add"), pghistory.DeleteEvent("successor.remove"))
+@pghistory.track(
+    pghistory.InsertEvent("successor.add"),
+    pghistory.DeleteEvent("successor.remove"),
+    # A plate's history reads the links it had by the retired plate (history.py).
+    meta={"indexes": [models.Index(fields=["from_doorplate"], name="successor_event_from_idx")]},
+)
 class PlateSuccessor(models.Model):
     """A retired plate → one of the plates that replace it (history records who linked what, and when)."""
 

@@ -170,6 +170,38 @@ def test_a_row_rejected_for_its_point_does_not_retire_the_existing_plate(areas, 
     assert DoorPlate.objects.get(address="新竹市東區光復路二段2號").status == "active"
 
 
+def test_a_bulk_load_numbers_new_plates_by_their_line_and_the_sequence_goes_on_after_them(areas, tmp_path, monkeypatch):
+    """A first load bigger than BULK_LOAD_MIN_ROWS reserves a block of ids: a plate's id is the block's first plus its
+    line's offset, so ids follow the file; lines that add nothing leave gaps; later plates get ids after the block."""
+    monkeypatch.setattr("geo_portal.addresses.imports.services.BULK_LOAD_MIN_ROWS", 2)
+    rows = rows_twd97()[:3] + [
+        ["新竹市東區光復路二段5號", "10018010001", "3", X0 + 1, 0],  # line 5: y = 0, rejected
+        ["新竹市東區光復路二段1號", "10018010001", "3", X0 + 100, Y0 + 100],  # line 6: duplicate of line 2
+        ["新竹市東區光復路二段7號", "10018010001", "3", X0 + 120, Y0 + 80],  # line 7
+        rows_twd97()[3],  # line 8
+    ]
+    result = run(write_csv(tmp_path / "bulk.csv", HEADER, rows))
+    assert (result.counts["added"], result.counts["rejected"]) == (5, 2)
+    plates = list(DoorPlate.objects.order_by("id").values_list("id", "address"))
+    first = plates[0][0]
+    assert [(pk - first, address) for pk, address in plates] == [
+        (0, "新竹市東區光復路二段1號"),
+        (1, "新竹市東區光復路二段1號2樓"),
+        (2, "新竹市東區光復路二段2號"),
+        (5, "新竹市東區光復路二段7號"),
+        (6, "新竹市東區福德街3之1號"),
+    ]
+    later = run(
+        write_csv(
+            tmp_path / "more.csv",
+            HEADER,
+            [*rows_twd97(), rows[5], ["新竹市東區光復路二段8號", "10018010001", "3", X0 + 130, Y0 + 70]],
+        )
+    )
+    assert later.counts["added"] == 1
+    assert DoorPlate.objects.get(address="新竹市東區光復路二段8號").pk == first + 7
+
+
 def test_parallel_staging_gives_the_same_rows_and_findings_as_serial(areas, tmp_path):
     """More rows than one chunk goes through worker processes; the result must be identical and in order."""
     rows = [[f"新竹市東區光復路二段{n}號", "10018010001", "3", X0 + n % 900, Y0 + 10] for n in range(1, 12_001)]

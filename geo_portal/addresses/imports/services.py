@@ -625,7 +625,14 @@ def _merge(
                 if to_add > cur.fetchone()[0]:
                     bulk_load.enter_context(bulk_load_mode(sql.HISTORY_TABLE))
                 bulk_load.enter_context(bulk_load_mode("addresses_doorplate"))
-            cur.execute(sql.INSERT_ADDED, {"batch": batch_id, "actor": actor})
+            if bulk:
+                cur.execute(sql.RESERVE_IDS)
+                first_id, first_row, last_row = cur.fetchone()
+                cur.execute(sql.SET_LAST_ID, {"last": first_id + last_row - first_row})
+                numbering = {"first_id": first_id, "first_row": first_row}
+                cur.execute(sql.INSERT_ADDED_NUMBERED, {"batch": batch_id, "actor": actor, **numbering})
+            else:
+                cur.execute(sql.INSERT_ADDED, {"batch": batch_id, "actor": actor})
             added = cur.rowcount
     cur.execute(sql.COUNT_INCOMING)
     incoming = cur.fetchone()[0]

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -95,6 +96,12 @@ MIDDLEWARE = [
 
 # GET requests never write, so they skip pghistory's context (which prefixes every query with a set_config).
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# History rows are read by their object (a plate's changes) and context only: the copies of the tracked rows' other
+# foreign keys (district, village, road…) get no index — a 10 M-plate first import would build five more, and every
+# plate write would keep them. The successor events' lookup by plate is indexed in its model's Meta.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
 
 ROOT_URLCONF = "geo_portal.config.urls"
 WSGI_APPLICATION = "geo_portal.config.wsgi.application"
