@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from pyproj import Transformer
 
 from geo_portal.addresses.imports import Mapping, import_doorplates, load_area_index, stage_rows, stage_rows_parallel
@@ -170,18 +171,39 @@ def test_a_row_rejected_for_its_point_does_not_retire_the_existing_plate(areas, 
     assert DoorPlate.objects.get(address="新竹市東區光復路二段2號").status == "active"
 
 
-def test_a_bulk_load_numbers_new_plates_by_their_line_and_the_sequence_goes_on_after_them(areas, tmp_path, monkeypatch):
+def _unlogged_staging_tables() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT relname FROM pg_class WHERE relpersistence = 'u' AND relname LIKE 'doorplate%%' ORDER BY 1")
+        return [r[0] for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("parallel_staging", [False, True], ids=["temporary staging", "unlogged staging"])
+def test_a_bulk_load_numbers_new_plates_by_their_line_and_the_sequence_goes_on_after_them(
+    areas, tmp_path, monkeypatch, parallel_staging
+):
     """A first load bigger than BULK_LOAD_MIN_ROWS reserves a block of ids: a plate's id is the block's first plus its
-    line's offset, so ids follow the file; lines that add nothing leave gaps; later plates get ids after the block."""
+    line's offset, so ids follow the file; lines that add nothing leave gaps; later plates get ids after the block.
+    A file over PARALLEL_STAGING_MIN_BYTES is staged in unlogged tables (same result), dropped before the commit."""
     monkeypatch.setattr("geo_portal.addresses.imports.services.BULK_LOAD_MIN_ROWS", 2)
+    if parallel_staging:
+        monkeypatch.setattr("geo_portal.addresses.imports.services.PARALLEL_STAGING_MIN_BYTES", 0)
     rows = rows_twd97()[:3] + [
         ["新竹市東區光復路二段5號", "10018010001", "3", X0 + 1, 0],  # line 5: y = 0, rejected
         ["新竹市東區光復路二段1號", "10018010001", "3", X0 + 100, Y0 + 100],  # line 6: duplicate of line 2
         ["新竹市東區光復路二段7號", "10018010001", "3", X0 + 120, Y0 + 80],  # line 7
         rows_twd97()[3],  # line 8
     ]
-    result = run(write_csv(tmp_path / "bulk.csv", HEADER, rows))
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(" ".join(str(sql).split()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        result = run(write_csv(tmp_path / "bulk.csv", HEADER, rows))
     assert (result.counts["added"], result.counts["rejected"]) == (5, 2)
+    kinds = sorted({w for st in statements for w in ("UNLOGGED", "TEMP") if f"CREATE {w} TABLE doorplate_work" in st})
+    assert kinds == (["UNLOGGED"] if parallel_staging else ["TEMP"])
     plates = list(DoorPlate.objects.order_by("id").values_list("id", "address"))
     first = plates[0][0]
     assert [(pk - first, address) for pk, address in plates] == [
@@ -191,6 +213,7 @@ def test_a_bulk_load_numbers_new_plates_by_their_line_and_the_sequence_goes_on_a
         (5, "新竹市東區光復路二段7號"),
         (6, "新竹市東區福德街3之1號"),
     ]
+    assert _unlogged_staging_tables() == []
     later = run(
         write_csv(
             tmp_path / "more.csv",

@@ -46,6 +46,8 @@ DOORPLATE_IMPORT_LOCK = 0x6770_0001  # advisory lock id: one door-plate import a
 DEFAULT_RETIRE_LIMIT = 0.05
 # Adding more rows than the table holds (a first load): rebuild the indexes once instead of row by row.
 BULK_LOAD_MIN_ROWS = 50_000
+# A file this large (~100 bytes a row: ~200,000 rows) read whole is staged in unlogged tables, for parallel workers.
+PARALLEL_STAGING_MIN_BYTES = 20_000_000
 # Jobs queued with an import (committed with it, run after it), by task name: addresses may not import buildings.
 AFTER_IMPORT_TASKS = ("buildings.link_imported_plates", "addresses.assign_imported_zip_codes")
 # A re-import reads again only the rows no active plate remembers (``imported_line``); when more than this share of
@@ -255,6 +257,9 @@ def _import_in_transaction(
                         skipped = first_pass.unchanged
                         rows = _only(read_csv_lines(path, first_pass.wanted, encoding=encoding, salt=mapping.salt))
                     stage("reading and checking rows")
+            # A large file read whole: staging tables the server's parallel workers can read (sql.create_stage).
+            kind = sql.UNLOGGED if first_pass is None and path.stat().st_size > PARALLEL_STAGING_MIN_BYTES else sql.TEMP
+            cur.execute(sql.create_stage(kind))
             counted = progress(rows) if progress else rows
             protected: list[tuple[int, str]] = []
             staged = copy_rows(
@@ -269,7 +274,7 @@ def _import_in_transaction(
                 # The checks' sorts (duplicates, the merge's joins) of a large file in memory, not on disk.
                 cur.execute(sql.BULK_LOAD_SETTINGS)
             cur.execute(sql.CREATE_SCOPE, {"unchanged_districts": first_pass.districts if first_pass else []})
-            cur.execute(sql.CREATE_WORK, {"srid": srid})
+            cur.execute(sql.create_work(kind), {"srid": srid})
             if skipped:
                 cur.execute(sql.ANALYZE_WORK)
             sql_rejected = _sql_checks(cur, findings, first_pass=first_pass)
@@ -295,7 +300,10 @@ def _import_in_transaction(
                     findings=findings,
                     skipped=skipped,
                     active=first_pass.active if first_pass else None,
+                    kind=kind,
                 )
+            if kind == sql.UNLOGGED:
+                cur.execute(sql.DROP_BULK)
             counts["unchanged"] += skipped
             counts["loaded"] += skipped
             written = counts["added"] + counts["changed"] + counts["retired"] + counts["restored"]
@@ -564,6 +572,7 @@ def _merge(
     findings: list[Finding],
     skipped: int = 0,
     active: Counter[int] | None = None,
+    kind: str = sql.TEMP,
 ) -> tuple[dict[str, int], int]:
     """Merge the incoming rows into the plates; returns the counts and the number of active plates after it. ``active``:
     the active plates by district, when the first pass counted them."""
@@ -572,7 +581,7 @@ def _merge(
     cur.execute(sql.ADD_ROAD_VARIANTS)
     cur.execute(sql.ADD_NEIGHBORHOODS)
     neighborhoods_added = cur.fetchone()[0]
-    cur.execute(sql.CREATE_INCOMING)
+    cur.execute(sql.create_incoming(kind))
     cur.execute(sql.ANALYZE_INCOMING)
     if active is None:
         cur.execute(sql.ACTIVE_IN_SCOPE)

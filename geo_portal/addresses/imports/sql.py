@@ -8,16 +8,32 @@ from __future__ import annotations
 
 from geo_portal.core.geo import TAIWAN_BOUNDS_WGS84
 
-CREATE_STAGE = """
+# The rows as read, their checked form and the rows to merge: temporary tables, or for a large file unlogged ones
+# (``{kind}``), which PostgreSQL's parallel workers can scan — temporary tables are the session's own — so that the
+# checks and joins of a national file run on every core. Unlogged tables are dropped before the commit (DROP_BULK) and,
+# made in this transaction, go at a rollback too. Neither kind writes WAL.
+TEMP = "TEMP"
+UNLOGGED = "UNLOGGED"
+_ON_COMMIT = {TEMP: "ON COMMIT DROP", UNLOGGED: ""}
+
+
+def create_stage(kind: str) -> str:
+    return f"""
 DROP TABLE IF EXISTS pg_temp.doorplate_stage;
-CREATE TEMP TABLE doorplate_stage (
+CREATE {kind} TABLE doorplate_stage (
     row_no integer NOT NULL, district_id bigint NOT NULL, village_id bigint, hood integer,
     road_name text NOT NULL, road_base text NOT NULL, section integer, area text NOT NULL, lane text NOT NULL,
     alley text NOT NULL, number_prefix text NOT NULL, number integer NOT NULL, sub_number integer,
     number_suffix integer, floor integer, floor_unit text NOT NULL, floor_sub integer, street_key text COLLATE "C" NOT NULL,
     raw_road text NOT NULL,
     x double precision NOT NULL, y double precision NOT NULL, line_hash uuid NOT NULL
-) ON COMMIT DROP;
+) {_ON_COMMIT[kind]};
+"""
+
+
+DROP_BULK = "DROP TABLE doorplate_stage, doorplate_work, doorplate_incoming"
+
+CREATE_STAGE = """
 DROP TABLE IF EXISTS pg_temp.doorplate_protected;
 CREATE TEMP TABLE doorplate_protected (district_id bigint, address_key text) ON COMMIT DROP;
 DROP TABLE IF EXISTS pg_temp.doorplate_unchanged;
@@ -122,9 +138,9 @@ FROM areas_village
 
 # Coordinates → WGS84 (for the Taiwan check) and storage SRID; out-of-Taiwan points get no geometry. One pass:
 # transforming to the file's own SRID is free in PostGIS, so each row costs one real transform.
-CREATE_WORK = f"""
+_CREATE_WORK = f"""
 DROP TABLE IF EXISTS pg_temp.doorplate_work;
-CREATE TEMP TABLE doorplate_work ON COMMIT DROP AS
+CREATE {{kind}} TABLE doorplate_work {{on_commit}} AS
 SELECT s.*, (s.street_key || '#' || coalesce(s.hood::text, '')) COLLATE "C" AS address_key, t.lonlat,
        CASE WHEN ST_X(t.lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[0]} AND {TAIWAN_BOUNDS_WGS84[2]}
              AND ST_Y(t.lonlat) BETWEEN {TAIWAN_BOUNDS_WGS84[1]} AND {TAIWAN_BOUNDS_WGS84[3]}
@@ -133,6 +149,12 @@ FROM doorplate_stage s
 CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.x, s.y), %(srid)s) AS point) p
 CROSS JOIN LATERAL (SELECT ST_Transform(p.point, 4326) AS lonlat) t;
 """
+
+
+def create_work(kind: str) -> str:
+    return _CREATE_WORK.format(kind=kind, on_commit=_ON_COMMIT[kind])
+
+
 # A re-import reads few rows: statistics for the joins with the plates and the skipped rows (cheap at that size).
 ANALYZE_WORK = "ANALYZE doorplate_work"
 
@@ -206,9 +228,9 @@ FROM (SELECT DISTINCT village_id, hood FROM doorplate_work WHERE village_id IS N
       ORDER BY village_id, hood) t
 """
 
-CREATE_INCOMING = """
+_CREATE_INCOMING = """
 DROP TABLE IF EXISTS pg_temp.doorplate_incoming;
-CREATE TEMP TABLE doorplate_incoming ON COMMIT DROP AS
+CREATE {kind} TABLE doorplate_incoming {on_commit} AS
 SELECT w.*, r.id AS road_id, n.id AS neighborhood_id, c.name || d.name || w.street_key AS address
 FROM doorplate_work w
 JOIN areas_district d ON d.id = w.district_id
@@ -216,6 +238,11 @@ JOIN areas_county c ON c.id = d.county_id
 LEFT JOIN areas_road r ON r.district_id = w.district_id AND r.name = w.road_name
 LEFT JOIN areas_neighborhood_v n ON n.village_id = w.village_id AND n.number = w.hood
 """
+
+
+def create_incoming(kind: str) -> str:
+    return _CREATE_INCOMING.format(kind=kind, on_commit=_ON_COMMIT[kind])
+
 
 # The active plates before the merge, in the file's districts and in all (one scan: the count after the merge is
 # this one plus the plates added and restored, less those retired).
