@@ -128,6 +128,11 @@ def _child(path: Path) -> None:
             report_dir=Path(tempfile.gettempdir()),
         )
     wall = time.perf_counter() - started
+    # The parsing workers are children of multiprocessing's fork server, which reaps them: their CPU reaches this
+    # process's RUSAGE_CHILDREN only once the fork server itself is stopped and waited for.
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     statements = sorted(totals.items(), key=lambda kv: -kv[1])
