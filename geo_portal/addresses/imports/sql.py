@@ -1,7 +1,8 @@
 """SQL for the door-plate import: staging tables, set-based checks and the one merge.
 
 Parameters only; no identifier comes from input. Called by ``services.import_doorplates`` inside its
-transaction; temporary tables are dropped at commit or rollback.
+transaction; its tables are dropped at commit or rollback (temporary ones by PostgreSQL, a large file's unlogged
+staging tables by ``DROP_BULK`` before the commit, or with the rolled-back transaction that made them).
 """
 
 from __future__ import annotations
