@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.utils.translation import gettext_lazy as _
 
+from geo_portal.core import history
 from geo_portal.core.geo import STORAGE_SRID
 
 
@@ -51,7 +52,8 @@ _UNTRACKED = ["updated_at", "zip_code", "imported_geom", "imported_hash", "impor
     # Inserts and updates at statement level: one set-based history insert for an import's 100,000 new plates or a
     # re-import's 1,000 changed ones (a row-level trigger attaches the change context per row: ~0.06 ms a row).
     pghistory.InsertEvent("plate.create", level=pghistory.Statement),
-    pghistory.UpdateEvent(
+    # Planned on every statement (core.history): a plan kept from a small update made a later bulk one quadratic.
+    history.UpdateEvent(
         "plate.update",
         row=pghistory.Old,
         condition=AnyChangeRestorable(geometry="geom", exclude=_UNTRACKED),

@@ -15,9 +15,21 @@ import codecs
 import csv
 import hashlib
 from collections.abc import Iterator
+from functools import partial
+from itertools import repeat
 from pathlib import Path
 
 from geo_portal.ingest.errors import ImportRefused
+
+try:
+    # CPython's own MD5 (the same digest): about half OpenSSL 3's cost for a line of ~100 bytes, whose time goes to
+    # setting up each hash object rather than hashing (48–65 ms against 88–107 ms for the district's 108,000 lines).
+    from _md5 import md5 as _short_md5
+except ImportError:  # an interpreter built without it
+    _short_md5 = partial(hashlib.md5, usedforsecurity=False)
+# What the first pass reads at a time: a few thousand lines, each block's hashing done by C loops (``map``).
+_BLOCK_BYTES = 1 << 20
+_digest_of = type(_short_md5(b"")).digest
 
 ENCODING_ALIASES = {"big5": "cp950", "cp950": "cp950", "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig"}
 
@@ -79,17 +91,39 @@ def line_digests(path: Path, salt: bytes) -> Iterator[tuple[int, str]]:
 
 def first_line_of_digests(path: Path, salt: bytes, *, limit: int) -> tuple[dict[bytes, int], int] | None:
     """The raw ``line_digest`` (16 bytes) of every line after the header → the first line number that has it, and
-    the number of those lines; None when the file has more than ``limit`` of them (the map is held in memory)."""
-    first: dict[bytes, int] = {}
-    md5 = hashlib.md5
-    line_no = 1
+    the number of those lines; None when the file has more than ``limit`` of them (the map is held in memory).
+
+    The same lines as iterating the file (split at line feeds; a last line without one counts), read in blocks
+    whose lines are split, salted and hashed by C loops: no Python step per line (~0.1 s for 108,000 lines)."""
+    digests: list[bytes] = []
     with path.open("rb") as fh:
-        next(fh, None)
-        for line_no, raw in enumerate(fh, start=2):
-            if line_no > limit + 1:
+        fh.readline()  # the header
+        tail = b""
+        while block := fh.read(_BLOCK_BYTES):
+            block = tail + block
+            end = block.rfind(b"\n")
+            if end < 0:
+                tail = block
+                continue
+            tail = block[end + 1 :]
+            digests += _salted_digests(salt, block[:end])
+            if len(digests) > limit:
                 return None
-            first.setdefault(md5(salt + raw.rstrip(b"\r\n"), usedforsecurity=False).digest(), line_no)
-    return first, line_no - 1
+        if tail:
+            digests += _salted_digests(salt, tail)
+    if len(digests) > limit:
+        return None
+    total = len(digests)
+    # Filled from the last line back, so that a digest keeps the first line that has it.
+    return dict(zip(reversed(digests), range(total + 1, 1, -1), strict=True)), total
+
+
+def _salted_digests(salt: bytes, block: bytes) -> list[bytes]:
+    """``line_digest`` (raw) of each line of ``block`` (lines joined by line feeds, no final one)."""
+    lines = block.split(b"\n")
+    if b"\r" in block:  # each line without its line ending, as ``line_digest`` takes it
+        lines = list(map(bytes.rstrip, lines, repeat(b"\r\n")))
+    return list(map(_digest_of, map(_short_md5, map(salt.__add__, lines))))
 
 
 class MultiLineRow(Exception):

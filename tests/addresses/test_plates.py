@@ -295,3 +295,24 @@ def test_two_concurrent_writers_exactly_one_wins(areas):
     assert (outcome["b"].current, outcome["b"].changed_by) == (2, "a")
     plate.refresh_from_db()
     assert (plate.condition, plate.version, plate.updated_by) == ("ok", 2, "a")
+
+
+def test_plate_history_trigger_plans_each_statement_and_records_exactly_the_changed_rows(district_with_boundary):
+    """PL/pgSQL kept the history trigger's plan from the first statement of a session: after an update of no rows, a
+    bulk update compared every old row with every new one (core.history). The query is dynamic SQL now; the events
+    stay exact whatever ran before."""
+    d = district_with_boundary
+    ids = [make(d, number).pk for number in (101, 103, 105, 107)]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE t.tgrelid = 'addresses_doorplate'::regclass AND t.tgname LIKE 'pgtrigger_plate_update_update_%'"
+        )
+        (source,) = cur.fetchone()
+        assert "EXECUTE $pgh_statement$WITH _pgh_attached_context AS" in source
+        assert "FROM old_values JOIN new_values ON" in source
+        cur.execute("UPDATE addresses_doorplate SET number = number WHERE id < 0")  # the trigger fires for no row
+        cur.execute("UPDATE addresses_doorplate SET last_checked_on = '2026-12-01' WHERE id = ANY(%s)", [ids[:3]])
+        cur.execute("UPDATE addresses_doorplate SET zip_code = '30041' WHERE id = ANY(%s)", [ids])  # untracked
+    rows = DoorPlate.pgh_event_model.objects.filter(pgh_label="plate.update").order_by("pgh_obj_id")
+    assert [(e.pgh_obj_id, e.last_checked_on) for e in rows] == [(pk, None) for pk in ids[:3]]  # the old rows

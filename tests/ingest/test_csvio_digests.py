@@ -52,3 +52,24 @@ def test_the_in_memory_first_pass_maps_each_digest_to_its_first_line_and_refuses
     header_only = tmp_path / "h.csv"
     header_only.write_bytes(b"address,x\n")
     assert first_line_of_digests(header_only, SALT, limit=3) == ({}, 0)
+
+
+@pytest.mark.parametrize("block", [1, 2, 7, 64, 1 << 20])
+def test_the_first_pass_reads_in_blocks_the_same_lines_as_the_line_by_line_digests(tmp_path, monkeypatch, block):
+    """Blocks end anywhere (inside a line, between CR and LF, inside a multi-byte character); empty lines, stray
+    carriage returns and a last line without a line feed are lines all the same."""
+    from geo_portal.ingest import csvio
+
+    path = tmp_path / "p.csv"
+    body = "address,x\r\n光復路1號,1\r\n\n光復路2號,2\r\r\n\r\n光復路1號,1\n光復路3號,3\r"
+    path.write_bytes(body.encode())
+    monkeypatch.setattr(csvio, "_BLOCK_BYTES", block)
+    first, lines = first_line_of_digests(path, SALT, limit=10)
+    by_line = list(line_digests(path, SALT))
+    assert lines == len(by_line) == 6
+    expected: dict[bytes, int] = {}
+    for line_no, digest in by_line:
+        expected.setdefault(bytes.fromhex(digest), line_no)
+    assert first == expected
+    assert sorted(first.values()) == [2, 3, 4, 7]  # line 5 ("\r") is empty as line 3 is; line 6 repeats line 2
+    assert first_line_of_digests(path, SALT, limit=5) is None

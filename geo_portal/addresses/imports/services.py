@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import pghistory
+import psycopg
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
@@ -434,13 +436,16 @@ def _first_pass(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | Non
     cur.execute(sql.PLATES_ESTIMATE)
     if cur.fetchone()[0] > LINES_HASHED_IN_PROCESS:
         return _first_pass_in_server(cur, path, salt, encoding)
-    # The plates' scan (~0.1 s, most of it the server's) runs in a helper thread on this transaction's connection
-    # while this thread hashes the file (~0.15 s); nothing else uses the connection until the scan has returned (the
-    # pool's exit waits for it, an exception too). A file past the limit wastes the scan: the server pass follows.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(_active_lines, connection.connection)
+    # The plates' memories are read while this process hashes the file: the query goes out first without waiting
+    # for its result (pipeline mode), the server scans on the other core, and the result is read after the hashing.
+    # (On a second thread instead, the scan's reads waited for the interpreter lock the hashing holds: each step
+    # ran three times slower. One after the other: ~0.2 s; overlapped: ~0.13 s.)
+    raw = connection.connection
+    with psycopg.Cursor(raw) as plates_cursor, raw.pipeline():
+        plates_cursor.execute(sql.ACTIVE_LINES, binary=True)
         found = first_line_of_digests(path, salt, limit=LINES_HASHED_IN_PROCESS)
-        plates = scan.result()
+        packed, bare_ids, bare_districts = plates_cursor.fetchone()
+    plates = _active_plates(packed, bare_ids, bare_districts)
     if found is None:
         return _first_pass_in_server(cur, path, salt, encoding)
     first_line, total = found
@@ -464,11 +469,11 @@ def _first_pass(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | Non
     return _FirstPass(unchanged, wanted, sorted(districts), first_line, active)
 
 
-def _active_lines(raw_connection) -> list[tuple[int, int, bytes | None]]:
-    """(id, district, line digest) of every active plate, on the psycopg connection under Django's (its transaction)."""
-    with raw_connection.cursor() as raw:
-        raw.execute(sql.ACTIVE_LINES)
-        return raw.fetchall()
+def _active_plates(packed: bytes | None, bare_ids: list[int] | None, bare_districts: list[int] | None) -> list[tuple]:
+    """(id, district, line digest or None) of every active plate, from ``sql.ACTIVE_LINES``'s packed result."""
+    plates = list(struct.iter_unpack(sql.ACTIVE_LINE_RECORD, packed or b""))
+    plates += zip(bare_ids or (), bare_districts or (), repeat(None))
+    return plates
 
 
 def _first_pass_in_server(cur, path: Path, salt: bytes, encoding: str) -> _FirstPass | None:
