@@ -132,8 +132,11 @@ _INSERT_EVENTS = (
 
 
 def _capture_function(name: str, body: str) -> str:
-    """A trigger function with static SQL: PL/pgSQL caches its plan per session (the generic ``changes_capture``
-    plans its dynamic query on every statement, ~2 ms for the plates' view)."""
+    """A trigger function whose query is planned on every statement (``EXECUTE``; $1 is the change transaction, $2
+    the events it held before). A static query's plan is kept for the session, sized for the transition tables of
+    the first statement: kept from a 50,000-plate update, it scanned every plate for each later one-plate edit (60 ms
+    here, seconds at national scale); kept from an update of nothing, it chose loops for the next bulk update.
+    Planning costs ~1–2 ms a statement."""
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -142,7 +145,7 @@ DECLARE
     added integer;
 BEGIN
     SELECT event_count INTO base FROM changes_transaction WHERE id = tx;
-    {body};
+    EXECUTE $capture${body}$capture$ USING tx, base;
     GET DIAGNOSTICS added = ROW_COUNT;
     IF added > 0 THEN
         UPDATE changes_transaction SET event_count = event_count + added WHERE id = tx;
@@ -160,11 +163,13 @@ def capture_triggers_sql(
     public_columns: tuple[str, ...],
     channel: str = "public",
     operations: tuple[str, ...] = ("insert", "update", "delete"),
+    functions_only: bool = False,
 ) -> str:
     """Capture functions and triggers for a table's inserts, updates and deletes on a channel.
 
     Called from the owning app's migration; every name is a code constant, never input. ``operations`` limits the
     capture (the registry publishes applied events only: updates that the view shows, on its private channel).
+    ``functions_only``: the functions alone (``CREATE OR REPLACE``), for a migration that redefines them.
     """
     old_geom = f"o.{geom_column}" if geom_column else "NULL::geometry"
     moved = f"CASE WHEN o.{geom_column} IS DISTINCT FROM n.{geom_column} THEN o.{geom_column} END" if geom_column else "NULL"
@@ -174,14 +179,14 @@ def capture_triggers_sql(
     who = "changes_setting('actor'), changes_setting('cause')"
     bodies = {
         "insert": f"""{_INSERT_EVENTS}
-    SELECT tx, base + row_number() OVER (ORDER BY v.id), '{entity}', v.id, 'insert', v.data, v.geom, NULL, {who}
+    SELECT $1, $2 + row_number() OVER (ORDER BY v.id), '{entity}', v.id, 'insert', v.data, v.geom, NULL, {who}
     FROM {view} v JOIN new_rows n ON n.id = v.id""",
         "update": f"""{_INSERT_EVENTS}
-    SELECT tx, base + row_number() OVER (ORDER BY v.id), '{entity}', v.id, 'update', v.data, v.geom, {moved}, {who}
+    SELECT $1, $2 + row_number() OVER (ORDER BY v.id), '{entity}', v.id, 'update', v.data, v.geom, {moved}, {who}
     FROM new_rows n JOIN old_rows o ON o.id = n.id JOIN {view} v ON v.id = n.id
     WHERE {changed}""",
         "delete": f"""{_INSERT_EVENTS}
-    SELECT tx, base + row_number() OVER (ORDER BY o.id), '{entity}', o.id, 'delete', jsonb_build_object('id', o.id),
+    SELECT $1, $2 + row_number() OVER (ORDER BY o.id), '{entity}', o.id, 'delete', jsonb_build_object('id', o.id),
            NULL, {old_geom}, {who}
     FROM old_rows o""",
     }
@@ -199,6 +204,8 @@ def capture_triggers_sql(
             continue
         function = f"changes_capture_{entity}_{op}"
         parts.append(_capture_function(function, body))
+        if functions_only:
+            continue
         parts.append(
             f"CREATE TRIGGER changes_{entity}_{op} AFTER {op.upper()} ON {table} {referencing[op]}\n"
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}('{channel}');"

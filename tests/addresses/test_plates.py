@@ -316,3 +316,39 @@ def test_plate_history_trigger_plans_each_statement_and_records_exactly_the_chan
         cur.execute("UPDATE addresses_doorplate SET zip_code = '30041' WHERE id = ANY(%s)", [ids])  # untracked
     rows = DoorPlate.pgh_event_model.objects.filter(pgh_label="plate.update").order_by("pgh_obj_id")
     assert [(e.pgh_obj_id, e.last_checked_on) for e in rows] == [(pk, None) for pk in ids[:3]]  # the old rows
+
+
+def test_change_capture_plans_each_statement_and_numbers_events_whatever_ran_before(district_with_boundary):
+    """The capture functions plan their query on every statement (changes.sql): a plan kept from a bulk update made
+    every later one-plate edit of the session scan all plates. Events stay complete and numbered in order."""
+    d = district_with_boundary
+    ids = [make(d, number).pk for number in (101, 103, 105)]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT proname, prosrc LIKE %s FROM pg_proc WHERE proname LIKE 'changes\\_capture\\_%%' "
+            "AND proname <> 'changes_capture_related' ORDER BY proname",
+            ["%EXECUTE $capture$%USING tx, base;%"],
+        )
+        functions = cur.fetchall()
+        assert len(functions) == 22  # 7 tables × insert, update, delete; the registry's updates
+        assert [name for name, dynamic in functions if not dynamic] == []
+        cur.execute("UPDATE addresses_doorplate SET number = number WHERE id < 0")  # fires the triggers for no row
+        cur.execute("UPDATE addresses_doorplate SET last_checked_on = '2026-12-01' WHERE id = ANY(%s)", [ids])
+        cur.execute("UPDATE addresses_doorplate SET last_checked_on = '2026-12-02' WHERE id = %s", [ids[0]])
+    commit_point()
+    assert [(op, data["last_checked_on"]) for op, _cause, data in events(ids[0])] == [
+        ("insert", None),
+        ("update", "2026-12-01"),
+        ("update", "2026-12-02"),
+    ]
+    assert [(op, data["last_checked_on"]) for op, _cause, data in events(ids[2])] == [
+        ("insert", None),
+        ("update", "2026-12-01"),
+    ]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT array_agg(ordinal ORDER BY ordinal), max(t.event_count) FROM changes_event e "
+            "JOIN changes_transaction t ON t.id = e.transaction_id WHERE e.entity = 'plate' AND e.operation = 'update'"
+        )
+        # One change transaction (the test's): the fixture's and the creations' 8 events, then these 4, gap-free.
+        assert cur.fetchone() == ([9, 10, 11, 12], 12)
