@@ -1,4 +1,9 @@
-"""How ``manage.py`` runs a command and ends its process: without the interpreter's teardown.
+"""How ``manage.py`` runs a command: set up without garbage collection, and ended without the interpreter's teardown.
+
+Django's set-up creates ~100,000 objects that live as long as the process (modules, model classes, settings): the
+cyclic garbage collector's passes over them while they are made, and every full pass after, find nothing to free.
+So the collector is off while Django sets up, and what set-up made is then frozen out of its passes (``gc.freeze``):
+``import_doorplates --help`` median 0.71 → 0.65 s, and a re-import's full pass 60–70 ms → 3 ms.
 
 A management command's work is done when it returns: its transaction committed, its files closed. What the
 interpreter does after that — freeing ~1,150 modules (GDAL, NumPy, psycopg, Django …) one by one, with garbage
@@ -11,6 +16,8 @@ user sees. So once the command has returned, the database connections are closed
 from __future__ import annotations
 
 import atexit
+import contextlib
+import gc
 import os
 import sys
 import threading
@@ -19,6 +26,7 @@ from collections.abc import Sequence
 
 def run(argv: Sequence[str]) -> None:
     """Run a management command (``execute_from_command_line``) and end the process with its exit status."""
+    set_up_without_collection()
     from django.core.management import execute_from_command_line
 
     try:
@@ -28,6 +36,20 @@ def run(argv: Sequence[str]) -> None:
     else:
         code = 0
     exit_without_teardown(code)
+
+
+def set_up_without_collection() -> None:
+    """``django.setup()`` with the garbage collector off, then what it made frozen and the collector back on. A
+    set-up that fails is left to ``execute_from_command_line``, which sets up again and reports it as it does."""
+    gc.disable()
+    try:
+        with contextlib.suppress(Exception):
+            import django
+
+            django.setup()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def exit_status(code: object) -> int:

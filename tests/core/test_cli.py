@@ -88,3 +88,12 @@ def test_a_command_that_needs_no_settings_exits_cleanly_when_they_do_not_load():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no_such_settings_module"}
     result = subprocess.run([sys.executable, "manage.py", "version"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert (result.returncode, result.stdout, result.stderr) == (0, f"{django.get_version()}\n", "")
+
+
+def test_commands_run_with_the_collector_on_and_the_set_up_frozen_out_of_it():
+    """Django sets up with the garbage collector off; what it made is frozen, and the command runs with it on."""
+    code = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 50_000, gc.get_count()[2])"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True True 0\n", "")

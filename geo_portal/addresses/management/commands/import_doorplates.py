@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -51,9 +50,6 @@ class Command(BaseCommand):
         parser.add_argument("--report-dir", type=Path, help="where to write the rejected-rows CSV")
 
     def handle(self, *args, **opts):
-        # What start-up made (~100,000 objects: modules, models, settings) lives as long as the process: left out of
-        # the garbage collector's full passes, the one a re-import's first pass sets off costs ~3 ms instead of ~65.
-        gc.freeze()
         columns = {}
         for item in opts["map"]:
             field, sep, column = item.partition("=")
