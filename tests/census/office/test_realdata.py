@@ -1,11 +1,12 @@
 """The office's dashboard reads on the whole real district split into tasks: the task map's GeoJSON (built by
-PostGIS, thousands of tasks) and the per-village progress come back fast and complete."""
+PostGIS, thousands of tasks) and the per-village progress come back complete. Their times are measured by
+``bench/census.py`` (no timings in unit tests: this one once read 12 s for the progress in a loaded CI run, 0.14–0.21 s
+alone)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.accounts.factories import make_staff
 pytestmark = pytest.mark.realdata
 
 
-def test_whole_district_task_map_and_progress_are_fast(loaded_real, db):
+def test_whole_district_task_map_and_progress_are_complete(loaded_real, db):
     district = District.objects.get(code="10018010")
     sup = make_staff("real-office-sup", "census_supervisor")
     villages = list(Village.objects.filter(district=district, boundary__isnull=False))
@@ -27,19 +28,13 @@ def test_whole_district_task_map_and_progress_are_fast(loaded_real, db):
     summary = campaign_split(campaign_id=campaign.pk, actor=sup)
     assert summary.tasks >= 2000  # smaller tasks than the default: the supervisor's map at its largest
 
-    started = time.perf_counter()
     text = campaign_tasks_geojson(campaign.pk)
-    seconds = time.perf_counter() - started
     data = json.loads(text)
     assert len(data["features"]) == summary.tasks
-    assert seconds < 1.0, f"task map GeoJSON took {seconds:.2f} s for {summary.tasks} tasks"
     assert len(text) < 12 * 1024 * 1024
 
-    started = time.perf_counter()
     progress = village_progress(campaign.pk)
-    seconds = time.perf_counter() - started
     assert sum(v.stops for v in progress) == summary.stops
     assert all(v.checked == 0 for v in progress)
     assert len(progress) >= len(villages) - 1
-    assert seconds < 2.0, f"village progress took {seconds:.2f} s"
     assert sum(k.total for k in findings_by_kind(campaign.pk)) == 0
