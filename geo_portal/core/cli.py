@@ -3,7 +3,7 @@
 Django's set-up creates ~100,000 objects that live as long as the process (modules, model classes, settings): the
 cyclic garbage collector's passes over them while they are made, and every full pass after, find nothing to free.
 So the collector is off while Django sets up, and what set-up made is then frozen out of its passes (``gc.freeze``):
-``import_doorplates --help`` median 0.71 → 0.65 s, and a re-import's full pass 60–70 ms → 3 ms.
+``import_doorplates --help`` median 0.75 → 0.68 s (A/B, 15 alternations), and a re-import's full pass 60–70 ms → 3 ms.
 
 A management command's work is done when it returns: its transaction committed, its files closed. What the
 interpreter does after that — freeing ~1,150 modules (GDAL, NumPy, psycopg, Django …) one by one, with garbage
