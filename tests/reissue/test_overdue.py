@@ -27,11 +27,14 @@ from geo_portal.reissue.services.overdue import SendResult, overdue_scan, overdu
 from geo_portal.reissue.tasks import remind_overdue
 from tests.reissue.conftest import APPLICANT, Inbox, free_port
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """The office's date now (not at import: a run that crosses midnight in Taipei changed days under a constant)."""
+    return timezone.localdate()
 
 
 def days(n: int) -> dt.date:
-    return TODAY + dt.timedelta(days=n)
+    return today() + dt.timedelta(days=n)
 
 
 def due(case: Case, on: dt.date) -> Case:
@@ -55,7 +58,7 @@ def overdue_world(street, staff, fees):
     fee_assess(case_id=waiting.pk, version=1, actor=staff["clerk"])
     payment_record(case_id=waiting.pk, version=2, method="cash", amount=200, actor=staff["clerk"])
     order = order_create(cases={waiting.pk: 3}, actor=staff["clerk"])
-    order_delivered(order_id=order.pk, delivered_on=TODAY, actor=staff["clerk"])
+    order_delivered(order_id=order.pk, delivered_on=today(), actor=staff["clerk"])
     waiting = due(waiting, days(-2))
     assessed = fee_assess(case_id=open_(9, "clerk2").pk, version=1, actor=staff["clerk2"])
     assessed = due(assessed, days(-1))
@@ -78,7 +81,7 @@ def refs(*cases: Case) -> list[str]:
 @pytest.mark.django_db
 def test_the_scan_writes_each_reminder_once_per_round(overdue_world, staff):
     w = overdue_world
-    result = overdue_scan(today=TODAY)
+    result = overdue_scan(today=today())
     assert (result.clerk, result.resident) == (3, 1)
     expected = sorted(
         [
@@ -89,7 +92,7 @@ def test_the_scan_writes_each_reminder_once_per_round(overdue_world, staff):
         ]
     )
     assert sorted(notices()) == expected
-    assert overdue_scan(today=TODAY) == type(result)(clerk=0, resident=0)  # a second run adds nothing
+    assert overdue_scan(today=today()) == type(result)(clerk=0, resident=0)  # a second run adds nothing
     later = overdue_scan(today=days(4))  # only 7號 is new (2 days overdue); the others are still in their round
     assert (later.clerk, later.resident) == (1, 0)
     week = overdue_scan(today=days(7))  # a week on: the next round for the three clerks' cases, not the resident
@@ -99,7 +102,7 @@ def test_the_scan_writes_each_reminder_once_per_round(overdue_world, staff):
 @pytest.mark.django_db
 def test_the_reminders_arrive_by_smtp_and_a_case_that_moved_on_is_left(overdue_world, staff, smtp):
     w = overdue_world
-    overdue_scan(today=TODAY)
+    overdue_scan(today=today())
     # The fee of 9號 is paid before the reminders go out: its reminder is closed unsent.
     payment_record(case_id=w["assessed"].pk, version=2, method="cash", amount=200, actor=staff["clerk2"])
     result = overdue_send()
@@ -123,10 +126,10 @@ def test_the_reminders_arrive_by_smtp_and_a_case_that_moved_on_is_left(overdue_w
 def test_a_clerk_without_an_address_is_marked_and_still_on_the_dashboard(overdue_world, staff, smtp):
     staff["clerk"].email = ""
     staff["clerk"].save(update_fields=["email"])
-    overdue_scan(today=TODAY)
+    overdue_scan(today=today())
     result = overdue_send()
     assert (result.clerk_emails, result.resident_emails, result.no_address) == (0, 1, 3)
-    assert [c.reference for c in dashboard.overdue_cases(today=TODAY)] == refs(
+    assert [c.reference for c in dashboard.overdue_cases(today=today())] == refs(
         overdue_world["late"], overdue_world["waiting"], overdue_world["assessed"]
     )
 
@@ -154,7 +157,7 @@ def test_a_refused_message_leaves_only_itself_and_the_rest_for_the_next_run(over
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        overdue_scan(today=TODAY)
+        overdue_scan(today=today())
         with pytest.raises(SMTPRecipientsRefused):
             overdue_send()
         assert [rcpt for _f, rcpt, _raw in inbox.messages] == [["clerk1@office.example.tw"]]
@@ -187,16 +190,16 @@ def test_the_daily_job_on_the_real_worker(overdue_world, staff, smtp, run_worker
 def test_the_dashboard_reads(overdue_world, staff):
     w = overdue_world
     # 1號's case was opened in the middle of the week three weeks back (its step due two days later), and waits since.
-    last_sunday_ahead = TODAY + dt.timedelta(days=6 - TODAY.weekday())
+    last_sunday_ahead = today() + dt.timedelta(days=6 - today().weekday())
     opened = last_sunday_ahead - dt.timedelta(days=14 + 3)
     at = timezone.make_aware(dt.datetime.combine(opened, dt.time(10, 0)))
     Case.objects.filter(pk=w["late"].pk).update(state_since=at)
     CaseStep.objects.filter(case=w["late"]).update(at=at, due_on=opened + dt.timedelta(days=2))
-    age = (TODAY - opened).days
+    age = (today() - opened).days
     bucket = next(
         i for i, (first, last) in enumerate(dashboard.AGE_BUCKETS) if age >= first and (last is None or age <= last)
     )
-    rows = {row.state: (row.counts, row.total, row.overdue) for row in dashboard.step_ages(today=TODAY)}
+    rows = {row.state: (row.counts, row.total, row.overdue) for row in dashboard.step_ages(today=today())}
     requested = [1, 0, 0, 0, 0]
     requested[bucket] += 1
     assert rows == {
@@ -208,12 +211,12 @@ def test_the_dashboard_reads(overdue_world, staff):
         "installed": ([0, 0, 0, 0, 0], 0, 0),
         "collected": ([0, 0, 0, 0, 0], 0, 0),
     }
-    overdue = list(dashboard.overdue_cases(today=TODAY))
+    overdue = list(dashboard.overdue_cases(today=today()))
     assert [(c.reference, c.days_overdue) for c in overdue] == [
         (w["late"].reference, 10), (w["waiting"].reference, 2), (w["assessed"].reference, 1),
     ]  # fmt: skip
-    weeks = dashboard.trend(weeks=4, today=TODAY)
-    ends = [last_sunday_ahead - dt.timedelta(weeks=n) for n in (3, 2, 1)] + [TODAY]
+    weeks = dashboard.trend(weeks=4, today=today())
+    ends = [last_sunday_ahead - dt.timedelta(weeks=n) for n in (3, 2, 1)] + [today()]
     # (week end, opened, ended, open at the end, overdue at the end) — overdue from the steps' own due dates.
     assert [(x.week_end, x.opened, x.closed, x.open_at_end, x.overdue_at_end) for x in weeks] == [
         (ends[0], 0, 0, 0, 0),
